@@ -1,0 +1,225 @@
+//! `Facts`: everything extracted from one app's bytes, independent of the
+//! signature database (so it can be cached and re-judged).
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{Anomaly, Evidence};
+
+/// The decoded AndroidManifest.xml (plus the label resolved through
+/// resources.arsc).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub package: Option<String>,
+    /// versionCode, combined with versionCodeMajor (`major << 32 | code`) as
+    /// Android's `PackageInfo.getLongVersionCode()` does.
+    pub version_code: Option<u64>,
+    pub version_name: Option<String>,
+    pub min_sdk: Option<u32>,
+    pub target_sdk: Option<u32>,
+    pub max_sdk: Option<u32>,
+    /// `split` attribute of the root element (split APKs).
+    pub split: Option<String>,
+    /// Application label: the literal string, or the default-configuration
+    /// value of the string resource it references.
+    pub label: Option<String>,
+    /// Resource id of the label when it was a reference (`@string/app_name`).
+    pub label_resource: Option<u32>,
+    /// `<uses-permission>` and `<uses-permission-sdk-23>`, in document order,
+    /// without duplicates.
+    pub uses_permissions: Vec<UsesPermission>,
+    /// `<permission>` declarations.
+    pub declared_permissions: Vec<DeclaredPermission>,
+    pub components: Components,
+    /// `<meta-data>` of the application and of every component.
+    pub meta_data: Vec<MetaData>,
+    pub application: Application,
+    /// `<queries><package android:name>` entries.
+    pub queries_packages: Vec<String>,
+    /// `<uses-library>` names.
+    pub uses_libraries: Vec<String>,
+    /// `<uses-feature>` names.
+    pub uses_features: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsesPermission {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_sdk: Option<u32>,
+    /// Declared with `<uses-permission-sdk-23>`.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub sdk23: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredPermission {
+    pub name: String,
+    /// `protectionLevel` as the raw integer flags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protection_level: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Components {
+    pub activities: Vec<Component>,
+    pub activity_aliases: Vec<Component>,
+    pub services: Vec<Component>,
+    pub receivers: Vec<Component>,
+    pub providers: Vec<Component>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    /// Fully qualified class name, resolved against the package as Android
+    /// does (".Foo" and "Foo" become "pkg.Foo").
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// `<intent-filter><action android:name>` values, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub intent_actions: Vec<String>,
+    /// Providers: `android:authorities`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorities: Option<String>,
+    /// Activity aliases: `android:targetActivity`, resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_activity: Option<String>,
+    /// Services/providers: `android:process`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetaData {
+    pub name: String,
+    /// The value as text (strings verbatim, integers in decimal, booleans as
+    /// true/false, references resolved to a string where the resource is a
+    /// default-configuration string).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `android:resource` (or a reference value) as a resource id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<u32>,
+    /// Where it sits: `application` or the component's resolved class name.
+    pub parent: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    /// `android:name`, resolved against the package.
+    pub name: Option<String>,
+    pub debuggable: Option<bool>,
+    pub allow_backup: Option<bool>,
+    pub uses_cleartext_traffic: Option<bool>,
+    pub test_only: Option<bool>,
+    pub extract_native_libs: Option<bool>,
+    /// `android:networkSecurityConfig` resource id.
+    pub network_security_config: Option<u32>,
+    /// The file path that resource resolves to (e.g. `res/xml/network_security_config.xml`), when known.
+    pub network_security_config_path: Option<String>,
+}
+
+/// One DEX file of the app.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DexFacts {
+    /// Nested location: `classes2.dex`, `assets/x.jar!/classes.dex`.
+    pub file: String,
+    /// 35..=41
+    pub version: u32,
+    pub string_count: u32,
+    pub type_count: u32,
+    pub class_def_count: u32,
+    /// Defined classes (class_defs), as dotted Java names (`com.foo.Bar$Baz`).
+    pub classes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NativeLib {
+    /// Entry path, `lib/arm64-v8a/libfoo.so`.
+    pub path: String,
+    /// ABI folder name (`arm64-v8a`), or None for a .so outside `lib/<abi>/`.
+    pub abi: Option<String>,
+    pub soname: Option<String>,
+    pub needed: Vec<String>,
+    pub exported_symbols: usize,
+    /// ELF e_machine name (`aarch64`, `arm`, `x86`, `x86_64`, `mips`, ...).
+    pub machine: Option<String>,
+    pub size: u64,
+}
+
+/// One distinct signer certificate.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signer {
+    /// SHA-256 over the certificate's original encoded bytes, lowercase hex.
+    pub cert_sha256: String,
+    /// RFC 2253-style distinguished names, most significant last as Java's
+    /// `X500Principal.getName()` prints them (`CN=..., O=..., C=...`).
+    pub subject: String,
+    pub issuer: String,
+    /// Hex serial number.
+    pub serial: String,
+    /// Schemes whose signer carries this certificate: `v1`, `v2`, `v3`, `v3.1`.
+    pub schemes: Vec<String>,
+    /// Signature verification is a later issue: always None until then.
+    pub verified: Option<bool>,
+    /// Where the certificate was found (`META-INF/CERT.RSA`, `APK Signing Block v2`).
+    pub sources: Vec<String>,
+    /// ISO 8601 validity, when the dates parse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<String>,
+    /// `RSA`, `EC`, `DSA`, or the OID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_algorithm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_bits: Option<u32>,
+}
+
+/// One id/value pair of the APK Signing Block.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningBlockEntry {
+    /// `0x7109871a`
+    pub id: String,
+    /// Known name (`v2`, `v3`, `v3.1`, `source-stamp-v2`, `verity-padding`, ...), None when unknown.
+    pub name: Option<String>,
+    pub size: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningBlock {
+    pub offset: u64,
+    pub size: u64,
+    pub entries: Vec<SigningBlockEntry>,
+}
+
+/// A host the app may talk to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// Lowercase host name or IP literal, without port or path.
+    pub host: String,
+    /// Up to a few full URLs seen for this host (scheme://host/path), for context.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub urls: Vec<String>,
+    /// Where it was found (capped; `occurrences` counts all).
+    pub evidence: Vec<Evidence>,
+    pub occurrences: u64,
+}
+
+/// Everything extracted from one app.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    pub manifest: Option<Manifest>,
+    pub dex: Vec<DexFacts>,
+    pub native_libs: Vec<NativeLib>,
+    pub signers: Vec<Signer>,
+    pub signing_block: Option<SigningBlock>,
+    pub endpoints: Vec<Endpoint>,
+    /// Entry names of the archive (for asset and resource markers).
+    pub entries: Vec<String>,
+    pub anomalies: Vec<Anomaly>,
+}
