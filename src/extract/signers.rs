@@ -1,1 +1,386 @@
-//! (placeholder: being written)
+//! Signer certificates of an APK, from every scheme that carries them.
+//!
+//! Sources: v1 (JAR signing: the PKCS#7 blocks `META-INF/*.RSA|*.DSA|*.EC`,
+//! where the signer's certificate is the one the SignerInfo names, as AOSP
+//! apksig `V1SchemeVerifier` picks it) and the v2 / v3 / v3.1 blocks of the
+//! APK Signing Block (the signer's certificate is the first of each signer's
+//! list). Certificates are merged by SHA-256 over their original bytes, so one
+//! key used by several schemes is one `Signer` listing each scheme.
+//!
+//! Signatures are not verified yet: `verified` is always None. Never panics;
+//! a malformed block becomes an anomaly and whatever parsed is kept.
+
+use crate::evidence::Anomaly;
+use crate::extract::facts::{Signer, SigningBlock, SigningBlockEntry};
+use crate::formats::pkcs7::{self, SignerId};
+use crate::formats::sigblock::{self, Scheme};
+use crate::formats::x509::{self, Certificate};
+
+/// Most v1 signature block files we look at (an APK normally has one).
+pub const MAX_V1_FILES: usize = 64;
+/// Most distinct signer certificates we report.
+pub const MAX_SIGNERS: usize = 256;
+
+const BLOCK_FILE: &str = "APK Signing Block";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignersOutput {
+    pub signers: Vec<Signer>,
+    pub signing_block: Option<SigningBlock>,
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Extracts signer certificates. `apk` is the whole file, `cd_offset` the
+/// central directory offset from the EOCD, `v1_files` the META-INF signature
+/// block entries (name, inflated bytes).
+pub fn extract(apk: &[u8], cd_offset: u64, v1_files: &[(&str, &[u8])]) -> SignersOutput {
+    let mut out = SignersOutput::default();
+    for (i, (name, data)) in v1_files.iter().enumerate() {
+        if i >= MAX_V1_FILES {
+            out.anomalies.push(Anomaly::new(
+                "v1-too-many-signature-files",
+                format!("more than {MAX_V1_FILES} signature block files; the rest were ignored"),
+                *name,
+                None,
+            ));
+            break;
+        }
+        v1_file(&mut out, name, data);
+    }
+    signing_block(&mut out, apk, cd_offset);
+    out
+}
+
+fn v1_file(out: &mut SignersOutput, name: &str, data: &[u8]) {
+    let sd = match pkcs7::parse(data) {
+        Ok(sd) => sd,
+        Err(e) => {
+            out.anomalies.push(Anomaly::new(
+                "v1-signature-block-malformed",
+                e.to_string(),
+                name,
+                None,
+            ));
+            return;
+        }
+    };
+    let mut certs = Vec::new();
+    for raw in &sd.certificates {
+        match Certificate::parse(raw) {
+            Ok(c) => certs.push(c),
+            Err(e) => out.anomalies.push(Anomaly::new(
+                "v1-certificate-malformed",
+                e.to_string(),
+                name,
+                None,
+            )),
+        }
+    }
+    if sd.signer_ids.is_empty() {
+        out.anomalies.push(Anomaly::new(
+            "v1-no-signer-info",
+            "PKCS#7 block has no SignerInfo",
+            name,
+            None,
+        ));
+    }
+    for id in &sd.signer_ids {
+        match certs.iter().find(|c| matches_signer(c, id)) {
+            Some(c) => add(out, Some(c), c.raw, "v1", name),
+            None => out.anomalies.push(Anomaly::new(
+                "v1-signer-certificate-missing",
+                "no certificate in the block matches the SignerInfo's signer id",
+                name,
+                None,
+            )),
+        }
+    }
+}
+
+/// Strips leading zero octets so `00 8f` and `8f` compare equal.
+fn trim_int(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(start..).unwrap_or(&[])
+}
+
+fn matches_signer(c: &Certificate<'_>, id: &SignerId<'_>) -> bool {
+    match id {
+        SignerId::IssuerAndSerial { issuer, serial } => {
+            if trim_int(serial) != trim_int(c.serial_bytes) {
+                return false;
+            }
+            if *issuer == c.issuer_raw {
+                return true;
+            }
+            // Same name, different encoding (X500Principal equality is on
+            // the canonical form): compare the printed names.
+            crate::formats::der::parse(issuer)
+                .ok()
+                .and_then(|e| x509::format_name(&e).ok())
+                .is_some_and(|n| n.eq_ignore_ascii_case(&c.issuer))
+        }
+        SignerId::SubjectKeyId(k) => c.subject_key_id == Some(*k),
+    }
+}
+
+fn signing_block(out: &mut SignersOutput, apk: &[u8], cd_offset: u64) {
+    let block = match sigblock::locate(apk, cd_offset) {
+        Ok(Some(b)) => b,
+        Ok(None) => return,
+        Err(e) => {
+            out.anomalies.push(Anomaly::new(
+                "sigblock-invalid",
+                e.to_string(),
+                BLOCK_FILE,
+                Some(cd_offset),
+            ));
+            return;
+        }
+    };
+    out.signing_block = Some(SigningBlock {
+        offset: block.offset,
+        size: block.size,
+        entries: block
+            .pairs
+            .iter()
+            .map(|p| SigningBlockEntry {
+                id: format!("{:#010x}", p.id),
+                name: sigblock::block_name(p.id).map(str::to_string),
+                size: p.value.len() as u64,
+            })
+            .collect(),
+    });
+    out.anomalies.extend(block.anomalies.iter().cloned());
+    for scheme in [Scheme::V2, Scheme::V3, Scheme::V31] {
+        let id = match scheme {
+            Scheme::V2 => sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID,
+            Scheme::V3 => sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID,
+            Scheme::V31 => sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID,
+        };
+        let Some(pair) = block.find(id) else { continue };
+        let source = format!("{BLOCK_FILE} {}", scheme.name());
+        let parsed = match sigblock::parse_scheme_block(pair.value, pair.offset, scheme) {
+            Ok(p) => p,
+            Err(e) => {
+                out.anomalies.push(Anomaly::new(
+                    "sigblock-scheme-block-malformed",
+                    format!("{}: {e}", scheme.name()),
+                    BLOCK_FILE,
+                    Some(pair.offset),
+                ));
+                continue;
+            }
+        };
+        out.anomalies.extend(parsed.anomalies.iter().cloned());
+        for e in &parsed.errors {
+            out.anomalies.push(Anomaly::new(
+                "sigblock-signer-malformed",
+                format!("{}: {e}", scheme.name()),
+                BLOCK_FILE,
+                Some(pair.offset),
+            ));
+        }
+        for signer in &parsed.signers {
+            let Some(first) = signer.certificates.first() else {
+                out.anomalies.push(Anomaly::new(
+                    "sigblock-signer-without-certificate",
+                    format!("{} signer has no certificate", scheme.name()),
+                    BLOCK_FILE,
+                    Some(signer.offset),
+                ));
+                continue;
+            };
+            match Certificate::parse(first) {
+                Ok(c) => add(out, Some(&c), first, scheme.name(), &source),
+                Err(e) => {
+                    out.anomalies.push(Anomaly::new(
+                        "sigblock-certificate-malformed",
+                        format!("{}: {e}", scheme.name()),
+                        BLOCK_FILE,
+                        Some(signer.offset),
+                    ));
+                    // Still report it: the fingerprint is of the bytes.
+                    add(out, None, first, scheme.name(), &source);
+                }
+            }
+        }
+    }
+}
+
+fn add(
+    out: &mut SignersOutput,
+    cert: Option<&Certificate<'_>>,
+    raw: &[u8],
+    scheme: &str,
+    source: &str,
+) {
+    let sha = match cert {
+        Some(c) => c.sha256.clone(),
+        None => x509::sha256_hex(raw),
+    };
+    if let Some(existing) = out.signers.iter_mut().find(|s| s.cert_sha256 == sha) {
+        if !existing.schemes.iter().any(|s| s == scheme) {
+            existing.schemes.push(scheme.to_string());
+        }
+        if !existing.sources.iter().any(|s| s == source) {
+            existing.sources.push(source.to_string());
+        }
+        return;
+    }
+    if out.signers.len() >= MAX_SIGNERS {
+        return;
+    }
+    let mut s = Signer {
+        cert_sha256: sha,
+        schemes: vec![scheme.to_string()],
+        sources: vec![source.to_string()],
+        verified: None,
+        ..Signer::default()
+    };
+    if let Some(c) = cert {
+        s.subject = c.subject.clone();
+        s.issuer = c.issuer.clone();
+        s.serial = c.serial.clone();
+        s.not_before = c.not_before.clone();
+        s.not_after = c.not_after.clone();
+        s.key_algorithm = Some(c.key_algorithm.clone());
+        s.key_bits = c.key_bits;
+    }
+    out.signers.push(s);
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // tests may assert by panicking
+mod tests {
+    use super::*;
+    use crate::formats::sigblock::tests::{apk_with_block, scheme_value, signer};
+    use crate::formats::x509::tests::{cert, name};
+
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let n = content.len();
+        if n < 0x80 {
+            out.push(n as u8);
+        } else if n < 0x100 {
+            out.extend_from_slice(&[0x81, n as u8]);
+        } else {
+            out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// SignedData whose SignerInfo names (Issuer CA, serial 7).
+    fn pkcs7(certs: &[Vec<u8>]) -> Vec<u8> {
+        let si = tlv(
+            0x30,
+            &[
+                tlv(0x02, &[1]),
+                tlv(0x30, &[name("Issuer CA"), tlv(0x02, &[0x07])].concat()),
+            ]
+            .concat(),
+        );
+        let sd = tlv(
+            0x30,
+            &[
+                tlv(0x02, &[1]),
+                tlv(0x31, &[]),
+                tlv(
+                    0x30,
+                    &tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 1]),
+                ),
+                tlv(0xa0, &certs.concat()),
+                tlv(0x31, &si),
+            ]
+            .concat(),
+        );
+        tlv(
+            0x30,
+            &[
+                tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 2]),
+                tlv(0xa0, &sd),
+            ]
+            .concat(),
+        )
+    }
+
+    #[test]
+    fn merges_schemes_by_fingerprint() {
+        let old = cert("old", &[0x07]);
+        let new = cert("new", &[0x08]);
+        let chain = cert("chain", &[0x09]);
+        let v1 = pkcs7(&[chain.clone(), old.clone()]);
+        let (apk, cd) = apk_with_block(
+            b"zip",
+            &[
+                (
+                    sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID,
+                    scheme_value(&[signer(Scheme::V2, &[&old, &chain], &[])]),
+                ),
+                (
+                    sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID,
+                    scheme_value(&[signer(Scheme::V3, &[&old], &[])]),
+                ),
+                (
+                    sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID,
+                    scheme_value(&[signer(Scheme::V31, &[&new], &[])]),
+                ),
+            ],
+        );
+        let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
+        assert!(out.anomalies.is_empty(), "{:?}", out.anomalies);
+        assert_eq!(out.signers.len(), 2, "chain certificate is not a signer");
+        let s = &out.signers[0];
+        assert_eq!(s.cert_sha256, x509::sha256_hex(&old));
+        assert_eq!(s.subject, "CN=old, C=US");
+        assert_eq!(s.schemes, vec!["v1", "v2", "v3"]);
+        assert_eq!(
+            s.sources,
+            vec![
+                "META-INF/CERT.RSA",
+                "APK Signing Block v2",
+                "APK Signing Block v3"
+            ]
+        );
+        assert_eq!(s.verified, None);
+        assert_eq!(s.key_algorithm.as_deref(), Some("RSA"));
+        assert_eq!(out.signers[1].schemes, vec!["v3.1"]);
+        let block = out.signing_block.unwrap();
+        assert_eq!(block.entries.len(), 3);
+        assert_eq!(block.entries[0].id, "0x7109871a");
+        assert_eq!(block.entries[2].name.as_deref(), Some("v3.1"));
+    }
+
+    #[test]
+    fn malformed_inputs_become_anomalies() {
+        let unsigned_cert = cert("nobody", &[0x01]);
+        let v1 = pkcs7(&[unsigned_cert]);
+        let (apk, cd) = apk_with_block(
+            b"zip",
+            &[(
+                sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID,
+                scheme_value(&[signer(Scheme::V2, &[b"not a cert"], &[])]),
+            )],
+        );
+        let out = extract(
+            &apk,
+            cd,
+            &[("META-INF/A.RSA", &v1), ("META-INF/B.RSA", b"junk")],
+        );
+        let ids: Vec<&str> = out.anomalies.iter().map(|a| a.id.as_str()).collect();
+        assert!(ids.contains(&"v1-signer-certificate-missing"));
+        assert!(ids.contains(&"v1-signature-block-malformed"));
+        assert!(ids.contains(&"sigblock-certificate-malformed"));
+        assert_eq!(
+            out.signers.len(),
+            1,
+            "unparsable v2 cert still fingerprinted"
+        );
+        assert_eq!(out.signers[0].cert_sha256, x509::sha256_hex(b"not a cert"));
+
+        let out = extract(&apk, cd + 1, &[]);
+        assert!(out.signing_block.is_none());
+        let out = extract(&apk, u64::MAX, &[]);
+        assert_eq!(out.anomalies[0].id, "sigblock-invalid");
+    }
+}
