@@ -158,6 +158,7 @@ fn signing_block(out: &mut SignersOutput, apk: &[u8], cd_offset: u64) {
             Scheme::V31 => sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID,
         };
         let Some(pair) = block.find(id) else { continue };
+        duplicate_blocks(out, &block, pair, scheme);
         let source = format!("{BLOCK_FILE} {}", scheme.name());
         let parsed = match sigblock::parse_scheme_block(pair.value, pair.offset, scheme) {
             Ok(p) => p,
@@ -203,6 +204,58 @@ fn signing_block(out: &mut SignersOutput, apk: &[u8], cd_offset: u64) {
                     add(out, None, first, scheme.name(), &source);
                 }
             }
+        }
+    }
+}
+
+/// First-certificate fingerprints of a scheme block's signers.
+fn first_cert_digests(value: &[u8], offset: u64, scheme: Scheme) -> Vec<String> {
+    sigblock::parse_scheme_block(value, offset, scheme)
+        .map(|b| {
+            b.signers
+                .iter()
+                .filter_map(|s| s.certificates.first())
+                .map(|c| x509::sha256_hex(c))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Android and apksig read the FIRST pair of a scheme id; a later pair with
+/// the same id is what another reader might take instead (a verifier
+/// differential, e.g. F-Droid issue 1128). Its signers are not reported as
+/// signers, but certificates that differ from the first block's are named.
+fn duplicate_blocks(
+    out: &mut SignersOutput,
+    block: &sigblock::SigningBlock<'_>,
+    first: &sigblock::Pair<'_>,
+    scheme: Scheme,
+) {
+    let dups: Vec<_> = block
+        .pairs
+        .iter()
+        .filter(|p| p.id == first.id && p.offset != first.offset)
+        .collect();
+    if dups.is_empty() {
+        return;
+    }
+    let known = first_cert_digests(first.value, first.offset, scheme);
+    for dup in dups {
+        let other: Vec<String> = first_cert_digests(dup.value, dup.offset, scheme)
+            .into_iter()
+            .filter(|d| !known.contains(d))
+            .collect();
+        if !other.is_empty() {
+            out.anomalies.push(Anomaly::new(
+                "sigblock-duplicate-scheme-block-other-signer",
+                format!(
+                    "a second {} block (ignored by Android) is signed by other certificates: {}",
+                    scheme.name(),
+                    other.join(", ")
+                ),
+                BLOCK_FILE,
+                Some(dup.offset),
+            ));
         }
     }
 }
@@ -349,6 +402,29 @@ mod tests {
         assert_eq!(block.entries.len(), 3);
         assert_eq!(block.entries[0].id, "0x7109871a");
         assert_eq!(block.entries[2].name.as_deref(), Some("v3.1"));
+    }
+
+    #[test]
+    fn duplicate_scheme_block_names_its_other_signer() {
+        let a = cert("a", &[1]);
+        let b = cert("b", &[2]);
+        let id = sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID;
+        let (apk, cd) = apk_with_block(
+            b"",
+            &[
+                (id, scheme_value(&[signer(Scheme::V2, &[&a], &[])])),
+                (id, scheme_value(&[signer(Scheme::V2, &[&b], &[])])),
+            ],
+        );
+        let out = extract(&apk, cd, &[]);
+        assert_eq!(out.signers.len(), 1);
+        assert_eq!(out.signers[0].subject, "CN=a, C=US");
+        let other = out
+            .anomalies
+            .iter()
+            .find(|x| x.id == "sigblock-duplicate-scheme-block-other-signer")
+            .unwrap();
+        assert!(other.message.contains(&x509::sha256_hex(&b)));
     }
 
     #[test]
