@@ -303,7 +303,12 @@ fn add(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // tests may assert by panicking
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)] // tests build fixtures with plain arithmetic and assert by panicking
 mod tests {
     use super::*;
     use crate::formats::sigblock::tests::{apk_with_block, scheme_value, signer};

@@ -615,7 +615,12 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // tests may assert by panicking
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)] // tests build fixtures with plain arithmetic and assert by panicking
 mod tests {
     use super::*;
 

@@ -156,7 +156,12 @@ fn signer_id<'a>(sid: &Element<'a>) -> Result<SignerId<'a>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // tests may assert by panicking
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)] // tests build fixtures with plain arithmetic and assert by panicking
 mod tests {
     use super::*;
     use crate::formats::x509::tests::{cert, name};

@@ -478,7 +478,12 @@ fn parse_signer<'a>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // tests may assert by panicking
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)] // tests build fixtures with plain arithmetic and assert by panicking
 pub(crate) mod tests {
     use super::*;
 
