@@ -167,7 +167,9 @@ pub fn locate(apk: &[u8], cd_offset: u64) -> Result<Option<SigningBlock<'_>>> {
             size: footer_size,
         });
     };
-    if total < APK_SIG_BLOCK_MIN_SIZE || footer_size > MAX_PAIR_LEN.saturating_mul(4) {
+    // apksig `findApkSigningBlock`: footer size < 24 or > Integer.MAX_VALUE - 8
+    // is "APK Signing Block size out of range".
+    if total < APK_SIG_BLOCK_MIN_SIZE || footer_size > MAX_PAIR_LEN.saturating_sub(8) {
         return Err(Error::BadSize {
             offset: start,
             size: footer_size,
