@@ -8,11 +8,15 @@
 //! P-256 keys (RFC 6979 deterministic ECDSA) over self-signed certificates.
 //! Timestamps are fixed, so two runs give identical bytes.
 //!
-//! Validated by hand (Debian bookworm packages, not needed to generate):
-//! `apksigner verify -v --print-certs` (apksigner 31.0.2, Debian 31.0.2-1):
-//! verified, v2 true; `aapt dump badging` / `aapt dump xmltree`
-//! (aapt 1:10.0.0+r36); `dexdump -c` (dexdump 10.0.0+r36) checksum ok;
-//! `readelf -d -s -S` (binutils 2.40) with no warnings.
+//! Validated by hand (Debian bookworm packages; none is needed to generate):
+//! `apksigner verify -v --print-certs` (apksigner 31.0.2-1): verified, v2
+//! true, certificate SHA-256 as in the expected files; `aapt dump badging` and
+//! `aapt dump xmltree` (aapt 1:10.0.0+r36-10); `zipalign -c -p 4`
+//! (1:10.0.0+r36-1); `dexdump -c` (11.0.0+r48-5) checksum verified and
+//! `baksmali d` (smali 2.5.2) parses every DEX; `readelf -a -W` (binutils
+//! 2.40-2) prints no warning; goblin 0.10 parses every .so; androguard 4.1.4
+//! agrees on package, versions, SDKs, label, permissions, components,
+//! classes and the v2 certificate.
 
 mod arsc;
 mod axml;
@@ -557,14 +561,23 @@ fn build(
             "algorithm": "0x0201 ECDSA-SHA256",
         },
         "cert_sha256": bytes::hex(&Sha256::digest(&cert)),
-        "cert_subject": publisher.subject_string(),
-        "cert_issuer": publisher.subject_string(),
+        "cert_subject": publisher.subject_display(),
+        "cert_subject_rfc2253": publisher.subject_rfc2253(),
+        "cert_issuer": publisher.subject_display(),
+        "cert_subject_attributes": publisher.subject,
         "cert_serial": format!("{:x}", publisher.serial),
         "hosts": hosts,
         "markers": s.markers,
     });
     Ok((apk, expected))
 }
+
+const README_HEAD: &str = "# Generated sample APKs\n\n\
+Written by `cargo run --example gen_corpus -- corpus/` (examples/gen_corpus/); do not edit by hand.\n\
+Each `<name>.apk` has a `<name>.expected.json` with the facts a scanner must report and, under\n\
+`markers`, the knowledge-base entries (shared/reference/knowledge) its SDK, cloud and publisher\n\
+markers come from. The bytes are reproducible: fixed timestamps, fixed P-256 keys, RFC 6979 signatures.\n\n\
+| sample | what it carries |\n| --- | --- |\n";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(
@@ -582,6 +595,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     std::fs::create_dir_all(&out)?;
     let mut total = 0usize;
+    let mut readme = String::from(README_HEAD);
     for s in &spec.samples {
         let (apk, expected) = build(s, &publishers)?;
         total += apk.len();
@@ -590,7 +604,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         text.push('\n');
         std::fs::write(out.join(format!("{}.expected.json", s.name)), text)?;
         eprintln!("{:<20} {:>7} bytes", s.name, apk.len());
+        readme.push_str(&format!("| `{}` | {} |\n", s.name, s.note));
     }
+    std::fs::write(out.join("README.md"), readme)?;
     eprintln!(
         "{} samples, {} bytes of APKs in {}",
         spec.samples.len(),
@@ -598,4 +614,34 @@ fn main() -> Result<(), Box<dyn Error>> {
         out.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hosts_strip_userinfo_port_and_path() {
+        let mut h = BTreeSet::new();
+        url_hosts(
+            "x https://key@Ingest.Example.test:8443/a?b \"http://b.test\"",
+            &mut h,
+        );
+        assert_eq!(
+            h.into_iter().collect::<Vec<_>>(),
+            ["b.test", "ingest.example.test"]
+        );
+    }
+
+    #[test]
+    fn resolve_three_name_forms() {
+        assert_eq!(resolve("p.q", ".A"), "p.q.A");
+        assert_eq!(resolve("p.q", "A"), "p.q.A");
+        assert_eq!(resolve("p.q", "x.y.A"), "x.y.A");
+    }
+
+    #[test]
+    fn adler32_known_answer() {
+        assert_eq!(dex::adler32(b"Wikipedia"), 0x11e6_0398);
+    }
 }

@@ -35,14 +35,47 @@ impl Publisher {
         })
     }
 
-    /// `CN=..., O=..., C=...` as apksigner prints it.
-    pub fn subject_string(&self) -> String {
+    /// `CN=..., O="A, Inc.", C=...` as apksigner (Java `X500Principal.toString`)
+    /// prints it: values with special characters are quoted.
+    pub fn subject_display(&self) -> String {
+        let special = |v: &str| {
+            v.contains([',', '+', '=', '"', '\\', '<', '>', '#', ';'])
+                || v.starts_with(' ')
+                || v.ends_with(' ')
+        };
         self.subject
             .iter()
             .rev()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| {
+                if special(v) {
+                    format!("{k}=\"{v}\"")
+                } else {
+                    format!("{k}={v}")
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// RFC 2253 form (Java `X500Principal.getName()`): `CN=x,O=A\, Inc.,C=CN`.
+    pub fn subject_rfc2253(&self) -> String {
+        self.subject
+            .iter()
+            .rev()
+            .map(|(k, v)| {
+                let n = v.chars().count();
+                let mut e = String::new();
+                for (i, ch) in v.chars().enumerate() {
+                    let edge = (i == 0 && matches!(ch, '#' | ' ')) || (i + 1 == n && ch == ' ');
+                    if edge || matches!(ch, ',' | '+' | '"' | '\\' | '<' | '>' | ';') {
+                        e.push('\\');
+                    }
+                    e.push(ch);
+                }
+                format!("{k}={e}")
+            })
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn spki(&self) -> Vec<u8> {
