@@ -65,3 +65,23 @@ impl Anomaly {
         }
     }
 }
+
+/// A per-app error: which stage, which file inside the app, what went wrong.
+/// One broken part never stops the rest of the app, nor the batch.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorRecord {
+    /// `input`, `container`, `manifest`, `resources`, `dex`, `native`, `signing`, `internal`, `unsupported`.
+    pub stage: String,
+    pub file: String,
+    pub message: String,
+}
+
+impl ErrorRecord {
+    pub fn new(stage: &str, file: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorRecord {
+            stage: stage.to_string(),
+            file: file.into(),
+            message: message.into(),
+        }
+    }
+}

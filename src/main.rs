@@ -1,1 +1,214 @@
-fn main() {}
+//! The `cleanscan` binary: parses flags, picks an output sink, maps the
+//! outcome to an exit code. Everything else is in the library.
+//!
+//! Exit codes: 0 every app passed, 1 some app failed a policy, 2 usage or
+//! internal error. Per-app errors are in the report and never abort a batch.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use cleanscan::container::Limits;
+use cleanscan::report::AppReport;
+use cleanscan::scan::{scan_batch, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "cleanscan",
+    version,
+    about = "Vets mobile apps: publisher, third-party SDKs, endpoints"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan apps (files, folders walked recursively, `-` for paths on stdin, `@LIST` for a path list).
+    Scan(ScanArgs),
+    /// Print an app's decoded AndroidManifest.xml as text XML.
+    Manifest {
+        /// An APK, or a raw binary AndroidManifest.xml.
+        app: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or folders to scan.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(short = 'o', long)]
+    output: Option<PathBuf>,
+    /// Worker threads (default: number of CPUs).
+    #[arg(short = 'j', long = "threads")]
+    threads: Option<usize>,
+    /// No progress bar.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Largest file read, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_file_bytes: Option<u64>,
+    /// Bytes one zip entry may inflate to.
+    #[arg(long, value_name = "BYTES")]
+    max_entry_bytes: Option<u64>,
+    /// Bytes one app may inflate in total.
+    #[arg(long, value_name = "BYTES")]
+    max_app_bytes: Option<u64>,
+    /// Zip entries read per archive.
+    #[arg(long, value_name = "N")]
+    max_entries: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// One JSON array of app reports.
+    Json,
+    /// One JSON object per line, flushed per app.
+    Jsonl,
+    /// A readable summary per app.
+    Text,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Manifest { app } => run_manifest(&app),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("cleanscan: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let mut limits = Limits::default();
+    if let Some(v) = args.max_file_bytes {
+        limits.max_file_bytes = v;
+    }
+    if let Some(v) = args.max_entry_bytes {
+        limits.max_entry_bytes = v;
+    }
+    if let Some(v) = args.max_app_bytes {
+        limits.max_app_bytes = v;
+    }
+    if let Some(v) = args.max_entries {
+        limits.max_entries = v;
+    }
+    let threads = match args.threads {
+        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+    };
+    let opts = Options { threads, limits };
+    let mut stdin = std::io::stdin().lock();
+    let inputs = cleanscan::input::expand(&args.paths, &mut stdin);
+
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(inputs.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} apps {elapsed} ETA {eta}")
+        {
+            pb.set_style(style);
+        }
+        pb
+    });
+
+    let format = args.format;
+    let mut any_fail = false;
+    if format == Format::Json {
+        out.write_all(b"[")?;
+    }
+    let delivered = scan_batch(
+        &inputs,
+        &opts,
+        |i, report: AppReport| -> anyhow::Result<()> {
+            any_fail |= report.verdicts.iter().any(|v| v.status == "fail");
+            match format {
+                Format::Json => {
+                    out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                }
+                Format::Jsonl => {
+                    serde_json::to_writer(&mut out, &report)?;
+                    out.write_all(b"\n")?;
+                    out.flush()?;
+                }
+                Format::Text => {
+                    out.write_all(cleanscan::report::text::render(&report).as_bytes())?;
+                    out.write_all(b"\n")?;
+                    out.flush()?;
+                }
+            }
+            if let Some(pb) = &progress {
+                pb.inc(1);
+            }
+            Ok(())
+        },
+    )?;
+    if format == Format::Json {
+        out.write_all(if delivered == 0 { b"]\n" } else { b"\n]\n" })?;
+    }
+    out.flush()?;
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    Ok(if any_fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_manifest(app: &PathBuf) -> anyhow::Result<ExitCode> {
+    let data = std::fs::read(app).with_context(|| format!("cannot read {}", app.display()))?;
+    let xml = cleanscan::decode_manifest_xml(&data, &Limits::default())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", app.display()))?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(xml.as_bytes())?;
+    if !xml.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

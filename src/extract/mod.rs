@@ -1,4 +1,8 @@
 //! Builds one `Facts` value per app from the container's entries.
+//!
+//! Each entry the scan needs is inflated once, into a reused buffer, and
+//! handed to its format's parser; a part that fails gives an error record and
+//! the rest of the app is still analysed.
 
 pub mod dex;
 pub mod endpoints;
@@ -6,3 +10,430 @@ pub mod facts;
 pub mod manifest;
 pub mod native;
 pub mod signers;
+
+use crate::container::Limits;
+use crate::evidence::{Anomaly, ErrorRecord};
+use crate::formats::arsc::ResourceTable;
+use crate::formats::zip::{ZipDirectory, ZipEntry};
+use endpoints::EndpointCollector;
+use facts::Facts;
+
+/// The result of analysing one APK's bytes.
+#[derive(Debug, Default)]
+pub struct ApkAnalysis {
+    pub facts: Facts,
+    pub errors: Vec<ErrorRecord>,
+}
+
+/// Entries whose bytes the scan reads, by role.
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+enum Role {
+    Dex,
+    Native,
+    V1Signature,
+    ResXml,
+    TextAsset,
+    /// Might hide a DEX or a nested archive: peek at its magic.
+    Probe,
+    Skip,
+}
+
+fn role(name: &str) -> Role {
+    if !name.contains('/') {
+        if name.starts_with("classes") && name.ends_with(".dex") {
+            return Role::Dex;
+        }
+        if name == "AndroidManifest.xml" || name == "resources.arsc" {
+            return Role::Skip;
+        }
+    }
+    if let Some(rest) = name.strip_prefix("lib/") {
+        if rest.ends_with(".so") && rest.matches('/').count() == 1 {
+            return Role::Native;
+        }
+    }
+    if let Some(rest) = name.strip_prefix("META-INF/") {
+        if !rest.contains('/') {
+            let upper = rest.to_ascii_uppercase();
+            if upper.ends_with(".RSA") || upper.ends_with(".DSA") || upper.ends_with(".EC") {
+                return Role::V1Signature;
+            }
+        }
+        return Role::Skip;
+    }
+    if name.starts_with("res/xml/") && name.ends_with(".xml") {
+        return Role::ResXml;
+    }
+    if name.ends_with('/') {
+        return Role::Skip;
+    }
+    let lower = name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    const MEDIA: &[&str] = &[
+        "png",
+        "jpg",
+        "jpeg",
+        "webp",
+        "gif",
+        "bmp",
+        "ogg",
+        "mp3",
+        "mp4",
+        "wav",
+        "m4a",
+        "aac",
+        "ttf",
+        "otf",
+        "woff",
+        "woff2",
+        "9.png",
+        "kotlin_builtins",
+        "kotlin_module",
+        "version",
+        "arsc",
+        "flat",
+        "pb",
+    ];
+    if MEDIA.contains(&ext) {
+        return Role::Skip;
+    }
+    if lower.starts_with("assets/") || lower.starts_with("res/raw/") || !lower.contains('/') {
+        const TEXT: &[&str] = &[
+            "json",
+            "txt",
+            "xml",
+            "properties",
+            "js",
+            "html",
+            "htm",
+            "cfg",
+            "conf",
+            "ini",
+            "yaml",
+            "yml",
+            "plist",
+            "csv",
+        ];
+        if TEXT.contains(&ext) {
+            return Role::TextAsset;
+        }
+        return Role::Probe;
+    }
+    if lower.starts_with("res/") {
+        return Role::Skip;
+    }
+    Role::Probe
+}
+
+/// Reads entries within the app's inflate budget.
+struct EntryReader<'a> {
+    data: &'a [u8],
+    dir: &'a ZipDirectory,
+    limits: &'a Limits,
+    inflated: u64,
+    prefix: &'a str,
+}
+
+impl<'a> EntryReader<'a> {
+    fn read<'b>(
+        &mut self,
+        entry: &ZipEntry,
+        max: u64,
+        buf: &'b mut Vec<u8>,
+        facts: &mut Facts,
+        errors: &mut Vec<ErrorRecord>,
+        stage: &str,
+    ) -> Option<&'b [u8]>
+    where
+        'a: 'b,
+    {
+        let file = format!("{}{}", self.prefix, entry.name);
+        if self.inflated >= self.limits.max_app_bytes {
+            errors.push(ErrorRecord::new(
+                stage,
+                file,
+                format!(
+                    "skipped: the app already inflated {} bytes (limit {})",
+                    self.inflated, self.limits.max_app_bytes
+                ),
+            ));
+            return None;
+        }
+        let max = max
+            .min(self.limits.max_entry_bytes)
+            .min(self.limits.max_app_bytes.saturating_sub(self.inflated));
+        match self.dir.read(self.data, entry, max, buf) {
+            Ok((bytes, anomalies)) => {
+                self.inflated = self.inflated.saturating_add(bytes.len() as u64);
+                push_anomalies(facts, anomalies, self.prefix);
+                Some(bytes)
+            }
+            Err(e) => {
+                errors.push(ErrorRecord::new(stage, file, e.to_string()));
+                None
+            }
+        }
+    }
+}
+
+fn push_anomalies(facts: &mut Facts, anomalies: Vec<Anomaly>, prefix: &str) {
+    for mut a in anomalies {
+        if !prefix.is_empty() {
+            a.file = format!("{prefix}{}", a.file);
+        }
+        facts.anomalies.push(a);
+    }
+}
+
+/// Analyses an APK (or any zip holding an AndroidManifest.xml).
+pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
+    let mut out = ApkAnalysis::default();
+    let mut endpoints = EndpointCollector::new();
+    let facts = &mut out.facts;
+    let errors = &mut out.errors;
+    facts.anomalies.extend(dir.anomalies.iter().cloned());
+    facts.entries = dir.entries.iter().map(|e| e.name.clone()).collect();
+    let mut reader = EntryReader {
+        data,
+        dir,
+        limits,
+        inflated: 0,
+        prefix: "",
+    };
+    let mut buf = Vec::new();
+
+    // resources.arsc first: the manifest's label and meta-data resolve through it.
+    let mut table: Option<ResourceTable> = None;
+    if let Some(entry) = dir.find("resources.arsc") {
+        if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "resources") {
+            match crate::formats::arsc::parse(bytes) {
+                Ok(t) => {
+                    for s in t.global_strings() {
+                        endpoints.scan(s.as_bytes(), "resource-string", "resources.arsc", None);
+                    }
+                    table = Some(t);
+                }
+                Err(e) => errors.push(ErrorRecord::new(
+                    "resources",
+                    "resources.arsc",
+                    e.to_string(),
+                )),
+            }
+        }
+    }
+    match dir.find("AndroidManifest.xml") {
+        Some(entry) => {
+            if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "manifest") {
+                match manifest::extract(bytes, table.as_ref(), "AndroidManifest.xml") {
+                    Ok(m) => {
+                        for s in &m.strings {
+                            endpoints.scan(s.as_bytes(), "manifest", "AndroidManifest.xml", None);
+                        }
+                        facts.anomalies.extend(m.anomalies);
+                        facts.manifest = Some(m.manifest);
+                    }
+                    Err(e) => errors.push(ErrorRecord::new(
+                        "manifest",
+                        "AndroidManifest.xml",
+                        e.to_string(),
+                    )),
+                }
+            }
+        }
+        None => errors.push(ErrorRecord::new(
+            "manifest",
+            "AndroidManifest.xml",
+            "no AndroidManifest.xml entry",
+        )),
+    }
+    drop(table);
+
+    let mut v1_files: Vec<(String, Vec<u8>)> = Vec::new();
+    for entry in &dir.entries {
+        // Only the first entry of a duplicated name is analysed (see formats::zip).
+        if !dir
+            .find(&entry.name)
+            .is_some_and(|first| std::ptr::eq(first, entry))
+        {
+            continue;
+        }
+        match role(&entry.name) {
+            Role::Skip => {}
+            Role::Dex => {
+                if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "dex") {
+                    analyze_dex(bytes, &entry.name, facts, errors, &mut endpoints);
+                }
+            }
+            Role::Native => {
+                if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "native")
+                {
+                    analyze_native(bytes, &entry.name, facts, errors, &mut endpoints);
+                }
+            }
+            Role::V1Signature => {
+                if let Some(bytes) =
+                    reader.read(entry, 16 << 20, &mut buf, facts, errors, "signing")
+                {
+                    v1_files.push((entry.name.clone(), bytes.to_vec()));
+                }
+            }
+            Role::ResXml => {
+                if let Some(bytes) = reader.read(
+                    entry,
+                    limits.max_text_asset_bytes,
+                    &mut buf,
+                    facts,
+                    errors,
+                    "resources",
+                ) {
+                    scan_xml(bytes, &entry.name, &mut endpoints);
+                }
+            }
+            Role::TextAsset => {
+                if entry.uncompressed_size > limits.max_text_asset_bytes {
+                    continue;
+                }
+                if let Some(bytes) = reader.read(
+                    entry,
+                    limits.max_text_asset_bytes,
+                    &mut buf,
+                    facts,
+                    errors,
+                    "asset",
+                ) {
+                    if bytes.starts_with(&[0x03, 0x00, 0x08, 0x00]) {
+                        scan_xml(bytes, &entry.name, &mut endpoints);
+                    } else {
+                        endpoints.scan_blob(bytes, "asset", &entry.name);
+                    }
+                }
+            }
+            Role::Probe => probe(
+                entry,
+                &mut reader,
+                &mut buf,
+                facts,
+                errors,
+                &mut endpoints,
+                1,
+            ),
+        }
+    }
+
+    let v1_refs: Vec<(&str, &[u8])> = v1_files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let signed = signers::extract(data, dir.cd_offset, &v1_refs);
+    facts.signers = signed.signers;
+    facts.signing_block = signed.signing_block;
+    facts.anomalies.extend(signed.anomalies);
+    facts.endpoints = endpoints.finish();
+    out
+}
+
+fn analyze_dex(
+    bytes: &[u8],
+    file: &str,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+) {
+    match dex::extract(bytes, file, endpoints) {
+        Ok((dexes, anomalies)) => {
+            facts.dex.extend(dexes);
+            facts.anomalies.extend(anomalies);
+        }
+        Err(e) => errors.push(ErrorRecord::new("dex", file, e.to_string())),
+    }
+}
+
+fn analyze_native(
+    bytes: &[u8],
+    file: &str,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+) {
+    match native::extract(bytes, file, endpoints) {
+        Ok(lib) => facts.native_libs.push(lib),
+        Err(e) => errors.push(ErrorRecord::new("native", file, e.to_string())),
+    }
+}
+
+fn scan_xml(bytes: &[u8], file: &str, endpoints: &mut EndpointCollector) {
+    if let Ok(doc) = crate::formats::axml::parse(bytes) {
+        for s in doc.text_values() {
+            endpoints.scan(s.as_bytes(), "xml", file, None);
+        }
+    } else {
+        endpoints.scan_blob(bytes, "xml", file);
+    }
+}
+
+/// Looks at an entry's magic: a DEX anywhere is analysed; a zip (jar, apk)
+/// is opened and its DEX files analysed, down to the depth limit.
+fn probe(
+    entry: &ZipEntry,
+    reader: &mut EntryReader<'_>,
+    buf: &mut Vec<u8>,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+    depth: u32,
+) {
+    let mut head = [0u8; 4];
+    if !reader.dir.peek(reader.data, entry, &mut head) {
+        return;
+    }
+    let file = format!("{}{}", reader.prefix, entry.name);
+    if &head == b"dex\n" {
+        facts.anomalies.push(Anomaly::new(
+            "dex-outside-classes",
+            "DEX file under a name Android does not load by default (loaded at run time, if at all)",
+            file.clone(),
+            None,
+        ));
+        if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "dex") {
+            analyze_dex(bytes, &file, facts, errors, endpoints);
+        }
+    } else if &head == b"PK\x03\x04" && depth <= reader.limits.max_depth {
+        let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "container") else {
+            return;
+        };
+        let nested_data = bytes.to_vec();
+        let nested = match ZipDirectory::parse(&nested_data, &reader.limits.zip()) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(ErrorRecord::new("container", file, e.to_string()));
+                return;
+            }
+        };
+        let prefix = format!("{file}!/");
+        let mut inner = EntryReader {
+            data: &nested_data,
+            dir: &nested,
+            limits: reader.limits,
+            inflated: reader.inflated,
+            prefix: &prefix,
+        };
+        let mut inner_buf = Vec::new();
+        for e in &nested.entries {
+            let name = &e.name;
+            let dexlike = name.ends_with(".dex") || role(name) == Role::Probe;
+            if !dexlike {
+                continue;
+            }
+            probe(
+                e,
+                &mut inner,
+                &mut inner_buf,
+                facts,
+                errors,
+                endpoints,
+                depth.saturating_add(1),
+            );
+        }
+        reader.inflated = inner.inflated;
+    }
+}

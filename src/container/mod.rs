@@ -1,0 +1,164 @@
+//! The container stage: recognise what a file is by its content, open zips
+//! the Android way (`formats::zip`), and hand out entry bytes within limits.
+//! Nothing is ever written to disk.
+
+use serde::{Deserialize, Serialize};
+
+use crate::formats::zip::{ZipDirectory, ZipLimits};
+
+/// Every limit one app's analysis works within. Defaults are documented on
+/// each field; the CLI can override them.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest input file read (default 4 GiB).
+    pub max_file_bytes: u64,
+    /// Central directory entries (default 200,000; real apps have < 70,000).
+    pub max_entries: usize,
+    /// Bytes one entry may inflate to (default 512 MiB: the largest real DEX
+    /// and .so files are well under 200 MiB).
+    pub max_entry_bytes: u64,
+    /// Bytes inflated for one app in total (default 4 GiB).
+    pub max_app_bytes: u64,
+    /// Text assets and res/xml files scanned for endpoints are read only up to
+    /// this size each (default 4 MiB).
+    pub max_text_asset_bytes: u64,
+    /// Nested archives followed at most this deep (default 2).
+    pub max_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 4 << 30,
+            max_entries: 200_000,
+            max_entry_bytes: 512 << 20,
+            max_app_bytes: 4 << 30,
+            max_text_asset_bytes: 4 << 20,
+            max_depth: 2,
+        }
+    }
+}
+
+impl Limits {
+    pub fn zip(&self) -> ZipLimits {
+        ZipLimits {
+            max_entries: self.max_entries,
+            max_entry_bytes: self.max_entry_bytes,
+        }
+    }
+}
+
+/// What a file is, by content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Apk,
+    Apks,
+    Xapk,
+    Apkm,
+    Aab,
+    Ipa,
+    Jar,
+    Aar,
+    /// A zip that is none of the above.
+    Zip,
+    Dex,
+    Elf,
+    Macho,
+    Staticlib,
+    Axml,
+    Unknown,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Apk => "apk",
+            Kind::Apks => "apks",
+            Kind::Xapk => "xapk",
+            Kind::Apkm => "apkm",
+            Kind::Aab => "aab",
+            Kind::Ipa => "ipa",
+            Kind::Jar => "jar",
+            Kind::Aar => "aar",
+            Kind::Zip => "zip",
+            Kind::Dex => "dex",
+            Kind::Elf => "elf",
+            Kind::Macho => "macho",
+            Kind::Staticlib => "staticlib",
+            Kind::Axml => "axml",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Is this the start of a zip (local header, or an empty archive's EOCD)?
+pub fn looks_like_zip(data: &[u8]) -> bool {
+    data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06")
+}
+
+/// Classifies a file by its first bytes (non-zip formats).
+pub fn classify_bytes(data: &[u8]) -> Kind {
+    match data {
+        [b'd', b'e', b'x', b'\n', ..] => Kind::Dex,
+        [0x7f, b'E', b'L', b'F', ..] => Kind::Elf,
+        [0xcf, 0xfa, 0xed, 0xfe, ..]
+        | [0xce, 0xfa, 0xed, 0xfe, ..]
+        | [0xca, 0xfe, 0xba, 0xbe, ..] => Kind::Macho,
+        [b'!', b'<', b'a', b'r', b'c', b'h', b'>', b'\n', ..] => Kind::Staticlib,
+        [0x03, 0x00, 0x08, 0x00, ..] => Kind::Axml,
+        _ => Kind::Unknown,
+    }
+}
+
+/// Classifies a zip by its entries, the way a store's intake would:
+/// an `AndroidManifest.xml` at the root makes an APK; `Payload/*.app/` an
+/// IPA; `BundleConfig.pb` with `base/manifest/` an AAB; `toc.pb` a bundletool
+/// APK set; `manifest.json` with APK members an XAPK; APK members only a
+/// split set (`apkm`/SAI `apks`); `classes.jar` + `AndroidManifest.xml` an AAR;
+/// `.class` files a JAR.
+pub fn classify_zip(dir: &ZipDirectory) -> Kind {
+    let has = |n: &str| dir.find(n).is_some();
+    if has("AndroidManifest.xml") {
+        if has("classes.jar") || has("R.txt") {
+            return Kind::Aar;
+        }
+        return Kind::Apk;
+    }
+    if has("BundleConfig.pb") || has("base/manifest/AndroidManifest.xml") {
+        return Kind::Aab;
+    }
+    if dir
+        .entries
+        .iter()
+        .any(|e| e.name.starts_with("Payload/") && e.name.contains(".app/"))
+    {
+        return Kind::Ipa;
+    }
+    if has("toc.pb") {
+        return Kind::Apks;
+    }
+    let apks = dir
+        .entries
+        .iter()
+        .filter(|e| e.name.ends_with(".apk"))
+        .count();
+    if has("manifest.json") && apks > 0 {
+        return Kind::Xapk;
+    }
+    if has("info.json") && apks > 0 {
+        return Kind::Apkm;
+    }
+    if apks > 0
+        && dir
+            .entries
+            .iter()
+            .all(|e| e.name.ends_with(".apk") || e.name.ends_with(".json") || e.is_dir())
+    {
+        return Kind::Apks;
+    }
+    if has("META-INF/MANIFEST.MF") || dir.entries.iter().any(|e| e.name.ends_with(".class")) {
+        return Kind::Jar;
+    }
+    Kind::Zip
+}

@@ -1,0 +1,143 @@
+//! The report: one `AppReport` per input, rendered as JSON, JSONL or text.
+//! Field names follow the report contract of DESIGN.md; fields are only ever
+//! added, never renamed. Renderers never decide anything.
+
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::evidence::ErrorRecord;
+use crate::evidence::{Anomaly, Evidence};
+use crate::extract::facts::{
+    Application, DeclaredPermission, Endpoint, MetaData, NativeLib, Signer, SigningBlock,
+};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AppReport {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    pub kind: String,
+    pub app: AppInfo,
+    pub permissions: Vec<String>,
+    pub components: ComponentNames,
+    pub signers: Vec<Signer>,
+    pub native_libs: Vec<NativeLib>,
+    pub sdks: Vec<Sdk>,
+    pub endpoints: Vec<EndpointReport>,
+    pub publisher: Option<Publisher>,
+    pub verdicts: Vec<Verdict>,
+    pub errors: Vec<ErrorRecord>,
+    // Fields beyond the contract.
+    pub declared_permissions: Vec<DeclaredPermission>,
+    pub application: Application,
+    pub meta_data: Vec<MetaData>,
+    /// Intent-filter actions per component (`component` → actions).
+    pub intent_filters: Vec<IntentFilters>,
+    pub queries_packages: Vec<String>,
+    pub dex: Vec<DexSummary>,
+    pub signing_block: Option<SigningBlock>,
+    /// Structural oddities the parsers tolerated (tampering, malformation).
+    pub anomalies: Vec<Anomaly>,
+    /// Number of zip entries.
+    pub entry_count: usize,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub id: Option<String>,
+    pub version_code: Option<u64>,
+    pub version_name: Option<String>,
+    pub min_sdk: Option<u32>,
+    pub target_sdk: Option<u32>,
+    pub max_sdk: Option<u32>,
+    pub label: Option<String>,
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ComponentNames {
+    pub activities: Vec<String>,
+    pub activity_aliases: Vec<String>,
+    pub services: Vec<String>,
+    pub receivers: Vec<String>,
+    pub providers: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct IntentFilters {
+    pub component: String,
+    pub actions: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DexSummary {
+    pub file: String,
+    pub version: u32,
+    pub strings: u32,
+    pub types: u32,
+    pub classes: u32,
+}
+
+/// A detected SDK (filled by the fingerprinting stage).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Sdk {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub country: Option<String>,
+    pub category: Option<String>,
+    pub confidence: String,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EndpointReport {
+    pub host: String,
+    /// Cloud or service provider owning the host (fingerprinting stage).
+    pub provider: Option<String>,
+    pub owner: Option<String>,
+    pub country: Option<String>,
+    pub evidence: Vec<Evidence>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub urls: Vec<String>,
+    pub occurrences: u64,
+}
+
+impl From<Endpoint> for EndpointReport {
+    fn from(e: Endpoint) -> Self {
+        EndpointReport {
+            host: e.host,
+            provider: None,
+            owner: None,
+            country: None,
+            evidence: e.evidence,
+            urls: e.urls,
+            occurrences: e.occurrences,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Publisher {
+    pub name: String,
+    pub country: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Verdict {
+    pub policy: String,
+    pub status: String,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: String,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+}

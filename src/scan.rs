@@ -1,0 +1,293 @@
+//! The per-app driver and the parallel batch.
+//!
+//! `scan_file` never panics: a panic inside a parser becomes an `internal`
+//! error record for that app (each such panic is still a bug). `scan_batch`
+//! runs N workers that take inputs in order from a shared counter and hands
+//! reports to the caller's sink strictly in input order.
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use sha2::{Digest, Sha256};
+
+use crate::container::{self, Kind, Limits};
+use crate::evidence::ErrorRecord;
+use crate::extract::facts::Facts;
+use crate::formats::zip::ZipDirectory;
+use crate::input::Input;
+use crate::report::{AppInfo, AppReport, ComponentNames, DexSummary, IntentFilters};
+
+/// Validated options for a scan.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Worker threads (1 or more).
+    pub threads: usize,
+    pub limits: Limits,
+}
+
+/// Lowercase hex of a byte string.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len().saturating_mul(2));
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// Scans one input. Never panics.
+pub fn scan_input(input: &Input, opts: &Options) -> AppReport {
+    let path = input.path.display().to_string();
+    if let Some(err) = &input.error {
+        return AppReport {
+            path,
+            kind: Kind::Unknown.as_str().to_string(),
+            errors: vec![ErrorRecord::new("input", "", err.clone())],
+            ..AppReport::default()
+        };
+    }
+    match catch_unwind(AssertUnwindSafe(|| scan_file(&input.path, opts))) {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string());
+            AppReport {
+                path,
+                kind: Kind::Unknown.as_str().to_string(),
+                errors: vec![ErrorRecord::new(
+                    "internal",
+                    "",
+                    format!("analysis panicked (a bug): {msg}"),
+                )],
+                ..AppReport::default()
+            }
+        }
+    }
+}
+
+/// Reads and scans one file.
+pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
+    let mut report = AppReport {
+        path: path.display().to_string(),
+        ..AppReport::default()
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            report.kind = Kind::Unknown.as_str().to_string();
+            report
+                .errors
+                .push(ErrorRecord::new("input", "", e.to_string()));
+            return report;
+        }
+    };
+    if meta.len() > opts.limits.max_file_bytes {
+        report.size = meta.len();
+        report.kind = Kind::Unknown.as_str().to_string();
+        report.errors.push(ErrorRecord::new(
+            "input",
+            "",
+            format!(
+                "file of {} bytes exceeds the limit of {}",
+                meta.len(),
+                opts.limits.max_file_bytes
+            ),
+        ));
+        return report;
+    }
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) => {
+            report.kind = Kind::Unknown.as_str().to_string();
+            report
+                .errors
+                .push(ErrorRecord::new("input", "", e.to_string()));
+            return report;
+        }
+    };
+    scan_bytes(&data, report, opts)
+}
+
+/// Scans bytes already in memory; `report` carries the path.
+pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppReport {
+    report.size = data.len() as u64;
+    report.sha256 = hex(&Sha256::digest(data));
+    let limits = &opts.limits;
+    // Zip by content: Android opens an APK whatever its first bytes are (the
+    // EOCD is the authority), so a zip is tried whenever an EOCD is found.
+    let dir = ZipDirectory::parse(data, &limits.zip());
+    let kind = match &dir {
+        Ok(d) => container::classify_zip(d),
+        Err(_) => container::classify_bytes(data),
+    };
+    report.kind = kind.as_str().to_string();
+    match (kind, dir) {
+        (Kind::Apk, Ok(dir)) => {
+            if !container::looks_like_zip(data) {
+                report.anomalies.push(crate::evidence::Anomaly::new(
+                    "zip-prefixed-data",
+                    "the file does not start with a zip local header (data before the first entry: Janus-style prepended DEX or junk)",
+                    "",
+                    Some(0),
+                ));
+            }
+            report.entry_count = dir.entries.len();
+            let analysis = crate::extract::analyze_apk(data, &dir, limits);
+            fill_from_facts(&mut report, analysis.facts);
+            report.errors.extend(analysis.errors);
+        }
+        (Kind::Unknown, Err(e)) if container::looks_like_zip(data) => {
+            report.kind = Kind::Zip.as_str().to_string();
+            report
+                .errors
+                .push(ErrorRecord::new("container", "", e.to_string()));
+        }
+        (Kind::Unknown, _) => {
+            report.errors.push(ErrorRecord::new(
+                "input",
+                "",
+                "not a recognised app or package format",
+            ));
+        }
+        (other, _) => {
+            report.errors.push(ErrorRecord::new(
+                "unsupported",
+                "",
+                format!(
+                    "{} files are recognised but not analysed yet",
+                    other.as_str()
+                ),
+            ));
+        }
+    }
+    report
+}
+
+/// Maps extracted facts onto the report contract.
+fn fill_from_facts(report: &mut AppReport, facts: Facts) {
+    if let Some(m) = facts.manifest {
+        report.app = AppInfo {
+            id: m.package.clone(),
+            version_code: m.version_code,
+            version_name: m.version_name.clone(),
+            min_sdk: m.min_sdk,
+            target_sdk: m.target_sdk,
+            max_sdk: m.max_sdk,
+            label: m.label.clone(),
+            platform: Some("android".to_string()),
+            split: m.split.clone(),
+        };
+        report.permissions = m.uses_permissions.iter().map(|p| p.name.clone()).collect();
+        let names = |v: &Vec<crate::extract::facts::Component>| {
+            v.iter().map(|c| c.name.clone()).collect::<Vec<_>>()
+        };
+        let c = &m.components;
+        report.components = ComponentNames {
+            activities: names(&c.activities),
+            activity_aliases: names(&c.activity_aliases),
+            services: names(&c.services),
+            receivers: names(&c.receivers),
+            providers: names(&c.providers),
+        };
+        for comp in c
+            .activities
+            .iter()
+            .chain(&c.activity_aliases)
+            .chain(&c.services)
+            .chain(&c.receivers)
+            .chain(&c.providers)
+        {
+            if !comp.intent_actions.is_empty() {
+                report.intent_filters.push(IntentFilters {
+                    component: comp.name.clone(),
+                    actions: comp.intent_actions.clone(),
+                });
+            }
+        }
+        report.declared_permissions = m.declared_permissions;
+        report.application = m.application;
+        report.meta_data = m.meta_data;
+        report.queries_packages = m.queries_packages;
+    } else {
+        report.app.platform = Some("android".to_string());
+    }
+    report.dex = facts
+        .dex
+        .iter()
+        .map(|d| DexSummary {
+            file: d.file.clone(),
+            version: d.version,
+            strings: d.string_count,
+            types: d.type_count,
+            classes: d.class_def_count,
+        })
+        .collect();
+    report.native_libs = facts.native_libs;
+    report.signers = facts.signers;
+    report.signing_block = facts.signing_block;
+    report.endpoints = facts.endpoints.into_iter().map(Into::into).collect();
+    report.anomalies.extend(facts.anomalies);
+}
+
+/// Scans every input with `opts.threads` workers and calls `sink` with each
+/// report in input order. The sink's error stops the batch (e.g. a closed
+/// pipe). Returns the number of reports delivered.
+pub fn scan_batch<E>(
+    inputs: &[Input],
+    opts: &Options,
+    mut sink: impl FnMut(usize, AppReport) -> Result<(), E>,
+) -> Result<usize, E> {
+    let threads = opts.threads.max(1).min(inputs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<(usize, AppReport)>(threads.saturating_mul(4));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let next = &next;
+            let stop = &stop;
+            s.spawn(move || loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { break };
+                let report = scan_input(input, opts);
+                if tx.send((i, report)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending: BTreeMap<usize, AppReport> = BTreeMap::new();
+        let mut want = 0usize;
+        let mut result = Ok(0);
+        for (i, report) in rx.iter() {
+            pending.insert(i, report);
+            while let Some(r) = pending.remove(&want) {
+                if let Err(e) = sink(want, r) {
+                    stop.store(true, Ordering::Relaxed);
+                    result = Err(e);
+                    break;
+                }
+                want = want.saturating_add(1);
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        // Drain so workers blocked on send can finish.
+        if result.is_err() {
+            for _ in rx.iter() {}
+            return result;
+        }
+        Ok(want)
+    })
+}
