@@ -34,7 +34,7 @@
 mod pool;
 mod render;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use pool::{PoolError, PoolOddity, StringPool};
 pub use render::{format_value, to_xml};
