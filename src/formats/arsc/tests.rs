@@ -16,7 +16,7 @@ fn pool(strings: &[&str]) -> Vec<u8> {
 /// An entry: Some((dataType, data)) simple, None absent; complex marked by dataType 0xff.
 type E = Option<(u8, u32)>;
 
-fn type_chunk(type_id: u8, flags: u8, locale: &[u8; 4], entries: &[E]) -> Vec<u8> {
+pub(crate) fn type_chunk(type_id: u8, flags: u8, locale: &[u8; 4], entries: &[E]) -> Vec<u8> {
     // config: size 0x40, locale at 8..12
     let mut config = vec![0u8; 0x40];
     config[0..4].copy_from_slice(&0x40u32.to_le_bytes());
@@ -88,7 +88,7 @@ fn type_chunk(type_id: u8, flags: u8, locale: &[u8; 4], entries: &[E]) -> Vec<u8
     c
 }
 
-fn table(type_chunks: &[Vec<u8>], extra_top: &[u8]) -> Vec<u8> {
+pub(crate) fn table(type_chunks: &[Vec<u8>], extra_top: &[u8]) -> Vec<u8> {
     let global = pool(&[
         "App",
         "Appli",
