@@ -834,3 +834,235 @@ mod tests {
         assert!(extract(&[0, 1], None, "m").is_err());
     }
 }
+
+/// Checks against the real corpus and its oracle (aapt, androguard) when
+/// `../shared/corpus/real` exists; skips with a message otherwise.
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod corpus {
+    use super::*;
+    use crate::formats::{arsc, axml};
+    use std::collections::BTreeSet;
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+
+    fn corpus_dir() -> Option<PathBuf> {
+        let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
+        if d.is_dir() {
+            Some(d)
+        } else {
+            eprintln!("skipping: {} is absent", d.display());
+            None
+        }
+    }
+
+    fn u16at(d: &[u8], i: usize) -> usize {
+        u16::from_le_bytes([d[i], d[i + 1]]) as usize
+    }
+    fn u32at(d: &[u8], i: usize) -> usize {
+        u32::from_le_bytes(d[i..i + 4].try_into().unwrap()) as usize
+    }
+
+    /// Minimal central-directory zip reader (stored/deflate) for the test.
+    fn zip_entry(data: &[u8], name: &str) -> Option<Vec<u8>> {
+        let eocd = (0..data.len().checked_sub(21)?)
+            .rev()
+            .find(|&i| data[i..i + 4] == [0x50, 0x4b, 5, 6])?;
+        let n = u16at(data, eocd + 10);
+        let mut p = u32at(data, eocd + 16);
+        for _ in 0..n {
+            if data.get(p..p + 4)? != [0x50, 0x4b, 1, 2] {
+                return None;
+            }
+            let method = u16at(data, p + 10);
+            let csize = u32at(data, p + 20);
+            let (nlen, elen, clen) = (
+                u16at(data, p + 28),
+                u16at(data, p + 30),
+                u16at(data, p + 32),
+            );
+            let lho = u32at(data, p + 42);
+            if data.get(p + 46..p + 46 + nlen)? == name.as_bytes() {
+                let start = lho + 30 + u16at(data, lho + 26) + u16at(data, lho + 28);
+                let comp = data.get(start..start + csize)?;
+                return match method {
+                    0 => Some(comp.to_vec()),
+                    _ => {
+                        let mut out = Vec::new();
+                        flate2::read::DeflateDecoder::new(comp)
+                            .take(64 << 20)
+                            .read_to_end(&mut out)
+                            .ok()?;
+                        Some(out)
+                    }
+                };
+            }
+            p += 46 + nlen + elen + clen;
+        }
+        None
+    }
+
+    #[test]
+    fn raw_axml_samples_never_panic() {
+        let Some(dir) = corpus_dir() else { return };
+        let mut files: Vec<PathBuf> = Vec::new();
+        for sub in ["androguard/AXML", "apkinspector/manifest"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                files.push(e.unwrap().path());
+            }
+        }
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            let bytes = if f.extension().is_some_and(|e| e == "apk") {
+                zip_entry(&bytes, "AndroidManifest.xml").unwrap_or_default()
+            } else {
+                bytes
+            };
+            match axml::parse(&bytes) {
+                Ok(doc) => {
+                    let xml = axml::to_xml(&doc);
+                    let out = extract(&bytes, None, "m").unwrap();
+                    let ids: BTreeSet<_> = out
+                        .anomalies
+                        .iter()
+                        .map(|a| format!("{}@{:?}: {}", a.id, a.offset, a.message))
+                        .collect();
+                    eprintln!(
+                        "{}: {} nodes, {} xml bytes, pkg {:?}, {} activities, anomalies {:?}",
+                        f.file_name().unwrap().to_string_lossy(),
+                        doc.nodes.len(),
+                        xml.len(),
+                        out.manifest.package,
+                        out.manifest.components.activities.len(),
+                        ids
+                    );
+                }
+                Err(e) => eprintln!("{}: error {e}", f.file_name().unwrap().to_string_lossy()),
+            }
+        }
+    }
+
+    fn oracle_list(v: &serde_json::Value) -> Option<BTreeSet<String>> {
+        Some(
+            v.as_array()?
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn agrees_with_the_oracle() {
+        let Some(dir) = corpus_dir() else { return };
+        let oracle = std::fs::read_to_string(dir.join("oracle.jsonl")).unwrap();
+        // field -> (agree, total)
+        let mut score: std::collections::BTreeMap<&str, (u32, u32)> = Default::default();
+        let mut disagreements = Vec::new();
+        let mut no_manifest = 0;
+        for line in oracle.lines() {
+            let rec: serde_json::Value = serde_json::from_str(line).unwrap();
+            let path = rec["path"].as_str().unwrap().to_string();
+            let Ok(bytes) = std::fs::read(dir.join(&path)) else {
+                continue;
+            };
+            let Some(mbytes) = zip_entry(&bytes, "AndroidManifest.xml") else {
+                no_manifest += 1;
+                continue;
+            };
+            let tbytes = zip_entry(&bytes, "resources.arsc");
+            let table = tbytes.as_deref().and_then(|t| arsc::parse(t).ok());
+            let out = match extract(&mbytes, table.as_ref(), &path) {
+                Ok(o) => o,
+                Err(e) => {
+                    disagreements.push(format!("{path}: extract error {e}"));
+                    continue;
+                }
+            };
+            let _ = axml::parse(&mbytes).map(|d| axml::to_xml(&d));
+            let m = &out.manifest;
+            let mut check = |field: &'static str, ours: String, theirs: String| {
+                let e = score.entry(field).or_default();
+                e.1 += 1;
+                if ours == theirs {
+                    e.0 += 1;
+                } else {
+                    disagreements.push(format!("{path}: {field}: ours {ours:?} oracle {theirs:?}"));
+                }
+            };
+            let a = &rec["aapt"];
+            if a.is_object() && a["package"].is_string() {
+                check(
+                    "aapt.package",
+                    m.package.clone().unwrap_or_default(),
+                    a["package"].as_str().unwrap().into(),
+                );
+                let vc = m.version_code.map(|v| (v as u32) as i32).filter(|&v| v > 0);
+                check(
+                    "aapt.versionCode",
+                    vc.map(|v| v.to_string()).unwrap_or_default(),
+                    a["versionCode"].as_str().unwrap_or("").into(),
+                );
+                check(
+                    "aapt.versionName",
+                    m.version_name.clone().unwrap_or_default(),
+                    a["versionName"].as_str().unwrap_or("").into(),
+                );
+                check(
+                    "aapt.sdkVersion",
+                    m.min_sdk.map(|v| v.to_string()).unwrap_or_default(),
+                    a["sdkVersion"].as_str().unwrap_or("").into(),
+                );
+                check(
+                    "aapt.targetSdkVersion",
+                    m.target_sdk.map(|v| v.to_string()).unwrap_or_default(),
+                    a["targetSdkVersion"].as_str().unwrap_or("").into(),
+                );
+                let ours: BTreeSet<String> =
+                    m.uses_permissions.iter().map(|p| p.name.clone()).collect();
+                check(
+                    "aapt.declared_permissions",
+                    format!("{ours:?}"),
+                    format!(
+                        "{:?}",
+                        oracle_list(&a["declared_permissions"]).unwrap_or_default()
+                    ),
+                );
+                if let Some(l) = a["application_label"].as_str() {
+                    check(
+                        "aapt.application_label",
+                        m.label.clone().unwrap_or_default(),
+                        l.into(),
+                    );
+                }
+            }
+            let g = &rec["androguard"];
+            if g.is_object() && g.get("fatal").is_none() {
+                let c = &m.components;
+                for (field, list) in [
+                    ("androguard.activities", &c.activities),
+                    ("androguard.services", &c.services),
+                    ("androguard.receivers", &c.receivers),
+                    ("androguard.providers", &c.providers),
+                ] {
+                    let key = field.trim_start_matches("androguard.");
+                    let Some(theirs) = oracle_list(&g[key]) else {
+                        continue;
+                    };
+                    let ours: BTreeSet<String> = list.iter().map(|x| x.name.clone()).collect();
+                    check(field, format!("{ours:?}"), format!("{theirs:?}"));
+                }
+            }
+        }
+        for d in &disagreements {
+            eprintln!("DISAGREE {d}");
+        }
+        eprintln!("no manifest read (zip reader) in {no_manifest} APKs");
+        for (f, (ok, n)) in &score {
+            eprintln!("SCORE {f}: {ok}/{n}");
+        }
+    }
+}

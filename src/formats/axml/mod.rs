@@ -630,8 +630,9 @@ impl<'a> Document<'a> {
                         count = MAX_ATTRIBUTES_PER_ELEMENT;
                     }
                     let ext_bytes = node.get(hs..).unwrap_or(&[]);
-                    let mut attributes =
-                        Vec::with_capacity(count.min(ext_len / ATTRIBUTE_SIZE.max(1)));
+                    let mut attributes = Vec::with_capacity(
+                        count.min(ext_len.checked_div(ATTRIBUTE_SIZE).unwrap_or(0)),
+                    );
                     for i in 0..count {
                         if total_attributes >= MAX_TOTAL_ATTRIBUTES {
                             self.anomaly(

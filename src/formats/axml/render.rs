@@ -77,6 +77,63 @@ pub fn format_value<'s>(value: &Value, string: impl Fn(u32) -> Option<&'s str>) 
     }
 }
 
+/// Names of common framework attributes (android.R.attr), used when an
+/// attribute's name string is empty or unreadable (obfuscated manifests):
+/// the resource id is what Android goes by, so the rendering follows it.
+pub fn framework_attr_name(id: u32) -> Option<&'static str> {
+    Some(match id {
+        0x0101_0000 => "theme",
+        0x0101_0001 => "label",
+        0x0101_0002 => "icon",
+        0x0101_0003 => "name",
+        0x0101_0006 => "permission",
+        0x0101_0009 => "protectionLevel",
+        0x0101_000b => "sharedUserId",
+        0x0101_000e => "enabled",
+        0x0101_000f => "debuggable",
+        0x0101_0010 => "exported",
+        0x0101_0011 => "process",
+        0x0101_0012 => "taskAffinity",
+        0x0101_0018 => "authorities",
+        0x0101_001b => "grantUriPermissions",
+        0x0101_001d => "launchMode",
+        0x0101_001e => "screenOrientation",
+        0x0101_001f => "configChanges",
+        0x0101_0020 => "description",
+        0x0101_0024 => "value",
+        0x0101_0025 => "resource",
+        0x0101_0026 => "mimeType",
+        0x0101_0027 => "scheme",
+        0x0101_0028 => "host",
+        0x0101_0029 => "port",
+        0x0101_002a => "path",
+        0x0101_002b => "pathPrefix",
+        0x0101_002c => "pathPattern",
+        0x0101_0202 => "targetActivity",
+        0x0101_020c => "minSdkVersion",
+        0x0101_021b => "versionCode",
+        0x0101_021c => "versionName",
+        0x0101_0270 => "targetSdkVersion",
+        0x0101_0271 => "maxSdkVersion",
+        0x0101_0272 => "testOnly",
+        0x0101_0280 => "allowBackup",
+        0x0101_028e => "required",
+        0x0101_02b7 => "installLocation",
+        0x0101_02be => "logo",
+        0x0101_035a => "largeHeap",
+        0x0101_03af => "supportsRtl",
+        0x0101_04ea => "extractNativeLibs",
+        0x0101_04ec => "usesCleartextTraffic",
+        0x0101_0527 => "networkSecurityConfig",
+        0x0101_052c => "roundIcon",
+        0x0101_054c => "targetSandboxVersion",
+        0x0101_0572 => "compileSdkVersion",
+        0x0101_0573 => "compileSdkVersionCodename",
+        0x0101_0576 => "versionCodeMajor",
+        _ => return None,
+    })
+}
+
 /// Keeps characters XML 1.0 allows; others become U+FFFD.
 fn xml_clean(s: &str) -> Cow<'_, str> {
     let ok = |c: char| {
@@ -130,7 +187,8 @@ pub fn to_xml(doc: &Document<'_>) -> String {
     let mut open: Vec<Option<String>> = Vec::new(); // rendered name or None when omitted
     let mut omitted = 0usize;
 
-    for node in &doc.nodes {
+    let mut nodes = doc.nodes.iter().peekable();
+    while let Some(node) = nodes.next() {
         match node {
             Node::StartNamespace(ns) => {
                 let uri = ns.uri.and_then(s).unwrap_or("").to_string();
@@ -179,16 +237,24 @@ pub fn to_xml(doc: &Document<'_>) -> String {
                 };
                 let mut attrs: Vec<(String, String)> = Vec::with_capacity(el.attributes.len());
                 for a in &el.attributes {
-                    let fallback = match doc.attribute_id(a) {
-                        Some(id) => format!("_0x{id:08x}"),
-                        None => "_attr".to_string(),
-                    };
-                    let local = xml_name(doc.attribute_name(a), &fallback);
-                    let key = match doc.attribute_ns(a) {
-                        Some(uri) if !uri.is_empty() => {
-                            format!("{}:{local}", prefix_for(uri, &mut decls))
+                    let raw_name = doc.attribute_name(a);
+                    let id = doc.attribute_id(a);
+                    let key = match (raw_name.is_empty(), id.and_then(framework_attr_name)) {
+                        // Obfuscated: no name string; render what Android sees.
+                        (true, Some(n)) => format!("{}:{n}", prefix_for(ANDROID_NS, &mut decls)),
+                        _ => {
+                            let fallback = match id {
+                                Some(id) => format!("_0x{id:08x}"),
+                                None => "_attr".to_string(),
+                            };
+                            let local = xml_name(raw_name, &fallback);
+                            match doc.attribute_ns(a) {
+                                Some(uri) if !uri.is_empty() => {
+                                    format!("{}:{local}", prefix_for(uri, &mut decls))
+                                }
+                                _ => local,
+                            }
                         }
-                        _ => local,
                     };
                     let value = match a.value {
                         Value::String(_) => doc.attribute_string(a).unwrap_or("").to_string(),
@@ -208,13 +274,19 @@ pub fn to_xml(doc: &Document<'_>) -> String {
                         start.push_attribute((k.as_str(), v.as_str()));
                     }
                 }
-                sink(Event::Start(start));
-                open.push(Some(name));
+                if matches!(nodes.peek(), Some(Node::EndElement { .. })) {
+                    nodes.next();
+                    sink(Event::Empty(start));
+                } else {
+                    sink(Event::Start(start));
+                    open.push(Some(name));
+                }
             }
-            Node::EndElement { .. } => match open.pop() {
-                Some(Some(name)) => sink(Event::End(BytesEnd::new(name))),
-                Some(None) | None => {}
-            },
+            Node::EndElement { .. } => {
+                if let Some(Some(name)) = open.pop() {
+                    sink(Event::End(BytesEnd::new(name)));
+                }
+            }
             Node::Text { data, value, .. } => {
                 if open.len() > MAX_RENDER_DEPTH as usize {
                     continue;
