@@ -910,9 +910,12 @@ mod corpus {
     fn raw_axml_samples_never_panic() {
         let Some(dir) = corpus_dir() else { return };
         let mut files: Vec<PathBuf> = Vec::new();
-        for sub in ["androguard/AXML", "apkinspector/manifest"] {
+        for sub in ["androguard/AXML", "apkinspector/manifest", "apkinspector"] {
             for e in std::fs::read_dir(dir.join(sub)).unwrap() {
-                files.push(e.unwrap().path());
+                let p = e.unwrap().path();
+                if p.is_file() {
+                    files.push(p);
+                }
             }
         }
         for f in files {
@@ -982,7 +985,12 @@ mod corpus {
                     continue;
                 }
             };
-            let _ = axml::parse(&mbytes).map(|d| axml::to_xml(&d));
+            if let (Ok(d), Ok(out_dir)) =
+                (axml::parse(&mbytes), std::env::var("CLEANSCAN_XML_DUMP"))
+            {
+                let name = path.replace('/', "__");
+                std::fs::write(Path::new(&out_dir).join(name + ".xml"), axml::to_xml(&d)).unwrap();
+            }
             let m = &out.manifest;
             let mut check = |field: &'static str, ours: String, theirs: String| {
                 let e = score.entry(field).or_default();
@@ -1030,6 +1038,11 @@ mod corpus {
                         "{:?}",
                         oracle_list(&a["declared_permissions"]).unwrap_or_default()
                     ),
+                );
+                check(
+                    "aapt.maxSdkVersion",
+                    m.max_sdk.map(|v| v.to_string()).unwrap_or_default(),
+                    a["maxSdkVersion"].as_str().unwrap_or("").into(),
                 );
                 if let Some(l) = a["application_label"].as_str() {
                     check(
