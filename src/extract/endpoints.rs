@@ -15,10 +15,10 @@
 //!   identifiers, so a bare name is accepted only when all of these hold:
 //!   - the last label is a real TLD from the curated list in [`tld_class`]:
 //!     common gTLDs and every two-letter ccTLD, minus those that collide with
-//!     file extensions (`so sh py md mk pl pm rs ps cc mm la am ac in do zip
-//!     mov app`: `libfoo.so`, `run.sh`, `Makefile.am`, `Foo.mm`,
+//!     file extensions (`so sh py md mk pl pm rs ps cc mm la am ac in do ec zip
+//!     mov app`: `libfoo.so`, `run.sh`, `Makefile.am`, `Foo.mm`, `coverage.ec`,
 //!     `com.alipay.sdk.app`); URLs with a scheme still find such hosts;
-//!   - "word-like" TLDs (`info name id top site link live at by is it us
+//!   - "word-like" TLDs (`info name id top site link live at by is it us ie
 //!     ...`, which end property keys such as `device.info`, `user.id`,
 //!     `margin.top`, `created.at`) need supporting context: a `//` before,
 //!     a `/path` or `:port` after, or a `www.` first label;
@@ -142,32 +142,32 @@ pub fn tld_class(label: &str) -> TldClass {
         | "me" | "tv" | "eu" => TldClass::Generic,
         // File-extension collisions.
         "so" | "sh" | "py" | "md" | "mk" | "pl" | "pm" | "rs" | "ps" | "cc" | "mm" | "la"
-        | "am" | "ac" | "in" | "do" | "zip" | "mov" | "app" => TldClass::Excluded,
+        | "am" | "ac" | "in" | "do" | "ec" | "zip" | "mov" | "app" => TldClass::Excluded,
         // Word-like TLDs that end property keys and log words.
         "info" | "name" | "top" | "xyz" | "club" | "online" | "site" | "store" | "tech" | "vip"
         | "shop" | "cloud" | "link" | "live" | "pro" | "mobi" | "asia" | "work" | "fun" | "ltd"
         | "group" | "ink" | "wang" | "ren" | "dev" | "at" | "by" | "is" | "it" | "my" | "no"
-        | "to" | "us" | "id" | "as" | "re" | "ma" | "pa" | "ne" | "nu" | "ms" | "st" | "ml" => {
-            TldClass::Weak
-        }
+        | "to" | "us" | "id" | "as" | "re" | "ma" | "pa" | "ne" | "nu" | "ms" | "st" | "ml"
+        | "ie" => TldClass::Weak,
         "ad" | "ae" | "af" | "ag" | "al" | "ao" | "aq" | "ar" | "au" | "aw" | "ax" | "az"
         | "ba" | "bb" | "bd" | "be" | "bf" | "bg" | "bh" | "bi" | "bj" | "bm" | "bn" | "bo"
         | "br" | "cn" | "bs" | "bt" | "bw" | "bz" | "ca" | "cd" | "cf" | "cg" | "ch" | "ci"
         | "ck" | "cl" | "cm" | "cr" | "cu" | "cv" | "cw" | "cx" | "cy" | "cz" | "de" | "dj"
-        | "dk" | "dm" | "dz" | "ec" | "ee" | "eg" | "er" | "es" | "et" | "fi" | "fj" | "fk"
-        | "fm" | "fo" | "fr" | "ga" | "gd" | "ge" | "gf" | "gg" | "gh" | "gi" | "gl" | "gm"
-        | "gn" | "gp" | "gq" | "gr" | "gs" | "gt" | "gu" | "gw" | "gy" | "hk" | "hm" | "hn"
-        | "hr" | "ht" | "hu" | "ie" | "il" | "im" | "iq" | "ir" | "je" | "jm" | "jo" | "jp"
-        | "ke" | "kg" | "kh" | "ki" | "km" | "kn" | "kp" | "kr" | "kw" | "ky" | "kz" | "lb"
-        | "lc" | "li" | "lk" | "lr" | "ls" | "lt" | "lu" | "lv" | "ly" | "mc" | "mg" | "mh"
-        | "mn" | "mo" | "mp" | "mq" | "mr" | "mt" | "mu" | "mv" | "mw" | "mx" | "mz" | "na"
-        | "nc" | "nf" | "ng" | "ni" | "nl" | "np" | "nr" | "nz" | "om" | "pe" | "pf" | "pg"
-        | "ph" | "pk" | "pn" | "pr" | "pt" | "pw" | "qa" | "ro" | "ru" | "rw" | "sa" | "sb"
-        | "sc" | "sd" | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "sr" | "ss" | "su"
-        | "sv" | "sx" | "sy" | "sz" | "tc" | "td" | "tf" | "tg" | "th" | "tj" | "tk" | "tl"
-        | "tm" | "tn" | "tr" | "tt" | "tw" | "tz" | "ua" | "ug" | "uk" | "uy" | "uz" | "va"
-        | "vc" | "ve" | "vg" | "vi" | "vn" | "vu" | "wf" | "ws" | "ye" | "yt" | "za" | "zm"
-        | "zw" => TldClass::Country,
+        | "dk" | "dm" | "dz" | "ee" | "eg" | "er" | "es" | "et" | "fi" | "fj" | "fk" | "fm"
+        | "fo" | "fr" | "ga" | "gd" | "ge" | "gf" | "gg" | "gh" | "gi" | "gl" | "gm" | "gn"
+        | "gp" | "gq" | "gr" | "gs" | "gt" | "gu" | "gw" | "gy" | "hk" | "hm" | "hn" | "hr"
+        | "ht" | "hu" | "il" | "im" | "iq" | "ir" | "je" | "jm" | "jo" | "jp" | "ke" | "kg"
+        | "kh" | "ki" | "km" | "kn" | "kp" | "kr" | "kw" | "ky" | "kz" | "lb" | "lc" | "li"
+        | "lk" | "lr" | "ls" | "lt" | "lu" | "lv" | "ly" | "mc" | "mg" | "mh" | "mn" | "mo"
+        | "mp" | "mq" | "mr" | "mt" | "mu" | "mv" | "mw" | "mx" | "mz" | "na" | "nc" | "nf"
+        | "ng" | "ni" | "nl" | "np" | "nr" | "nz" | "om" | "pe" | "pf" | "pg" | "ph" | "pk"
+        | "pn" | "pr" | "pt" | "pw" | "qa" | "ro" | "ru" | "rw" | "sa" | "sb" | "sc" | "sd"
+        | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "sr" | "ss" | "su" | "sv" | "sx"
+        | "sy" | "sz" | "tc" | "td" | "tf" | "tg" | "th" | "tj" | "tk" | "tl" | "tm" | "tn"
+        | "tr" | "tt" | "tw" | "tz" | "ua" | "ug" | "uk" | "uy" | "uz" | "va" | "vc" | "ve"
+        | "vg" | "vi" | "vn" | "vu" | "wf" | "ws" | "ye" | "yt" | "za" | "zm" | "zw" => {
+            TldClass::Country
+        }
         _ => TldClass::None,
     }
 }
@@ -195,6 +195,86 @@ fn is_java_root(label: &str) -> bool {
             | "dagger"
             | "scala"
             | "groovy"
+    )
+}
+
+/// ELF section name words: `.data.rel.ro` in native strings is a section.
+fn is_elf_section_word(label: &str) -> bool {
+    matches!(
+        label,
+        "data"
+            | "text"
+            | "rodata"
+            | "bss"
+            | "rel"
+            | "rela"
+            | "init"
+            | "fini"
+            | "tdata"
+            | "tbss"
+            | "note"
+            | "gnu"
+            | "debug"
+            | "got"
+            | "plt"
+            | "comment"
+            | "dynsym"
+            | "dynstr"
+            | "ctors"
+            | "dtors"
+            | "jcr"
+            | "interp"
+            | "dynamic"
+            | "hash"
+            | "symtab"
+            | "strtab"
+    )
+}
+
+/// HTML element names: `div.hr`, `a.ie`, `li.me` are CSS selectors.
+fn is_html_tag(label: &str) -> bool {
+    matches!(
+        label,
+        "a" | "p"
+            | "b"
+            | "i"
+            | "u"
+            | "s"
+            | "div"
+            | "span"
+            | "li"
+            | "ul"
+            | "ol"
+            | "td"
+            | "tr"
+            | "th"
+            | "table"
+            | "img"
+            | "input"
+            | "body"
+            | "html"
+            | "form"
+            | "label"
+            | "button"
+            | "select"
+            | "section"
+            | "nav"
+            | "header"
+            | "footer"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "em"
+            | "pre"
+            | "code"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "hr"
+            | "br"
+            | "iframe"
+            | "svg"
     )
 }
 
@@ -428,16 +508,19 @@ fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
     if is_java_root(first) {
         return None;
     }
+    if labels == 2 && is_html_tag(first) {
+        return None;
+    }
     if labels == 2 && is_public_second_level(first) && tld_class(last) != TldClass::None {
         return None;
     }
     if labels >= 3 {
         match tld_class(first) {
             TldClass::Generic => return None,
-            TldClass::Country | TldClass::Weak | TldClass::Excluded if first.len() == 2 => {
-                if !is_big_suffix(last) {
-                    return None;
-                }
+            TldClass::Country | TldClass::Weak | TldClass::Excluded
+                if first.len() == 2 && !is_big_suffix(last) =>
+            {
+                return None;
             }
             _ => {}
         }
@@ -622,8 +705,16 @@ impl EndpointCollector {
                     None => continue,
                 }
             }
+            let dotted = host.first() == Some(&b'.');
             while let Some(h) = host.strip_prefix(b".") {
                 host = h;
+            }
+            // `.data.rel.ro`: an ELF section name, not a domain suffix.
+            if dotted {
+                let first = host.split(|&b| b == b'.').next().unwrap_or(&[]);
+                if std::str::from_utf8(first).is_ok_and(is_elf_section_word) {
+                    continue;
+                }
             }
             while let Some(h) = host.strip_suffix(b".") {
                 host = h;
@@ -671,7 +762,7 @@ impl EndpointCollector {
         if let Some(url) = url {
             if entry.urls.len() < MAX_URLS_PER_HOST {
                 let url = clip(url);
-                if !entry.urls.iter().any(|u| *u == url) {
+                if !entry.urls.contains(&url) {
                     entry.urls.push(url);
                 }
             }
@@ -950,6 +1041,11 @@ mod tests {
             ".text",
             "e.g",
             "R.id",
+            ".data.rel.ro",
+            "coverage.ec",
+            "div.hr",
+            "span.me",
+            "mobile.browser.ie",
         ] {
             assert!(one(t).is_empty(), "{t:?} gave {:?}", one(t));
         }

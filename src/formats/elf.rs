@@ -121,6 +121,11 @@ fn read_raw_header(data: &[u8]) -> Result<RawHeader> {
         what: "ELF header",
         offset,
     };
+    // A short non-ELF file is "not an ELF", not "a truncated ELF".
+    let head = data.get(..4).unwrap_or(data);
+    if ELFMAG.get(..head.len()) != Some(head) {
+        return Err(Error::BadMagic);
+    }
     let mut r = Reader::new(data);
     let ident = r.take(16).ok_or(trunc(0))?;
     if ident.get(..4) != Some(ELFMAG.as_slice()) {
@@ -546,6 +551,7 @@ mod tests {
         let mut f = elf64(183);
         f[0] = 0;
         assert_eq!(parse(&f), Err(Error::BadMagic));
+        assert_eq!(parse(b"Hello\n"), Err(Error::BadMagic));
         let mut f = elf64(183);
         f[4] = 9;
         assert_eq!(parse(&f), Err(Error::BadClass { value: 9 }));

@@ -176,8 +176,7 @@ pub fn parse_all(data: &[u8]) -> Result<Vec<DexFile<'_>>> {
     };
     let mut out = vec![first];
     let mut pos = 0usize;
-    loop {
-        let Some(last) = out.last() else { break };
+    while let Some(last) = out.last() {
         let step = last.header.file_size as usize;
         // A zero or header-less step would revisit the same header forever.
         if step < HEADER_SIZE {
