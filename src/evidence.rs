@@ -23,18 +23,8 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn new(
-        kind: &str,
-        value: impl Into<String>,
-        file: impl Into<String>,
-        offset: Option<u64>,
-    ) -> Self {
-        Evidence {
-            kind: kind.to_string(),
-            value: value.into(),
-            file: file.into(),
-            offset,
-        }
+    pub fn new(kind: &str, value: impl Into<String>, file: impl Into<String>, offset: Option<u64>) -> Self {
+        Evidence { kind: kind.to_string(), value: value.into(), file: file.into(), offset }
     }
 }
 
@@ -51,18 +41,8 @@ pub struct Anomaly {
 }
 
 impl Anomaly {
-    pub fn new(
-        id: &str,
-        message: impl Into<String>,
-        file: impl Into<String>,
-        offset: Option<u64>,
-    ) -> Self {
-        Anomaly {
-            id: id.to_string(),
-            message: message.into(),
-            file: file.into(),
-            offset,
-        }
+    pub fn new(id: &str, message: impl Into<String>, file: impl Into<String>, offset: Option<u64>) -> Self {
+        Anomaly { id: id.to_string(), message: message.into(), file: file.into(), offset }
     }
 }
 
@@ -78,10 +58,6 @@ pub struct ErrorRecord {
 
 impl ErrorRecord {
     pub fn new(stage: &str, file: impl Into<String>, message: impl Into<String>) -> Self {
-        ErrorRecord {
-            stage: stage.to_string(),
-            file: file.into(),
-            message: message.into(),
-        }
+        ErrorRecord { stage: stage.to_string(), file: file.into(), message: message.into() }
     }
 }

@@ -2,16 +2,20 @@
 //! carries, where it sends data — and judges that against a policy.
 //!
 //! Pipeline (one module per stage; a stage imports only earlier ones):
-//! `input` → `container` → `formats` + `extract` (→ `Facts`) → `report`,
-//! driven by `scan`.
+//! `input` → `container` → `formats` + `extract` (→ `Facts`) → `signatures`
+//! (compiled once) → `fingerprint` (→ `Detections`) → `policy` (→ verdicts)
+//! → `report`, driven by `scan`.
 
 pub mod container;
 pub mod evidence;
 pub mod extract;
+pub mod fingerprint;
 pub mod formats;
 pub mod input;
+pub mod policy;
 pub mod report;
 pub mod scan;
+pub mod signatures;
 
 use container::Limits;
 use formats::zip::ZipDirectory;
@@ -25,13 +29,9 @@ pub fn decode_manifest_xml(data: &[u8], limits: &Limits) -> Result<String, Strin
         data.to_vec()
     } else {
         let dir = ZipDirectory::parse(data, &limits.zip()).map_err(|e| e.to_string())?;
-        let entry = dir
-            .find("AndroidManifest.xml")
-            .ok_or("no AndroidManifest.xml entry")?;
+        let entry = dir.find("AndroidManifest.xml").ok_or("no AndroidManifest.xml entry")?;
         let mut buf = Vec::new();
-        let (bytes, _) = dir
-            .read(data, entry, limits.max_entry_bytes, &mut buf)
-            .map_err(|e| e.to_string())?;
+        let (bytes, _) = dir.read(data, entry, limits.max_entry_bytes, &mut buf).map_err(|e| e.to_string())?;
         bytes.to_vec()
     };
     let doc = formats::axml::parse(&axml).map_err(|e| e.to_string())?;

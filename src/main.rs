@@ -16,11 +16,7 @@ use cleanscan::report::AppReport;
 use cleanscan::scan::{scan_batch, Options};
 
 #[derive(Parser)]
-#[command(
-    name = "cleanscan",
-    version,
-    about = "Vets mobile apps: publisher, third-party SDKs, endpoints"
-)]
+#[command(name = "cleanscan", version, about = "Vets mobile apps: publisher, third-party SDKs, endpoints")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,6 +30,23 @@ enum Command {
     Manifest {
         /// An APK, or a raw binary AndroidManifest.xml.
         app: PathBuf,
+    },
+    /// Work with the signature database.
+    Signatures {
+        #[command(subcommand)]
+        command: SignaturesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SignaturesCommand {
+    /// Validate a signature database (and overlays) and print its counts.
+    Check {
+        /// The database folder (default: the bundled signatures/).
+        dir: Option<PathBuf>,
+        /// Overlay folders applied on top, in order.
+        #[arg(long = "overlay", value_name = "DIR")]
+        overlays: Vec<PathBuf>,
     },
 }
 
@@ -66,6 +79,15 @@ struct ScanArgs {
     /// Zip entries read per archive.
     #[arg(long, value_name = "N")]
     max_entries: Option<usize>,
+    /// Signature database folder (default: the bundled signatures/).
+    #[arg(long, value_name = "DIR")]
+    signatures: Option<PathBuf>,
+    /// Overlay folders applied on top of the database, in order.
+    #[arg(long = "overlay", value_name = "DIR")]
+    overlays: Vec<PathBuf>,
+    /// Extract facts only: no SDKs, endpoint owners, publisher or verdicts.
+    #[arg(long, conflicts_with_all = ["signatures", "overlays"])]
+    no_signatures: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -83,16 +105,15 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Manifest { app } => run_manifest(&app),
+        Command::Signatures { command: SignaturesCommand::Check { dir, overlays } } => {
+            run_signatures_check(dir, &overlays)
+        }
     };
     match result {
         Ok(code) => code,
@@ -107,10 +128,7 @@ fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
@@ -130,11 +148,16 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let threads = match args.threads {
         Some(0) => anyhow::bail!("--threads must be at least 1"),
         Some(n) => n,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
-    let opts = Options { threads, limits };
+    let matchers = if args.no_signatures {
+        None
+    } else {
+        let dir = args.signatures.clone().unwrap_or_else(cleanscan::signatures::default_dir);
+        let set = cleanscan::signatures::load(&dir, &args.overlays)?;
+        Some(std::sync::Arc::new(cleanscan::signatures::compile::Matchers::compile(set)?))
+    };
+    let opts = Options { threads, limits, matchers };
     let mut stdin = std::io::stdin().lock();
     let inputs = cleanscan::input::expand(&args.paths, &mut stdin);
 
@@ -146,9 +169,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(inputs.len() as u64);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} apps {elapsed} ETA {eta}")
-        {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} apps {elapsed} ETA {eta}") {
             pb.set_style(style);
         }
         pb
@@ -159,33 +180,29 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if format == Format::Json {
         out.write_all(b"[")?;
     }
-    let delivered = scan_batch(
-        &inputs,
-        &opts,
-        |i, report: AppReport| -> anyhow::Result<()> {
-            any_fail |= report.verdicts.iter().any(|v| v.status == "fail");
-            match format {
-                Format::Json => {
-                    out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                    serde_json::to_writer_pretty(&mut out, &report)?;
-                }
-                Format::Jsonl => {
-                    serde_json::to_writer(&mut out, &report)?;
-                    out.write_all(b"\n")?;
-                    out.flush()?;
-                }
-                Format::Text => {
-                    out.write_all(cleanscan::report::text::render(&report).as_bytes())?;
-                    out.write_all(b"\n")?;
-                    out.flush()?;
-                }
+    let delivered = scan_batch(&inputs, &opts, |i, report: AppReport| -> anyhow::Result<()> {
+        any_fail |= report.verdicts.iter().any(|v| v.status == "fail");
+        match format {
+            Format::Json => {
+                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer_pretty(&mut out, &report)?;
             }
-            if let Some(pb) = &progress {
-                pb.inc(1);
+            Format::Jsonl => {
+                serde_json::to_writer(&mut out, &report)?;
+                out.write_all(b"\n")?;
+                out.flush()?;
             }
-            Ok(())
-        },
-    )?;
+            Format::Text => {
+                out.write_all(cleanscan::report::text::render(&report).as_bytes())?;
+                out.write_all(b"\n")?;
+                out.flush()?;
+            }
+        }
+        if let Some(pb) = &progress {
+            pb.inc(1);
+        }
+        Ok(())
+    })?;
     if format == Format::Json {
         out.write_all(if delivered == 0 { b"]\n" } else { b"\n]\n" })?;
     }
@@ -193,11 +210,34 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
-    Ok(if any_fail {
-        ExitCode::from(1)
+    Ok(if any_fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn run_signatures_check(dir: Option<PathBuf>, overlays: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let dir = dir.unwrap_or_else(cleanscan::signatures::default_dir);
+    let set = cleanscan::signatures::load(&dir, overlays)?;
+    let problems = set.validate();
+    let c = set.counts();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "database   {} (version {})", dir.display(), set.info.version.as_deref().unwrap_or("-"))?;
+    writeln!(out, "sha256     {}", set.info.sha256)?;
+    writeln!(out, "sdks       {} ({} from PRC-linked vendors)", c.sdks, c.prc_sdks)?;
+    writeln!(out, "markers    {}", c.markers)?;
+    writeln!(out, "clouds     {} ({} named by the Clean Cloud line)", c.clouds, c.clean_cloud_named)?;
+    writeln!(out, "publishers {}", c.publishers)?;
+    writeln!(out, "policies   {} ({} rules): {}", c.policies, c.rules, set.info.policies.join(", "))?;
+    if problems.is_empty() {
+        // Compiling proves every pattern set builds, not just each pattern.
+        cleanscan::signatures::compile::Matchers::compile(set)?;
+        writeln!(out, "ok")?;
+        Ok(ExitCode::SUCCESS)
     } else {
-        ExitCode::SUCCESS
-    })
+        for p in &problems {
+            writeln!(out, "problem    {p}")?;
+        }
+        writeln!(out, "{} problems", problems.len())?;
+        Ok(ExitCode::from(2))
+    }
 }
 
 fn run_manifest(app: &PathBuf) -> anyhow::Result<ExitCode> {

@@ -10,22 +10,28 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use crate::container::{self, Kind, Limits};
 use crate::evidence::ErrorRecord;
 use crate::extract::facts::Facts;
+use crate::fingerprint::Detections;
 use crate::formats::zip::ZipDirectory;
 use crate::input::Input;
 use crate::report::{AppInfo, AppReport, ComponentNames, DexSummary, IntentFilters};
+use crate::signatures::compile::Matchers;
 
 /// Validated options for a scan.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Worker threads (1 or more).
     pub threads: usize,
     pub limits: Limits,
+    /// The compiled signature database; None scans facts only (no SDKs,
+    /// owners, publisher or verdicts).
+    pub matchers: Option<Arc<Matchers>>,
 }
 
 /// Lowercase hex of a byte string.
@@ -61,11 +67,7 @@ pub fn scan_input(input: &Input, opts: &Options) -> AppReport {
             AppReport {
                 path,
                 kind: Kind::Unknown.as_str().to_string(),
-                errors: vec![ErrorRecord::new(
-                    "internal",
-                    "",
-                    format!("analysis panicked (a bug): {msg}"),
-                )],
+                errors: vec![ErrorRecord::new("internal", "", format!("analysis panicked (a bug): {msg}"))],
                 ..AppReport::default()
             }
         }
@@ -74,17 +76,12 @@ pub fn scan_input(input: &Input, opts: &Options) -> AppReport {
 
 /// Reads and scans one file.
 pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
-    let mut report = AppReport {
-        path: path.display().to_string(),
-        ..AppReport::default()
-    };
+    let mut report = AppReport { path: path.display().to_string(), ..AppReport::default() };
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
             report.kind = Kind::Unknown.as_str().to_string();
-            report
-                .errors
-                .push(ErrorRecord::new("input", "", e.to_string()));
+            report.errors.push(ErrorRecord::new("input", "", e.to_string()));
             return report;
         }
     };
@@ -94,11 +91,7 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
         report.errors.push(ErrorRecord::new(
             "input",
             "",
-            format!(
-                "file of {} bytes exceeds the limit of {}",
-                meta.len(),
-                opts.limits.max_file_bytes
-            ),
+            format!("file of {} bytes exceeds the limit of {}", meta.len(), opts.limits.max_file_bytes),
         ));
         return report;
     }
@@ -106,9 +99,7 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
         Ok(d) => d,
         Err(e) => {
             report.kind = Kind::Unknown.as_str().to_string();
-            report
-                .errors
-                .push(ErrorRecord::new("input", "", e.to_string()));
+            report.errors.push(ErrorRecord::new("input", "", e.to_string()));
             return report;
         }
     };
@@ -139,35 +130,40 @@ pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppRepo
                 ));
             }
             report.entry_count = dir.entries.len();
-            let analysis = crate::extract::analyze_apk(data, &dir, limits);
+            let mut analysis = crate::extract::analyze_apk(data, &dir, limits);
+            analysis.facts.anomalies.append(&mut report.anomalies);
+            if let Some(m) = &opts.matchers {
+                judge(&mut report, &analysis.facts, m);
+            }
             fill_from_facts(&mut report, analysis.facts);
             report.errors.extend(analysis.errors);
         }
         (Kind::Unknown, Err(e)) if container::looks_like_zip(data) => {
             report.kind = Kind::Zip.as_str().to_string();
-            report
-                .errors
-                .push(ErrorRecord::new("container", "", e.to_string()));
+            report.errors.push(ErrorRecord::new("container", "", e.to_string()));
         }
         (Kind::Unknown, _) => {
-            report.errors.push(ErrorRecord::new(
-                "input",
-                "",
-                "not a recognised app or package format",
-            ));
+            report.errors.push(ErrorRecord::new("input", "", "not a recognised app or package format"));
         }
         (other, _) => {
             report.errors.push(ErrorRecord::new(
                 "unsupported",
                 "",
-                format!(
-                    "{} files are recognised but not analysed yet",
-                    other.as_str()
-                ),
+                format!("{} files are recognised but not analysed yet", other.as_str()),
             ));
         }
     }
     report
+}
+
+/// Fingerprints the facts and applies every policy of the database.
+fn judge(report: &mut AppReport, facts: &Facts, m: &Matchers) {
+    let det: Detections = crate::fingerprint::fingerprint(facts, m);
+    report.verdicts = m.set.policies.iter().map(|p| crate::policy::evaluate(p, facts, &det)).collect();
+    report.signatures = Some(m.set.info.clone());
+    report.sdks = det.sdks;
+    report.publisher = det.publisher;
+    report.host_owners = det.hosts;
 }
 
 /// Maps extracted facts onto the report contract.
@@ -185,9 +181,7 @@ fn fill_from_facts(report: &mut AppReport, facts: Facts) {
             split: m.split.clone(),
         };
         report.permissions = m.uses_permissions.iter().map(|p| p.name.clone()).collect();
-        let names = |v: &Vec<crate::extract::facts::Component>| {
-            v.iter().map(|c| c.name.clone()).collect::<Vec<_>>()
-        };
+        let names = |v: &Vec<crate::extract::facts::Component>| v.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
         let c = &m.components;
         report.components = ComponentNames {
             activities: names(&c.activities),
@@ -196,19 +190,13 @@ fn fill_from_facts(report: &mut AppReport, facts: Facts) {
             receivers: names(&c.receivers),
             providers: names(&c.providers),
         };
-        for comp in c
-            .activities
-            .iter()
-            .chain(&c.activity_aliases)
-            .chain(&c.services)
-            .chain(&c.receivers)
-            .chain(&c.providers)
+        for comp in
+            c.activities.iter().chain(&c.activity_aliases).chain(&c.services).chain(&c.receivers).chain(&c.providers)
         {
             if !comp.intent_actions.is_empty() {
-                report.intent_filters.push(IntentFilters {
-                    component: comp.name.clone(),
-                    actions: comp.intent_actions.clone(),
-                });
+                report
+                    .intent_filters
+                    .push(IntentFilters { component: comp.name.clone(), actions: comp.intent_actions.clone() });
             }
         }
         report.declared_permissions = m.declared_permissions;
@@ -232,7 +220,22 @@ fn fill_from_facts(report: &mut AppReport, facts: Facts) {
     report.native_libs = facts.native_libs;
     report.signers = facts.signers;
     report.signing_block = facts.signing_block;
-    report.endpoints = facts.endpoints.into_iter().map(Into::into).collect();
+    let owners = std::mem::take(&mut report.host_owners);
+    report.endpoints = facts
+        .endpoints
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut r: crate::report::EndpointReport = e.into();
+            if let Some(o) = owners.get(i) {
+                r.provider = o.provider.clone();
+                r.owner = o.owner.clone();
+                r.country = o.country.clone();
+                r.clean_cloud_named = o.clean_cloud_named;
+            }
+            r
+        })
+        .collect();
     report.anomalies.extend(facts.anomalies);
 }
 

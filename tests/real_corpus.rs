@@ -40,10 +40,7 @@ fn scanned() -> Option<&'static Scanned> {
         let dir = corpus_dir()?;
         let mut empty = std::io::Cursor::new(Vec::new());
         let inputs: Vec<Input> = cleanscan::input::expand(&[dir.clone()], &mut empty);
-        let opts = Options {
-            threads: 2,
-            ..Options::default()
-        };
+        let opts = Options { threads: 2, ..Options::default() };
         let mut reports = HashMap::new();
         let prefix = format!("{}/", dir.display());
         let n = scan_batch(&inputs, &opts, |_, r: AppReport| -> Result<(), ()> {
@@ -57,12 +54,7 @@ fn scanned() -> Option<&'static Scanned> {
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect();
-        Some(Scanned {
-            dir,
-            reports,
-            oracle,
-            files: n,
-        })
+        Some(Scanned { dir, reports, oracle, files: n })
     })
     .as_ref()
 }
@@ -76,9 +68,7 @@ fn s(v: &Value) -> Option<String> {
 }
 
 fn set(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(s).collect())
-        .unwrap_or_default()
+    v.as_array().map(|a| a.iter().filter_map(s).collect()).unwrap_or_default()
 }
 
 fn pct(ok: usize, total: usize) -> f64 {
@@ -103,16 +93,10 @@ fn every_file_gives_a_report_or_an_error_record_and_nothing_panics() {
             internal.push(path.clone());
         }
         if r.kind == "apk" && r.app.id.is_none() {
-            assert!(
-                !r.errors.is_empty(),
-                "{path}: an APK without a package must carry an error record"
-            );
+            assert!(!r.errors.is_empty(), "{path}: an APK without a package must carry an error record");
         }
     }
-    assert!(
-        internal.is_empty(),
-        "panics (internal errors) on: {internal:?}"
-    );
+    assert!(internal.is_empty(), "panics (internal errors) on: {internal:?}");
     let kinds: BTreeSet<_> = sc.reports.values().map(|r| r.kind.clone()).collect();
     eprintln!("{} files scanned; kinds: {kinds:?}", sc.files);
 }
@@ -151,15 +135,21 @@ fn manifest_facts_agree_with_aapt() {
         };
         total += 1;
         let a = &r.app;
+        // aapt prints the 32-bit versionCode and ignores versionCodeMajor;
+        // the report carries Android's long version code
+        // (PackageInfo.getLongVersionCode: major << 32 | code), so compare the
+        // low 32 bits.
         let ours = [
             a.id.clone(),
-            a.version_code.map(|v| v.to_string()),
+            a.version_code.map(|v| (v & 0xffff_ffff).to_string()),
             a.version_name.clone(),
             a.min_sdk.map(|v| v.to_string()),
             a.target_sdk.map(|v| v.to_string()),
         ];
         // aapt prints targetSdkVersion only when the manifest has one (and
         // then minSdk's value when only minSdk is set is not implied).
+        // aapt prints versionCode='' and versionName='' when the attribute is absent.
+        let s = |v: &Value| s(v).filter(|x| !x.is_empty());
         let theirs = [
             s(&aapt["package"]),
             s(&aapt["versionCode"]),
@@ -173,18 +163,15 @@ fn manifest_facts_agree_with_aapt() {
             diffs.push(format!("{path}: ours {ours:?} aapt {theirs:?}"));
         }
         perm_total += 1;
-        let declared: BTreeSet<String> = r
-            .declared_permissions
-            .iter()
-            .map(|p| p.name.clone())
-            .collect();
+        // The oracle's `declared_permissions` is every uses-permission and
+        // uses-permission-sdk-23 line aapt prints, minus the implied ones
+        // (shared/tools/oracle.py): the permissions the manifest requests.
+        let declared: BTreeSet<String> = r.permissions.iter().cloned().collect();
         let theirs = set(&aapt["declared_permissions"]);
         if declared == theirs {
             perm_ok += 1;
         } else {
-            diffs.push(format!(
-                "{path}: declared permissions ours {declared:?} aapt {theirs:?}"
-            ));
+            diffs.push(format!("{path}: declared permissions ours {declared:?} aapt {theirs:?}"));
         }
     }
     eprintln!(
@@ -197,10 +184,7 @@ fn manifest_facts_agree_with_aapt() {
     }
     assert!(total > 400, "the oracle lists {total} aapt-parsed APKs");
     assert!(pct(ok, total) >= 99.0, "identity agreement {ok}/{total}");
-    assert!(
-        pct(perm_ok, perm_total) >= 99.0,
-        "declared permission agreement {perm_ok}/{perm_total}"
-    );
+    assert!(pct(perm_ok, perm_total) >= 99.0, "declared permission agreement {perm_ok}/{perm_total}");
 }
 
 #[test]
@@ -244,17 +228,11 @@ fn components_agree_with_androguard() {
             ok += 1;
         }
     }
-    eprintln!(
-        "androguard component agreement: {ok}/{total} ({:.2}%)",
-        pct(ok, total)
-    );
+    eprintln!("androguard component agreement: {ok}/{total} ({:.2}%)", pct(ok, total));
     for d in &diffs {
         eprintln!("  {d}");
     }
-    assert!(
-        total > 400,
-        "the oracle lists {total} androguard-parsed APKs"
-    );
+    assert!(total > 400, "the oracle lists {total} androguard-parsed APKs");
     assert!(pct(ok, total) >= 99.0, "component agreement {ok}/{total}");
 }
 
@@ -272,11 +250,8 @@ fn apksigner_signer_digests_are_among_ours() {
         }
         total += 1;
         let theirs = set(&sig["cert_sha256"]);
-        let ours: BTreeSet<String> = sc
-            .reports
-            .get(path)
-            .map(|r| r.signers.iter().map(|s| s.cert_sha256.clone()).collect())
-            .unwrap_or_default();
+        let ours: BTreeSet<String> =
+            sc.reports.get(path).map(|r| r.signers.iter().map(|s| s.cert_sha256.clone()).collect()).unwrap_or_default();
         if !theirs.is_empty() && theirs.is_subset(&ours) {
             ok += 1;
         } else {
@@ -288,8 +263,5 @@ fn apksigner_signer_digests_are_among_ours() {
         eprintln!("  {m}");
     }
     assert!(total > 250, "the oracle lists {total} verified APKs");
-    assert_eq!(
-        ok, total,
-        "every apksigner-verified APK's signer digests are reported"
-    );
+    assert_eq!(ok, total, "every apksigner-verified APK's signer digests are reported");
 }

@@ -67,12 +67,7 @@ pub fn encode(t: &Table) -> Vec<u8> {
     // type 1: string
     type_spec(&mut pkg, 1, &[CONFIG_LOCALE]);
     type_chunk(&mut pkg, 1, &config(None), &[(k_app, TYPE_STRING, label)]);
-    type_chunk(
-        &mut pkg,
-        1,
-        &config(Some(t.alt_label.0)),
-        &[(k_app, TYPE_STRING, alt)],
-    );
+    type_chunk(&mut pkg, 1, &config(Some(t.alt_label.0)), &[(k_app, TYPE_STRING, alt)]);
     // type 2: xml
     type_spec(&mut pkg, 2, &[0]);
     type_chunk(&mut pkg, 2, &config(None), &[(k_nsc, TYPE_STRING, nsc)]);

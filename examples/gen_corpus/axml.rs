@@ -58,29 +58,16 @@ pub struct Elem {
 
 impl Elem {
     pub fn new(name: &str) -> Elem {
-        Elem {
-            name: name.to_string(),
-            ..Elem::default()
-        }
+        Elem { name: name.to_string(), ..Elem::default() }
     }
     /// `android:`-namespaced framework attribute.
     pub fn a(mut self, name: &'static str, res_id: u32, val: Val) -> Elem {
-        self.attrs.push(Attr {
-            ns: Some(ANDROID_NS),
-            name,
-            res_id: Some(res_id),
-            val,
-        });
+        self.attrs.push(Attr { ns: Some(ANDROID_NS), name, res_id: Some(res_id), val });
         self
     }
     /// Attribute without namespace or resource id.
     pub fn plain(mut self, name: &'static str, val: Val) -> Elem {
-        self.attrs.push(Attr {
-            ns: None,
-            name,
-            res_id: None,
-            val,
-        });
+        self.attrs.push(Attr { ns: None, name, res_id: None, val });
         self
     }
     pub fn child(mut self, e: Elem) -> Elem {
@@ -184,23 +171,11 @@ pub fn encode(root: &Elem, namespaces: &[(&str, &str)], utf8: bool) -> Vec<u8> {
     let mut nodes = Vec::new();
     let mut line = 1u32;
     for (prefix, uri) in namespaces {
-        ns_chunk(
-            &mut nodes,
-            RES_XML_START_NAMESPACE_TYPE,
-            line,
-            pool.idx(prefix),
-            pool.idx(uri),
-        );
+        ns_chunk(&mut nodes, RES_XML_START_NAMESPACE_TYPE, line, pool.idx(prefix), pool.idx(uri));
     }
     write_elem(root, &mut pool, &mut nodes, &mut line);
     for (prefix, uri) in namespaces.iter().rev() {
-        ns_chunk(
-            &mut nodes,
-            RES_XML_END_NAMESPACE_TYPE,
-            line,
-            pool.idx(prefix),
-            pool.idx(uri),
-        );
+        ns_chunk(&mut nodes, RES_XML_END_NAMESPACE_TYPE, line, pool.idx(prefix), pool.idx(uri));
     }
 
     let mut out = Vec::new();
@@ -254,12 +229,7 @@ fn write_elem(e: &Elem, pool: &mut Pool, out: &mut Vec<u8>, line: &mut u32) {
     let mut attrs: Vec<&Attr> = e.attrs.iter().collect();
     attrs.sort_by_key(|a| (a.res_id.is_none(), a.res_id, a.name));
     let name = pool.idx(&e.name);
-    node_header(
-        out,
-        RES_XML_START_ELEMENT_TYPE,
-        0x24 + 0x14 * attrs.len(),
-        *line,
-    );
+    node_header(out, RES_XML_START_ELEMENT_TYPE, 0x24 + 0x14 * attrs.len(), *line);
     out.u32(NO_INDEX); // element namespace
     out.u32(name);
     out.u16(0x14); // attributeStart

@@ -36,8 +36,7 @@ pub fn encode(version: u32, classes: &[DexClass], strings: &[String]) -> (Vec<u8
     while order.len() < classes.len() {
         let before = order.len();
         for c in classes {
-            let ready =
-                !defined.contains(c.superclass.as_str()) || placed.contains(c.superclass.as_str());
+            let ready = !defined.contains(c.superclass.as_str()) || placed.contains(c.superclass.as_str());
             if !placed.contains(c.name.as_str()) && ready {
                 placed.insert(&c.name);
                 order.push(c);
@@ -58,21 +57,9 @@ pub fn encode(version: u32, classes: &[DexClass], strings: &[String]) -> (Vec<u8
         string_set.insert(s.clone());
     }
     let string_list: Vec<String> = string_set.into_iter().collect();
-    let sidx = |s: &str| {
-        u32_of(
-            string_list
-                .binary_search_by(|x| x.as_str().cmp(s))
-                .expect("string interned"),
-        )
-    };
+    let sidx = |s: &str| u32_of(string_list.binary_search_by(|x| x.as_str().cmp(s)).expect("string interned"));
     let type_list: Vec<String> = type_set.into_iter().collect();
-    let tidx = |s: &str| {
-        u32_of(
-            type_list
-                .binary_search_by(|x| x.as_str().cmp(s))
-                .expect("type interned"),
-        )
-    };
+    let tidx = |s: &str| u32_of(type_list.binary_search_by(|x| x.as_str().cmp(s)).expect("type interned"));
 
     let string_ids_off = HEADER_SIZE;
     let type_ids_off = string_ids_off + 4 * string_list.len();
@@ -153,11 +140,8 @@ pub fn encode(version: u32, classes: &[DexClass], strings: &[String]) -> (Vec<u8
     out[12..32].copy_from_slice(&sig);
     let sum = adler32(&out[12..]);
     set_u32(&mut out, 8, sum);
-    let summary = DexSummary {
-        string_count: string_list.len(),
-        type_count: type_list.len(),
-        class_def_count: order.len(),
-    };
+    let summary =
+        DexSummary { string_count: string_list.len(), type_count: type_list.len(), class_def_count: order.len() };
     (out, summary)
 }
 
@@ -185,13 +169,7 @@ pub fn adler32(data: &[u8]) -> u32 {
 
 /// SHA-1 (FIPS 180-4); only the DEX signature field needs it.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
+    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
     let mut msg = data.to_vec();
     let bit_len = (data.len() as u64).wrapping_mul(8);
     msg.push(0x80);
@@ -215,12 +193,7 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
                 40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
                 _ => (b ^ c ^ d, 0xCA62_C1D6),
             };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*wi);
+            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
             e = d;
             d = c;
             c = b.rotate_left(30);
@@ -243,9 +216,6 @@ mod tests {
     use super::*;
     #[test]
     fn sha1_known_answer() {
-        assert_eq!(
-            crate::bytes::hex(&sha1(b"abc")),
-            "a9993e364706816aba3e25717850c26c9cd0d89d"
-        );
+        assert_eq!(crate::bytes::hex(&sha1(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
     }
 }

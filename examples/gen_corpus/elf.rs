@@ -133,11 +133,7 @@ pub fn encode(so: &SharedObject) -> Vec<u8> {
     let n_shstrtab = shstr.add(".shstrtab");
 
     // Code: one return instruction per exported function.
-    let ret: [u8; 4] = if is64 {
-        0xd65f_03c0u32.to_le_bytes()
-    } else {
-        0xe12f_ff1eu32.to_le_bytes()
-    };
+    let ret: [u8; 4] = if is64 { 0xd65f_03c0u32.to_le_bytes() } else { 0xe12f_ff1eu32.to_le_bytes() };
     let mut text = Vec::new();
     for _ in so.symbols {
         text.extend_from_slice(&ret);
@@ -201,26 +197,8 @@ pub fn encode(so: &SharedObject) -> Vec<u8> {
 
     // Program headers.
     phdr(&mut out, is64, PT_LOAD, PF_R | PF_X, 0, 0, seg1_end, PAGE);
-    phdr(
-        &mut out,
-        is64,
-        PT_LOAD,
-        PF_R | PF_W,
-        dynamic_off,
-        dynamic_addr,
-        dynamic_size,
-        PAGE,
-    );
-    phdr(
-        &mut out,
-        is64,
-        PT_DYNAMIC,
-        PF_R | PF_W,
-        dynamic_off,
-        dynamic_addr,
-        dynamic_size,
-        word,
-    );
+    phdr(&mut out, is64, PT_LOAD, PF_R | PF_W, dynamic_off, dynamic_addr, dynamic_size, PAGE);
+    phdr(&mut out, is64, PT_DYNAMIC, PF_R | PF_W, dynamic_off, dynamic_addr, dynamic_size, word);
     phdr(&mut out, is64, PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 16);
 
     // .hash
@@ -295,18 +273,7 @@ pub fn encode(so: &SharedObject) -> Vec<u8> {
     assert_eq!(out.len(), shoff);
 
     let sections = [
-        Section {
-            name: 0,
-            ty: 0,
-            flags: 0,
-            addr: 0,
-            off: 0,
-            size: 0,
-            link: 0,
-            info: 0,
-            align: 0,
-            entsize: 0,
-        },
+        Section { name: 0, ty: 0, flags: 0, addr: 0, off: 0, size: 0, link: 0, info: 0, align: 0, entsize: 0 },
         Section {
             name: n_hash,
             ty: SHT_HASH,
@@ -418,16 +385,7 @@ fn addr(out: &mut Vec<u8>, is64: bool, v: u64) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn phdr(
-    out: &mut Vec<u8>,
-    is64: bool,
-    ty: u32,
-    flags: u32,
-    off: usize,
-    vaddr: usize,
-    size: usize,
-    align: usize,
-) {
+fn phdr(out: &mut Vec<u8>, is64: bool, ty: u32, flags: u32, off: usize, vaddr: usize, size: usize, align: usize) {
     if is64 {
         out.u32(ty);
         out.u32(flags);
@@ -438,16 +396,7 @@ fn phdr(
         out.u64(size as u64);
         out.u64(align as u64);
     } else {
-        for v in [
-            ty,
-            u32_of(off),
-            u32_of(vaddr),
-            u32_of(vaddr),
-            u32_of(size),
-            u32_of(size),
-            flags,
-            u32_of(align),
-        ] {
+        for v in [ty, u32_of(off), u32_of(vaddr), u32_of(vaddr), u32_of(size), u32_of(size), flags, u32_of(align)] {
             out.u32(v);
         }
     }

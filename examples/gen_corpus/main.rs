@@ -188,13 +188,7 @@ fn meta_elem(m: &MetaSpec) -> Result<Elem, Box<dyn Error>> {
         (None, None, None, Some(r)) if r == "xml/network_security_config" => {
             e.a("resource", ATTR_RESOURCE, Val::Ref(arsc::NSC_ID))
         }
-        _ => {
-            return Err(format!(
-                "meta-data {}: exactly one of value/int/bool/resource",
-                m.name
-            )
-            .into())
-        }
+        _ => return Err(format!("meta-data {}: exactly one of value/int/bool/resource", m.name).into()),
     })
 }
 
@@ -219,30 +213,22 @@ fn meta_fact(m: &MetaSpec, parent: &str) -> Value {
 fn manifest(s: &Sample) -> Result<Elem, Box<dyn Error>> {
     let mut root = Elem::new("manifest")
         .a("versionCode", ATTR_VERSION_CODE, Val::Int(s.version_code))
-        .a(
-            "versionName",
-            ATTR_VERSION_NAME,
-            Val::Str(s.version_name.clone()),
-        )
+        .a("versionName", ATTR_VERSION_NAME, Val::Str(s.version_name.clone()))
         .plain("package", Val::Str(s.package.clone()))
-        .child(
-            Elem::new("uses-sdk")
-                .a("minSdkVersion", ATTR_MIN_SDK, Val::Int(s.min_sdk))
-                .a("targetSdkVersion", ATTR_TARGET_SDK, Val::Int(s.target_sdk)),
-        );
+        .child(Elem::new("uses-sdk").a("minSdkVersion", ATTR_MIN_SDK, Val::Int(s.min_sdk)).a(
+            "targetSdkVersion",
+            ATTR_TARGET_SDK,
+            Val::Int(s.target_sdk),
+        ));
     for p in &s.permissions {
         root.push(Elem::new("uses-permission").a("name", ATTR_NAME, Val::Str(p.clone())));
     }
     for p in &s.declared_permissions {
-        root.push(
-            Elem::new("permission")
-                .a("name", ATTR_NAME, Val::Str(p.name.clone()))
-                .a(
-                    "protectionLevel",
-                    ATTR_PROTECTION_LEVEL,
-                    Val::Hex(p.protection_level),
-                ),
-        );
+        root.push(Elem::new("permission").a("name", ATTR_NAME, Val::Str(p.name.clone())).a(
+            "protectionLevel",
+            ATTR_PROTECTION_LEVEL,
+            Val::Hex(p.protection_level),
+        ));
     }
     let a = &s.application;
     let mut app = Elem::new("application").a("label", ATTR_LABEL, Val::Ref(arsc::APP_NAME_ID));
@@ -259,11 +245,7 @@ fn manifest(s: &Sample) -> Result<Elem, Box<dyn Error>> {
         app = app.a("usesCleartextTraffic", ATTR_USES_CLEARTEXT, Val::Bool(b));
     }
     if a.network_security_config {
-        app = app.a(
-            "networkSecurityConfig",
-            ATTR_NETWORK_SECURITY_CONFIG,
-            Val::Ref(arsc::NSC_ID),
-        );
+        app = app.a("networkSecurityConfig", ATTR_NETWORK_SECURITY_CONFIG, Val::Ref(arsc::NSC_ID));
     }
     for m in &s.meta_data {
         app.push(meta_elem(m)?);
@@ -301,11 +283,7 @@ fn manifest(s: &Sample) -> Result<Elem, Box<dyn Error>> {
 fn network_security_config(domains: &[String]) -> Elem {
     let mut dc = Elem::new("domain-config").plain("cleartextTrafficPermitted", Val::Bool(false));
     for d in domains {
-        dc.push(
-            Elem::new("domain")
-                .plain("includeSubdomains", Val::Bool(true))
-                .text(d),
-        );
+        dc.push(Elem::new("domain").plain("includeSubdomains", Val::Bool(true)).text(d));
     }
     Elem::new("network-security-config").child(dc)
 }
@@ -315,9 +293,7 @@ fn url_hosts(s: &str, out: &mut BTreeSet<String>) {
     let mut rest = s;
     while let Some(i) = rest.find("://") {
         let after = &rest[i + 3..];
-        let end = after
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"') || c.is_whitespace())
-            .unwrap_or(after.len());
+        let end = after.find(|c: char| matches!(c, '/' | '?' | '#' | '"') || c.is_whitespace()).unwrap_or(after.len());
         let mut auth = &after[..end];
         if let Some(at) = auth.rfind('@') {
             auth = &auth[at + 1..];
@@ -340,13 +316,9 @@ fn abi_of(name: &str) -> Result<Abi, Box<dyn Error>> {
     }
 }
 
-fn build(
-    s: &Sample,
-    publishers: &BTreeMap<String, sign::Publisher>,
-) -> Result<(Vec<u8>, Value), Box<dyn Error>> {
-    let publisher = publishers
-        .get(&s.publisher)
-        .ok_or_else(|| format!("{}: unknown publisher {}", s.name, s.publisher))?;
+fn build(s: &Sample, publishers: &BTreeMap<String, sign::Publisher>) -> Result<(Vec<u8>, Value), Box<dyn Error>> {
+    let publisher =
+        publishers.get(&s.publisher).ok_or_else(|| format!("{}: unknown publisher {}", s.name, s.publisher))?;
     let mut entries: Vec<zip::Entry> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
 
@@ -361,14 +333,8 @@ fn build(
     let mut dex_facts = Vec::new();
     let mut all_classes = Vec::new();
     for d in &s.dex {
-        let classes: Vec<dex::DexClass> = d
-            .classes
-            .iter()
-            .map(|(n, sup)| dex::DexClass {
-                name: n.clone(),
-                superclass: sup.clone(),
-            })
-            .collect();
+        let classes: Vec<dex::DexClass> =
+            d.classes.iter().map(|(n, sup)| dex::DexClass { name: n.clone(), superclass: sup.clone() }).collect();
         let (bytes, sum) = dex::encode(d.version, &classes, &d.strings);
         texts.extend(d.strings.iter().cloned());
         let mut names: Vec<String> = d.classes.iter().map(|(n, _)| n.clone()).collect();
@@ -382,27 +348,13 @@ fn build(
             "class_def_count": sum.class_def_count,
             "classes": names,
         }));
-        entries.push(zip::Entry {
-            name: d.file.clone(),
-            data: bytes,
-            deflate: true,
-            align: 0,
-        });
+        entries.push(zip::Entry { name: d.file.clone(), data: bytes, deflate: true, align: 0 });
     }
     all_classes.sort();
 
-    let table = arsc::Table {
-        package: &s.package,
-        label: &s.label,
-        alt_label: (&s.alt_label.0, &s.alt_label.1),
-        utf8: s.utf8,
-    };
-    entries.push(zip::Entry {
-        name: "resources.arsc".into(),
-        data: arsc::encode(&table),
-        deflate: false,
-        align: 4,
-    });
+    let table =
+        arsc::Table { package: &s.package, label: &s.label, alt_label: (&s.alt_label.0, &s.alt_label.1), utf8: s.utf8 };
+    entries.push(zip::Entry { name: "resources.arsc".into(), data: arsc::encode(&table), deflate: false, align: 4 });
     entries.push(zip::Entry {
         name: arsc::NSC_PATH.into(),
         data: axml::encode(&network_security_config(&s.nsc_domains), &[], s.utf8),
@@ -423,13 +375,8 @@ fn build(
         texts.extend(n.rodata.iter().cloned());
         for abi_name in &n.abis {
             let abi = abi_of(abi_name)?;
-            let so = elf::SharedObject {
-                abi,
-                soname: &n.name,
-                needed: &n.needed,
-                symbols: &n.symbols,
-                rodata: &n.rodata,
-            };
+            let so =
+                elf::SharedObject { abi, soname: &n.name, needed: &n.needed, symbols: &n.symbols, rodata: &n.rodata };
             let path = format!("lib/{}/{}", abi.dir(), n.name);
             native_facts.push(json!({
                 "path": path,
@@ -440,12 +387,7 @@ fn build(
                 "exported_symbols": n.symbols,
             }));
             // Page-aligned like `zipalign -p`, so the library can be mapped in place.
-            entries.push(zip::Entry {
-                name: path,
-                data: elf::encode(&so),
-                deflate: false,
-                align: 4096,
-            });
+            entries.push(zip::Entry { name: path, data: elf::encode(&so), deflate: false, align: 4096 });
         }
     }
     native_facts.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
@@ -479,13 +421,7 @@ fn build(
     }
 
     let mut comps: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for k in [
-        "activities",
-        "activity_aliases",
-        "services",
-        "receivers",
-        "providers",
-    ] {
+    for k in ["activities", "activity_aliases", "services", "receivers", "providers"] {
         comps.insert(k, Vec::new());
     }
     let mut actions = BTreeSet::new();
@@ -513,11 +449,7 @@ fn build(
     }
     let mut permissions = s.permissions.clone();
     permissions.sort();
-    let mut declared: Vec<&str> = s
-        .declared_permissions
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
+    let mut declared: Vec<&str> = s.declared_permissions.iter().map(|p| p.name.as_str()).collect();
     declared.sort();
 
     let a = &s.application;
@@ -580,18 +512,11 @@ markers come from. The bytes are reproducible: fixed timestamps, fixed P-256 key
 | sample | what it carries |\n| --- | --- |\n";
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "corpus".to_string()),
-    );
+    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "corpus".to_string()));
     let spec: Spec = serde_json::from_str(include_str!("samples.json"))?;
     let mut publishers = BTreeMap::new();
     for (id, p) in &spec.publishers {
-        publishers.insert(
-            id.clone(),
-            sign::Publisher::new(&p.key_seed, p.subject.clone(), p.serial)?,
-        );
+        publishers.insert(id.clone(), sign::Publisher::new(&p.key_seed, p.subject.clone(), p.serial)?);
     }
     std::fs::create_dir_all(&out)?;
     let mut total = 0usize;
@@ -607,12 +532,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         readme.push_str(&format!("| `{}` | {} |\n", s.name, s.note));
     }
     std::fs::write(out.join("README.md"), readme)?;
-    eprintln!(
-        "{} samples, {} bytes of APKs in {}",
-        spec.samples.len(),
-        total,
-        out.display()
-    );
+    eprintln!("{} samples, {} bytes of APKs in {}", spec.samples.len(), total, out.display());
     Ok(())
 }
 
@@ -623,14 +543,8 @@ mod tests {
     #[test]
     fn url_hosts_strip_userinfo_port_and_path() {
         let mut h = BTreeSet::new();
-        url_hosts(
-            "x https://key@Ingest.Example.test:8443/a?b \"http://b.test\"",
-            &mut h,
-        );
-        assert_eq!(
-            h.into_iter().collect::<Vec<_>>(),
-            ["b.test", "ingest.example.test"]
-        );
+        url_hosts("x https://key@Ingest.Example.test:8443/a?b \"http://b.test\"", &mut h);
+        assert_eq!(h.into_iter().collect::<Vec<_>>(), ["b.test", "ingest.example.test"]);
     }
 
     #[test]

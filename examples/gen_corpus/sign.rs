@@ -28,31 +28,19 @@ impl Publisher {
     ) -> Result<Publisher, Box<dyn std::error::Error>> {
         let scalar = Sha256::digest(seed.as_bytes());
         let key = SigningKey::from_slice(&scalar)?;
-        Ok(Publisher {
-            key,
-            subject,
-            serial,
-        })
+        Ok(Publisher { key, subject, serial })
     }
 
     /// `CN=..., O="A, Inc.", C=...` as apksigner (Java `X500Principal.toString`)
     /// prints it: values with special characters are quoted.
     pub fn subject_display(&self) -> String {
         let special = |v: &str| {
-            v.contains([',', '+', '=', '"', '\\', '<', '>', '#', ';'])
-                || v.starts_with(' ')
-                || v.ends_with(' ')
+            v.contains([',', '+', '=', '"', '\\', '<', '>', '#', ';']) || v.starts_with(' ') || v.ends_with(' ')
         };
         self.subject
             .iter()
             .rev()
-            .map(|(k, v)| {
-                if special(v) {
-                    format!("{k}=\"{v}\"")
-                } else {
-                    format!("{k}={v}")
-                }
-            })
+            .map(|(k, v)| if special(v) { format!("{k}=\"{v}\"") } else { format!("{k}={v}") })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -80,13 +68,7 @@ impl Publisher {
 
     pub fn spki(&self) -> Vec<u8> {
         let point = self.key.verifying_key().to_encoded_point(false);
-        seq(&[
-            seq(&[
-                oid(&[1, 2, 840, 10045, 2, 1]),
-                oid(&[1, 2, 840, 10045, 3, 1, 7]),
-            ]),
-            bit_string(point.as_bytes()),
-        ])
+        seq(&[seq(&[oid(&[1, 2, 840, 10045, 2, 1]), oid(&[1, 2, 840, 10045, 3, 1, 7])]), bit_string(point.as_bytes())])
     }
 
     fn sign_der(&self, msg: &[u8]) -> Vec<u8> {
@@ -136,12 +118,7 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     if n < 0x80 {
         out.push(n as u8);
     } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .iter()
-            .copied()
-            .skip_while(|b| *b == 0)
-            .collect();
+        let bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend_from_slice(&bytes);
     }

@@ -41,10 +41,7 @@ impl Default for Limits {
 
 impl Limits {
     pub fn zip(&self) -> ZipLimits {
-        ZipLimits {
-            max_entries: self.max_entries,
-            max_entry_bytes: self.max_entry_bytes,
-        }
+        ZipLimits { max_entries: self.max_entries, max_entry_bytes: self.max_entry_bytes }
     }
 }
 
@@ -102,9 +99,7 @@ pub fn classify_bytes(data: &[u8]) -> Kind {
     match data {
         [b'd', b'e', b'x', b'\n', ..] => Kind::Dex,
         [0x7f, b'E', b'L', b'F', ..] => Kind::Elf,
-        [0xcf, 0xfa, 0xed, 0xfe, ..]
-        | [0xce, 0xfa, 0xed, 0xfe, ..]
-        | [0xca, 0xfe, 0xba, 0xbe, ..] => Kind::Macho,
+        [0xcf, 0xfa, 0xed, 0xfe, ..] | [0xce, 0xfa, 0xed, 0xfe, ..] | [0xca, 0xfe, 0xba, 0xbe, ..] => Kind::Macho,
         [b'!', b'<', b'a', b'r', b'c', b'h', b'>', b'\n', ..] => Kind::Staticlib,
         [0x03, 0x00, 0x08, 0x00, ..] => Kind::Axml,
         _ => Kind::Unknown,
@@ -128,33 +123,20 @@ pub fn classify_zip(dir: &ZipDirectory) -> Kind {
     if has("BundleConfig.pb") || has("base/manifest/AndroidManifest.xml") {
         return Kind::Aab;
     }
-    if dir
-        .entries
-        .iter()
-        .any(|e| e.name.starts_with("Payload/") && e.name.contains(".app/"))
-    {
+    if dir.entries.iter().any(|e| e.name.starts_with("Payload/") && e.name.contains(".app/")) {
         return Kind::Ipa;
     }
     if has("toc.pb") {
         return Kind::Apks;
     }
-    let apks = dir
-        .entries
-        .iter()
-        .filter(|e| e.name.ends_with(".apk"))
-        .count();
+    let apks = dir.entries.iter().filter(|e| e.name.ends_with(".apk")).count();
     if has("manifest.json") && apks > 0 {
         return Kind::Xapk;
     }
     if has("info.json") && apks > 0 {
         return Kind::Apkm;
     }
-    if apks > 0
-        && dir
-            .entries
-            .iter()
-            .all(|e| e.name.ends_with(".apk") || e.name.ends_with(".json") || e.is_dir())
-    {
+    if apks > 0 && dir.entries.iter().all(|e| e.name.ends_with(".apk") || e.name.ends_with(".json") || e.is_dir()) {
         return Kind::Apks;
     }
     if has("META-INF/MANIFEST.MF") || dir.entries.iter().any(|e| e.name.ends_with(".class")) {

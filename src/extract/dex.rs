@@ -102,12 +102,8 @@ mod tests {
     /// A DEX with two classes and a URL string (same layout as the parser
     /// tests, built inline so this module stands alone).
     fn sample() -> Vec<u8> {
-        let strings: [&[u8]; 4] = [
-            b"Lcom/foo/Bar$Baz;",
-            b"Lcom/foo/Main;",
-            b"https://api.example.com/v1",
-            b"com.foo.internal",
-        ];
+        let strings: [&[u8]; 4] =
+            [b"Lcom/foo/Bar$Baz;", b"Lcom/foo/Main;", b"https://api.example.com/v1", b"com.foo.internal"];
         let sid_off = 0x70usize;
         let tid_off = sid_off + 16;
         let cdef_off = tid_off + 8;

@@ -103,19 +103,17 @@ fn scheme_class(scheme: &[u8]) -> SchemeClass {
     dst.copy_from_slice(scheme);
     dst.make_ascii_lowercase();
     match &*dst {
-        b"http" | b"https" | b"ws" | b"wss" | b"ftp" | b"ftps" | b"sftp" | b"tftp" | b"rtmp"
-        | b"rtmps" | b"rtmpt" | b"rtmpe" | b"rtsp" | b"rtsps" | b"rtp" | b"srt" | b"mms"
-        | b"mmsh" | b"tcp" | b"udp" | b"ssl" | b"tls" | b"quic" | b"mqtt" | b"mqtts" | b"amqp"
-        | b"amqps" | b"stomp" | b"xmpp" | b"sip" | b"sips" | b"stun" | b"stuns" | b"turn"
-        | b"turns" | b"smtp" | b"smtps" | b"imap" | b"imaps" | b"pop3" | b"pop3s" | b"ldap"
-        | b"ldaps" | b"ssh" | b"telnet" | b"git" | b"svn" | b"irc" | b"ircs" | b"nntp"
-        | b"gopher" | b"socks" | b"socks4" | b"socks5" | b"grpc" | b"grpcs" | b"redis"
-        | b"rediss" | b"mongodb" | b"mongodb+srv" | b"postgres" | b"postgresql" | b"mysql"
-        | b"webdav" | b"dav" | b"davs" | b"h2" | b"h2c" | b"stratum+tcp" | b"hls" => {
-            SchemeClass::Network
+        b"http" | b"https" | b"ws" | b"wss" | b"ftp" | b"ftps" | b"sftp" | b"tftp" | b"rtmp" | b"rtmps" | b"rtmpt"
+        | b"rtmpe" | b"rtsp" | b"rtsps" | b"rtp" | b"srt" | b"mms" | b"mmsh" | b"tcp" | b"udp" | b"ssl" | b"tls"
+        | b"quic" | b"mqtt" | b"mqtts" | b"amqp" | b"amqps" | b"stomp" | b"xmpp" | b"sip" | b"sips" | b"stun"
+        | b"stuns" | b"turn" | b"turns" | b"smtp" | b"smtps" | b"imap" | b"imaps" | b"pop3" | b"pop3s" | b"ldap"
+        | b"ldaps" | b"ssh" | b"telnet" | b"git" | b"svn" | b"irc" | b"ircs" | b"nntp" | b"gopher" | b"socks"
+        | b"socks4" | b"socks5" | b"grpc" | b"grpcs" | b"redis" | b"rediss" | b"mongodb" | b"mongodb+srv"
+        | b"postgres" | b"postgresql" | b"mysql" | b"webdav" | b"dav" | b"davs" | b"h2" | b"h2c" | b"stratum+tcp"
+        | b"hls" => SchemeClass::Network,
+        b"file" | b"content" | b"android.resource" | b"jar" | b"data" | b"javascript" | b"about" | b"blob" => {
+            SchemeClass::Ignored
         }
-        b"file" | b"content" | b"android.resource" | b"jar" | b"data" | b"javascript"
-        | b"about" | b"blob" => SchemeClass::Ignored,
         _ => SchemeClass::Other,
     }
 }
@@ -138,36 +136,31 @@ pub enum TldClass {
 /// The curated TLD list for bare host names (see the module docs).
 pub fn tld_class(label: &str) -> TldClass {
     match label {
-        "com" | "net" | "org" | "edu" | "gov" | "mil" | "int" | "biz" | "io" | "co" | "ai"
-        | "me" | "tv" | "eu" => TldClass::Generic,
-        // File-extension collisions.
-        "so" | "sh" | "py" | "md" | "mk" | "pl" | "pm" | "rs" | "ps" | "cc" | "mm" | "la"
-        | "am" | "ac" | "in" | "do" | "ec" | "zip" | "mov" | "app" => TldClass::Excluded,
-        // Word-like TLDs that end property keys and log words.
-        "info" | "name" | "top" | "xyz" | "club" | "online" | "site" | "store" | "tech" | "vip"
-        | "shop" | "cloud" | "link" | "live" | "pro" | "mobi" | "asia" | "work" | "fun" | "ltd"
-        | "group" | "ink" | "wang" | "ren" | "dev" | "at" | "by" | "is" | "it" | "my" | "no"
-        | "to" | "us" | "id" | "as" | "re" | "ma" | "pa" | "ne" | "nu" | "ms" | "st" | "ml"
-        | "ie" => TldClass::Weak,
-        "ad" | "ae" | "af" | "ag" | "al" | "ao" | "aq" | "ar" | "au" | "aw" | "ax" | "az"
-        | "ba" | "bb" | "bd" | "be" | "bf" | "bg" | "bh" | "bi" | "bj" | "bm" | "bn" | "bo"
-        | "br" | "cn" | "bs" | "bt" | "bw" | "bz" | "ca" | "cd" | "cf" | "cg" | "ch" | "ci"
-        | "ck" | "cl" | "cm" | "cr" | "cu" | "cv" | "cw" | "cx" | "cy" | "cz" | "de" | "dj"
-        | "dk" | "dm" | "dz" | "ee" | "eg" | "er" | "es" | "et" | "fi" | "fj" | "fk" | "fm"
-        | "fo" | "fr" | "ga" | "gd" | "ge" | "gf" | "gg" | "gh" | "gi" | "gl" | "gm" | "gn"
-        | "gp" | "gq" | "gr" | "gs" | "gt" | "gu" | "gw" | "gy" | "hk" | "hm" | "hn" | "hr"
-        | "ht" | "hu" | "il" | "im" | "iq" | "ir" | "je" | "jm" | "jo" | "jp" | "ke" | "kg"
-        | "kh" | "ki" | "km" | "kn" | "kp" | "kr" | "kw" | "ky" | "kz" | "lb" | "lc" | "li"
-        | "lk" | "lr" | "ls" | "lt" | "lu" | "lv" | "ly" | "mc" | "mg" | "mh" | "mn" | "mo"
-        | "mp" | "mq" | "mr" | "mt" | "mu" | "mv" | "mw" | "mx" | "mz" | "na" | "nc" | "nf"
-        | "ng" | "ni" | "nl" | "np" | "nr" | "nz" | "om" | "pe" | "pf" | "pg" | "ph" | "pk"
-        | "pn" | "pr" | "pt" | "pw" | "qa" | "ro" | "ru" | "rw" | "sa" | "sb" | "sc" | "sd"
-        | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "sr" | "ss" | "su" | "sv" | "sx"
-        | "sy" | "sz" | "tc" | "td" | "tf" | "tg" | "th" | "tj" | "tk" | "tl" | "tm" | "tn"
-        | "tr" | "tt" | "tw" | "tz" | "ua" | "ug" | "uk" | "uy" | "uz" | "va" | "vc" | "ve"
-        | "vg" | "vi" | "vn" | "vu" | "wf" | "ws" | "ye" | "yt" | "za" | "zm" | "zw" => {
-            TldClass::Country
+        "com" | "net" | "org" | "edu" | "gov" | "mil" | "int" | "biz" | "io" | "co" | "ai" | "me" | "tv" | "eu" => {
+            TldClass::Generic
         }
+        // File-extension collisions.
+        "so" | "sh" | "py" | "md" | "mk" | "pl" | "pm" | "rs" | "ps" | "cc" | "mm" | "la" | "am" | "ac" | "in"
+        | "do" | "ec" | "zip" | "mov" | "app" => TldClass::Excluded,
+        // Word-like TLDs that end property keys and log words.
+        "info" | "name" | "top" | "xyz" | "club" | "online" | "site" | "store" | "tech" | "vip" | "shop" | "cloud"
+        | "link" | "live" | "pro" | "mobi" | "asia" | "work" | "fun" | "ltd" | "group" | "ink" | "wang" | "ren"
+        | "dev" | "at" | "by" | "is" | "it" | "my" | "no" | "to" | "us" | "id" | "as" | "re" | "ma" | "pa" | "ne"
+        | "nu" | "ms" | "st" | "ml" | "ie" => TldClass::Weak,
+        "ad" | "ae" | "af" | "ag" | "al" | "ao" | "aq" | "ar" | "au" | "aw" | "ax" | "az" | "ba" | "bb" | "bd"
+        | "be" | "bf" | "bg" | "bh" | "bi" | "bj" | "bm" | "bn" | "bo" | "br" | "cn" | "bs" | "bt" | "bw" | "bz"
+        | "ca" | "cd" | "cf" | "cg" | "ch" | "ci" | "ck" | "cl" | "cm" | "cr" | "cu" | "cv" | "cw" | "cx" | "cy"
+        | "cz" | "de" | "dj" | "dk" | "dm" | "dz" | "ee" | "eg" | "er" | "es" | "et" | "fi" | "fj" | "fk" | "fm"
+        | "fo" | "fr" | "ga" | "gd" | "ge" | "gf" | "gg" | "gh" | "gi" | "gl" | "gm" | "gn" | "gp" | "gq" | "gr"
+        | "gs" | "gt" | "gu" | "gw" | "gy" | "hk" | "hm" | "hn" | "hr" | "ht" | "hu" | "il" | "im" | "iq" | "ir"
+        | "je" | "jm" | "jo" | "jp" | "ke" | "kg" | "kh" | "ki" | "km" | "kn" | "kp" | "kr" | "kw" | "ky" | "kz"
+        | "lb" | "lc" | "li" | "lk" | "lr" | "ls" | "lt" | "lu" | "lv" | "ly" | "mc" | "mg" | "mh" | "mn" | "mo"
+        | "mp" | "mq" | "mr" | "mt" | "mu" | "mv" | "mw" | "mx" | "mz" | "na" | "nc" | "nf" | "ng" | "ni" | "nl"
+        | "np" | "nr" | "nz" | "om" | "pe" | "pf" | "pg" | "ph" | "pk" | "pn" | "pr" | "pt" | "pw" | "qa" | "ro"
+        | "ru" | "rw" | "sa" | "sb" | "sc" | "sd" | "se" | "sg" | "si" | "sk" | "sl" | "sm" | "sn" | "sr" | "ss"
+        | "su" | "sv" | "sx" | "sy" | "sz" | "tc" | "td" | "tf" | "tg" | "th" | "tj" | "tk" | "tl" | "tm" | "tn"
+        | "tr" | "tt" | "tw" | "tz" | "ua" | "ug" | "uk" | "uy" | "uz" | "va" | "vc" | "ve" | "vg" | "vi" | "vn"
+        | "vu" | "wf" | "ws" | "ye" | "yt" | "za" | "zm" | "zw" => TldClass::Country,
         _ => TldClass::None,
     }
 }
@@ -286,20 +279,12 @@ fn is_big_suffix(label: &str) -> bool {
 
 /// Second-level labels that make `x.<cc>` a public suffix, not a host.
 fn is_public_second_level(label: &str) -> bool {
-    matches!(
-        label,
-        "com" | "net" | "org" | "edu" | "gov" | "co" | "ac" | "or" | "ne" | "go" | "gob" | "mil"
-    )
+    matches!(label, "com" | "net" | "org" | "edu" | "gov" | "co" | "ac" | "or" | "ne" | "go" | "gob" | "mil")
 }
 
 #[inline]
 fn is_url_byte(b: u8) -> bool {
-    b > 0x20
-        && b < 0x7f
-        && !matches!(
-            b,
-            b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
-        )
+    b > 0x20 && b < 0x7f && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^')
 }
 
 #[inline]
@@ -320,9 +305,7 @@ fn is_token_byte(b: u8) -> bool {
 /// Position of the next `://` in `text` at or after `from`.
 fn find_sep(text: &[u8], from: usize) -> Option<usize> {
     let hay = text.get(from..)?;
-    hay.windows(3)
-        .position(|w| w == b"://")
-        .and_then(|p| p.checked_add(from))
+    hay.windows(3).position(|w| w == b"://").and_then(|p| p.checked_add(from))
 }
 
 /// A host found in an authority, before acceptance rules.
@@ -336,10 +319,7 @@ struct Authority<'t> {
 
 /// Splits `scheme://` + `auth_and_rest` into host parts.
 fn parse_authority(rest: &[u8]) -> Option<Authority<'_>> {
-    let auth_len = rest
-        .iter()
-        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
+    let auth_len = rest.iter().position(|&b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
     let has_path = auth_len < rest.len();
     let auth = rest.get(..auth_len)?;
     let hostport = match auth.iter().rposition(|&b| b == b'@') {
@@ -353,19 +333,11 @@ fn parse_authority(rest: &[u8]) -> Option<Authority<'_>> {
             host = host.get(..zone)?;
         }
         let colons = host.iter().filter(|&&b| b == b':').count();
-        if colons < 2
-            || !host
-                .iter()
-                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if colons < 2 || !host.iter().all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
             return None;
         }
         let after = inner.get(close.checked_add(1)?..)?;
-        return Some(Authority {
-            host,
-            ipv6: true,
-            has_tail: has_path || !after.is_empty(),
-        });
+        return Some(Authority { host, ipv6: true, has_tail: has_path || !after.is_empty() });
     }
     let colon = hostport.iter().position(|&b| b == b':');
     let mut host = match colon {
@@ -385,11 +357,7 @@ fn parse_authority(rest: &[u8]) -> Option<Authority<'_>> {
     if let Some(stripped) = host.strip_suffix(b".") {
         host = stripped;
     }
-    Some(Authority {
-        host,
-        ipv6: false,
-        has_tail: has_path || colon.is_some(),
-    })
+    Some(Authority { host, ipv6: false, has_tail: has_path || colon.is_some() })
 }
 
 /// Whether every dot-separated label of `host` is a number and the whole is
@@ -422,10 +390,7 @@ fn lenient_host(host: &[u8], has_tail: bool) -> Option<String> {
         if label.is_empty() || label.len() > MAX_LABEL_LEN {
             return None;
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b >= 0x80)
-        {
+        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b >= 0x80) {
             return None;
         }
         labels = labels.saturating_add(1);
@@ -460,10 +425,7 @@ fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
         return None;
     }
     // Uppercase: class names (`com.foo.Bar`); `_`: identifiers.
-    if !host
-        .iter()
-        .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-    {
+    if !host.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
         return None;
     }
     let s = std::str::from_utf8(host).ok()?;
@@ -472,11 +434,7 @@ fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
     let mut first = "";
     let mut last = "";
     for label in s.split('.') {
-        if label.is_empty()
-            || label.len() > MAX_LABEL_LEN
-            || label.starts_with('-')
-            || label.ends_with('-')
-        {
+        if label.is_empty() || label.len() > MAX_LABEL_LEN || label.starts_with('-') || label.ends_with('-') {
             return None;
         }
         if labels == 0 {
@@ -517,19 +475,14 @@ fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
     if labels >= 3 {
         match tld_class(first) {
             TldClass::Generic => return None,
-            TldClass::Country | TldClass::Weak | TldClass::Excluded
-                if first.len() == 2 && !is_big_suffix(last) =>
-            {
+            TldClass::Country | TldClass::Weak | TldClass::Excluded if first.len() == 2 && !is_big_suffix(last) => {
                 return None;
             }
             _ => {}
         }
         // Obfuscated package shape: every label but the last is 1-2 chars.
         if short_labels >= labels.saturating_sub(1) && first.len() <= 2 {
-            let all_short = s
-                .rsplit_once('.')
-                .map(|(head, _)| head.split('.').all(|l| l.len() <= 2))
-                .unwrap_or(false);
+            let all_short = s.rsplit_once('.').map(|(head, _)| head.split('.').all(|l| l.len() <= 2)).unwrap_or(false);
             if all_short {
                 return None;
             }
@@ -560,11 +513,7 @@ impl EndpointCollector {
             let auth_start = p.saturating_add(3);
             // Scheme: walk back over scheme bytes, then forward to a letter.
             let mut s = p;
-            while s > floor
-                && text
-                    .get(s.saturating_sub(1))
-                    .is_some_and(|&b| is_scheme_byte(b))
-            {
+            while s > floor && text.get(s.saturating_sub(1)).is_some_and(|&b| is_scheme_byte(b)) {
                 s = s.saturating_sub(1);
             }
             while s < p && text.get(s).is_some_and(|b| !b.is_ascii_alphabetic()) {
@@ -589,51 +538,31 @@ impl EndpointCollector {
                 break;
             }
             budget = budget.saturating_sub(rest.len());
-            let url_len = rest
-                .iter()
-                .position(|&b| !is_url_byte(b))
-                .unwrap_or(rest.len());
+            let url_len = rest.iter().position(|&b| !is_url_byte(b)).unwrap_or(rest.len());
             // The authority may continue into IDN bytes; the URL kept stops
             // at the first non-URL byte.
             let mut auth_end = rest
                 .iter()
                 .position(|&b| b <= 0x20 || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'\\'))
                 .unwrap_or(rest.len());
-            while auth_end > 0
-                && rest
-                    .get(auth_end.saturating_sub(1))
-                    .is_some_and(is_trailing_punct)
-            {
+            while auth_end > 0 && rest.get(auth_end.saturating_sub(1)).is_some_and(is_trailing_punct) {
                 auth_end = auth_end.saturating_sub(1);
             }
             let mut url_end = auth_start.saturating_add(url_len);
             // Trailing punctuation belongs to the sentence, not the URL.
-            while url_end > auth_start
-                && text
-                    .get(url_end.saturating_sub(1))
-                    .is_some_and(is_trailing_punct)
-            {
+            while url_end > auth_start && text.get(url_end.saturating_sub(1)).is_some_and(is_trailing_punct) {
                 url_end = url_end.saturating_sub(1);
             }
-            let host = rest
-                .get(..auth_end)
-                .and_then(parse_authority)
-                .and_then(|a| match class {
-                    SchemeClass::Ignored => None,
-                    SchemeClass::Network if a.ipv6 => std::str::from_utf8(a.host)
-                        .ok()
-                        .map(|h| h.to_ascii_lowercase()),
-                    SchemeClass::Network => lenient_host(a.host, a.has_tail),
-                    SchemeClass::Other if a.ipv6 => None,
-                    SchemeClass::Other => {
-                        let ctx = BareContext {
-                            slashes: true,
-                            path: a.has_tail,
-                            port: false,
-                        };
-                        strict_host(&a.host.to_ascii_lowercase(), ctx)
-                    }
-                });
+            let host = rest.get(..auth_end).and_then(parse_authority).and_then(|a| match class {
+                SchemeClass::Ignored => None,
+                SchemeClass::Network if a.ipv6 => std::str::from_utf8(a.host).ok().map(|h| h.to_ascii_lowercase()),
+                SchemeClass::Network => lenient_host(a.host, a.has_tail),
+                SchemeClass::Other if a.ipv6 => None,
+                SchemeClass::Other => {
+                    let ctx = BareContext { slashes: true, path: a.has_tail, port: false };
+                    strict_host(&a.host.to_ascii_lowercase(), ctx)
+                }
+            });
             match host {
                 Some(h) => {
                     let url = text.get(s..url_end).unwrap_or(&[]);
@@ -652,15 +581,7 @@ impl EndpointCollector {
 
     /// Bare host names in `text[from..to]` (the full `text` is passed for
     /// the context bytes around the segment).
-    fn scan_bare(
-        &mut self,
-        text: &[u8],
-        from: usize,
-        to: usize,
-        kind: &str,
-        file: &str,
-        offset: Option<u64>,
-    ) {
+    fn scan_bare(&mut self, text: &[u8], from: usize, to: usize, kind: &str, file: &str, offset: Option<u64>) {
         let Some(seg) = text.get(from..to) else {
             return;
         };
@@ -739,15 +660,17 @@ impl EndpointCollector {
         }
     }
 
-    fn record(
-        &mut self,
-        host: String,
-        url: Option<&[u8]>,
-        value: &[u8],
-        kind: &str,
-        file: &str,
-        offset: Option<u64>,
-    ) {
+    /// Records a value that is a host by its position (the text of a network
+    /// security config `<domain>` element), with the lenient host check that
+    /// URLs get: no TLD heuristics, because the format says it is a host.
+    pub fn add_host(&mut self, host: &str, kind: &str, file: &str, offset: Option<u64>) {
+        let trimmed = host.trim().trim_end_matches('.');
+        if let Some(h) = lenient_host(trimmed.as_bytes(), true) {
+            self.record(h, None, trimmed.as_bytes(), kind, file, offset);
+        }
+    }
+
+    fn record(&mut self, host: String, url: Option<&[u8]>, value: &[u8], kind: &str, file: &str, offset: Option<u64>) {
         let entry = match self.hosts.get_mut(&host) {
             Some(e) => e,
             None => {
@@ -769,13 +692,12 @@ impl EndpointCollector {
         }
         if entry.evidence.len() < MAX_EVIDENCE_PER_HOST {
             let value = clip(value);
-            let dup = entry.evidence.iter().any(|e| {
-                e.value == value && e.file == file && e.offset == offset && e.kind == kind
-            });
+            let dup = entry
+                .evidence
+                .iter()
+                .any(|e| e.value == value && e.file == file && e.offset == offset && e.kind == kind);
             if !dup {
-                entry
-                    .evidence
-                    .push(Evidence::new(kind, value, file, offset));
+                entry.evidence.push(Evidence::new(kind, value, file, offset));
             }
         }
     }
@@ -799,12 +721,7 @@ impl EndpointCollector {
         let mut out: Vec<Endpoint> = self
             .hosts
             .into_iter()
-            .map(|(host, e)| Endpoint {
-                host,
-                urls: e.urls,
-                evidence: e.evidence,
-                occurrences: e.occurrences,
-            })
+            .map(|(host, e)| Endpoint { host, urls: e.urls, evidence: e.evidence, occurrences: e.occurrences })
             .collect();
         out.sort_by(|a, b| a.host.cmp(&b.host));
         out
@@ -843,10 +760,7 @@ mod tests {
 
     #[test]
     fn urls_with_schemes() {
-        assert_eq!(
-            one("https://api.example.com/v1/x?y=1#z"),
-            ["api.example.com"]
-        );
+        assert_eq!(one("https://api.example.com/v1/x?y=1#z"), ["api.example.com"]);
         assert_eq!(one("http://API.Example.COM:8080/path"), ["api.example.com"]);
         assert_eq!(one("ftp://user:pw@files.foo.org/pub"), ["files.foo.org"]);
         assert_eq!(one("wss://push.foo.cn:443"), ["push.foo.cn"]);
@@ -870,12 +784,7 @@ mod tests {
     #[test]
     fn url_inside_text_and_trailing_punctuation() {
         let mut c = EndpointCollector::new();
-        c.scan(
-            b"see (https://a.foo.com/x). and http://b.foo.net, ok",
-            "asset",
-            "assets/a.txt",
-            None,
-        );
+        c.scan(b"see (https://a.foo.com/x). and http://b.foo.net, ok", "asset", "assets/a.txt", None);
         let e = c.finish();
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].host, "a.foo.com");
@@ -887,10 +796,7 @@ mod tests {
 
     #[test]
     fn nested_urls_are_both_found() {
-        assert_eq!(
-            one("https://r.foo.com/go?u=https://b.bar.com/x"),
-            ["b.bar.com", "r.foo.com"]
-        );
+        assert_eq!(one("https://r.foo.com/go?u=https://b.bar.com/x"), ["b.bar.com", "r.foo.com"]);
     }
 
     #[test]
@@ -920,10 +826,7 @@ mod tests {
         assert!(one("alipays://platformapi/startapp?appId=1").is_empty());
         assert!(one("android-app://com.foo.bar/http/host").is_empty());
         assert_eq!(one("myapp://www.foo.com/open"), ["www.foo.com"]);
-        assert_eq!(
-            one("intent://m.foo.com/#Intent;scheme=https;end"),
-            ["m.foo.com"]
-        );
+        assert_eq!(one("intent://m.foo.com/#Intent;scheme=https;end"), ["m.foo.com"]);
     }
 
     #[test]
@@ -951,18 +854,8 @@ mod tests {
         assert_eq!(one("foo.id:443"), ["foo.id"]);
         // Placeholders are kept (fingerprinting decides).
         assert_eq!(
-            hosts(&[
-                "example.com",
-                "schemas.android.com",
-                "www.w3.org",
-                "xmlpull.org"
-            ]),
-            [
-                "example.com",
-                "schemas.android.com",
-                "www.w3.org",
-                "xmlpull.org"
-            ]
+            hosts(&["example.com", "schemas.android.com", "www.w3.org", "xmlpull.org"]),
+            ["example.com", "schemas.android.com", "www.w3.org", "xmlpull.org"]
         );
     }
 

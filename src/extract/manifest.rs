@@ -33,9 +33,7 @@ use std::collections::HashSet;
 use crate::evidence::Anomaly;
 use crate::extract::facts::{Component, DeclaredPermission, Manifest, MetaData, UsesPermission};
 use crate::formats::arsc::ResourceTable;
-use crate::formats::axml::{
-    self, data_type, format_value, Attribute, Document, Element, Node, Value, ANDROID_NS,
-};
+use crate::formats::axml::{self, data_type, format_value, Attribute, Document, Element, Node, Value, ANDROID_NS};
 
 /// Framework attribute resource ids (android.R.attr, checked against
 /// `aapt dump xmltree` output on the corpus and AOSP `public.xml`).
@@ -125,9 +123,7 @@ fn parse_int_text(s: &str) -> Option<u32> {
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         u32::from_str_radix(h, 16).ok()
     } else if let Some(n) = t.strip_prefix('-') {
-        n.parse::<u32>()
-            .ok()
-            .map(|v| (v as i32).wrapping_neg() as u32)
+        n.parse::<u32>().ok().map(|v| (v as i32).wrapping_neg() as u32)
     } else {
         t.parse::<u32>().ok()
     }
@@ -140,19 +136,14 @@ impl<'d, 'a, 't, 'u> Ctx<'d, 'a, 't, 'u> {
             return;
         }
         if self.reported.insert((id.to_string(), message.clone())) {
-            self.anomalies
-                .push(Anomaly::new(id, message, self.file, offset));
+            self.anomalies.push(Anomaly::new(id, message, self.file, offset));
         }
     }
 
     /// The attribute of `el` for framework attribute `id` (named `name`).
     fn attr(&mut self, el: &'d Element, id: u32, name: &str) -> Option<&'d Attribute> {
         let doc = self.doc;
-        if let Some(a) = el
-            .attributes
-            .iter()
-            .find(|a| doc.attribute_id(a) == Some(id))
-        {
+        if let Some(a) = el.attributes.iter().find(|a| doc.attribute_id(a) == Some(id)) {
             let found = doc.attribute_name(a);
             if found != name && found != format!("android:{name}") {
                 self.anomaly(
@@ -185,15 +176,14 @@ impl<'d, 'a, 't, 'u> Ctx<'d, 'a, 't, 'u> {
     /// An attribute by plain name with no namespace (`package`, `split`).
     fn plain_attr(&mut self, el: &'d Element, name: &str) -> Option<&'d Attribute> {
         let doc = self.doc;
-        if let Some(a) = el.attributes.iter().find(|a| {
-            doc.attribute_ns(a).is_none_or(str::is_empty) && doc.attribute_name(a) == name
-        }) {
-            return Some(a);
-        }
-        let a = el
+        if let Some(a) = el
             .attributes
             .iter()
-            .find(|a| doc.attribute_name(a) == name)?;
+            .find(|a| doc.attribute_ns(a).is_none_or(str::is_empty) && doc.attribute_name(a) == name)
+        {
+            return Some(a);
+        }
+        let a = el.attributes.iter().find(|a| doc.attribute_name(a) == name)?;
         self.anomaly(
             "manifest-attribute-namespaced",
             format!("{name} carries a namespace (Android looks it up without one)"),
@@ -205,9 +195,7 @@ impl<'d, 'a, 't, 'u> Ctx<'d, 'a, 't, 'u> {
     /// String value: literal, or a reference resolved through the table.
     fn string(&self, a: &Attribute) -> Option<String> {
         match a.value {
-            Value::Reference(id) | Value::DynamicReference(id) => {
-                self.table.and_then(|t| t.resolve_string(id))
-            }
+            Value::Reference(id) | Value::DynamicReference(id) => self.table.and_then(|t| t.resolve_string(id)),
             Value::String(_) => self.doc.attribute_string(a).map(str::to_string),
             _ => self.doc.attribute_string(a).map(str::to_string),
         }
@@ -354,32 +342,18 @@ pub fn extract(
         let kind = match (parent, tag) {
             (None, _) => {
                 if tag != "manifest" {
-                    cx.anomaly(
-                        "manifest-root-not-manifest",
-                        format!("root element is <{tag}>"),
-                        Some(el.offset),
-                    );
+                    cx.anomaly("manifest-root-not-manifest", format!("root element is <{tag}>"), Some(el.offset));
                 }
                 root(&mut cx, &mut m, el);
                 Kind::Root
             }
-            (
-                Some(Kind::Root),
-                "uses-permission" | "uses-permission-sdk-23" | "uses-permission-sdk-m",
-            ) => {
-                if let Some(name) = cx
-                    .string_of(el, attr::NAME, "name")
-                    .filter(|n| !n.is_empty())
-                {
+            (Some(Kind::Root), "uses-permission" | "uses-permission-sdk-23" | "uses-permission-sdk-m") => {
+                if let Some(name) = cx.string_of(el, attr::NAME, "name").filter(|n| !n.is_empty()) {
                     let max_sdk = cx.int_of(el, attr::MAX_SDK_VERSION, "maxSdkVersion");
                     if seen_permissions.insert(name.clone()) {
                         push_capped(
                             &mut m.uses_permissions,
-                            UsesPermission {
-                                name,
-                                max_sdk,
-                                sdk23: tag != "uses-permission",
-                            },
+                            UsesPermission { name, max_sdk, sdk23: tag != "uses-permission" },
                         );
                     } else {
                         cx.anomaly(
@@ -394,13 +368,7 @@ pub fn extract(
             (Some(Kind::Root), "permission") => {
                 if let Some(name) = cx.string_of(el, attr::NAME, "name") {
                     let protection_level = cx.int_of(el, attr::PROTECTION_LEVEL, "protectionLevel");
-                    push_capped(
-                        &mut m.declared_permissions,
-                        DeclaredPermission {
-                            name,
-                            protection_level,
-                        },
-                    );
+                    push_capped(&mut m.declared_permissions, DeclaredPermission { name, protection_level });
                 }
                 Kind::Other
             }
@@ -454,9 +422,7 @@ pub fn extract(
                 if parent != Some(Kind::Application) {
                     cx.anomaly(
                         "manifest-component-misplaced",
-                        format!(
-                            "<{tag}> is not a direct child of <application> (Android ignores it)"
-                        ),
+                        format!("<{tag}> is not a direct child of <application> (Android ignores it)"),
                         Some(el.offset),
                     );
                 }
@@ -491,10 +457,7 @@ pub fn extract(
                 Kind::Other
             }
             (Some(Kind::Component(ck, i)), "meta-data") => {
-                let parent = component_list(&mut m, ck)
-                    .get(i)
-                    .map(|c| c.name.clone())
-                    .unwrap_or_default();
+                let parent = component_list(&mut m, ck).get(i).map(|c| c.name.clone()).unwrap_or_default();
                 meta_data(&mut cx, &mut m, el, parent);
                 Kind::Other
             }
@@ -513,18 +476,10 @@ pub fn extract(
     }
 
     let mut seen = HashSet::new();
-    let strings = doc
-        .text_values()
-        .filter(|s| !s.is_empty() && seen.insert(*s))
-        .map(str::to_string)
-        .collect();
+    let strings = doc.text_values().filter(|s| !s.is_empty() && seen.insert(*s)).map(str::to_string).collect();
     let bad = doc.strings.bad_strings();
     let mut anomalies = cx.anomalies;
-    if bad > 0
-        && !anomalies
-            .iter()
-            .any(|a| a.id == "axml-string-out-of-bounds")
-    {
+    if bad > 0 && !anomalies.iter().any(|a| a.id == "axml-string-out-of-bounds") {
         anomalies.push(Anomaly::new(
             "axml-string-out-of-bounds",
             format!("{bad} string(s) lie outside the string pool"),
@@ -532,11 +487,7 @@ pub fn extract(
             None,
         ));
     }
-    Ok(ManifestOutput {
-        manifest: m,
-        anomalies,
-        strings,
-    })
+    Ok(ManifestOutput { manifest: m, anomalies, strings })
 }
 
 fn root<'d>(cx: &mut Ctx<'d, '_, '_, '_>, m: &mut Manifest, el: &'d Element) {
@@ -565,22 +516,15 @@ fn application<'d>(cx: &mut Ctx<'d, '_, '_, '_>, m: &mut Manifest, el: &'d Eleme
     app.name = cx.class_of(el, attr::NAME, "name");
     app.debuggable = cx.bool_of(el, attr::DEBUGGABLE, "debuggable");
     app.allow_backup = cx.bool_of(el, attr::ALLOW_BACKUP, "allowBackup");
-    app.uses_cleartext_traffic =
-        cx.bool_of(el, attr::USES_CLEARTEXT_TRAFFIC, "usesCleartextTraffic");
+    app.uses_cleartext_traffic = cx.bool_of(el, attr::USES_CLEARTEXT_TRAFFIC, "usesCleartextTraffic");
     app.test_only = cx.bool_of(el, attr::TEST_ONLY, "testOnly");
     app.extract_native_libs = cx.bool_of(el, attr::EXTRACT_NATIVE_LIBS, "extractNativeLibs");
-    app.network_security_config =
-        cx.reference_of(el, attr::NETWORK_SECURITY_CONFIG, "networkSecurityConfig");
-    app.network_security_config_path = app
-        .network_security_config
-        .and_then(|id| cx.table.and_then(|t| t.resolve_file(id)));
+    app.network_security_config = cx.reference_of(el, attr::NETWORK_SECURITY_CONFIG, "networkSecurityConfig");
+    app.network_security_config_path =
+        app.network_security_config.and_then(|id| cx.table.and_then(|t| t.resolve_file(id)));
 }
 
-fn component<'d>(
-    cx: &mut Ctx<'d, '_, '_, '_>,
-    el: &'d Element,
-    kind: CompKind,
-) -> Option<Component> {
+fn component<'d>(cx: &mut Ctx<'d, '_, '_, '_>, el: &'d Element, kind: CompKind) -> Option<Component> {
     let name = cx.class_of(el, attr::NAME, "name")?;
     let mut c = Component {
         name,
@@ -595,9 +539,7 @@ fn component<'d>(
             c.process = cx.string_of(el, attr::PROCESS, "process");
         }
         CompKind::Service => c.process = cx.string_of(el, attr::PROCESS, "process"),
-        CompKind::Alias => {
-            c.target_activity = cx.class_of(el, attr::TARGET_ACTIVITY, "targetActivity")
-        }
+        CompKind::Alias => c.target_activity = cx.class_of(el, attr::TARGET_ACTIVITY, "targetActivity"),
         CompKind::Activity | CompKind::Receiver => {}
     }
     Some(c)
@@ -608,15 +550,7 @@ fn meta_data<'d>(cx: &mut Ctx<'d, '_, '_, '_>, m: &mut Manifest, el: &'d Element
         return;
     };
     let (value, resource) = cx.meta_value(el);
-    push_capped(
-        &mut m.meta_data,
-        MetaData {
-            name,
-            value,
-            resource,
-            parent,
-        },
-    );
+    push_capped(&mut m.meta_data, MetaData { name, value, resource, parent });
 }
 
 #[cfg(test)]
@@ -666,23 +600,11 @@ mod tests {
         b.start_ns("android", ANDROID_NS);
         b.start(
             "manifest",
-            &[
-                (NO_INDEX, pkg, p, S, p),
-                (a, vcode, NO_INDEX, D, 7),
-                (a, vmajor, NO_INDEX, D, 1),
-                (a, vname, v1, S, v1),
-            ],
+            &[(NO_INDEX, pkg, p, S, p), (a, vcode, NO_INDEX, D, 7), (a, vmajor, NO_INDEX, D, 1), (a, vname, v1, S, v1)],
         );
-        b.start(
-            "uses-sdk",
-            &[(a, min, NO_INDEX, D, 21), (a, target, NO_INDEX, D, 34)],
-        );
+        b.start("uses-sdk", &[(a, min, NO_INDEX, D, 21), (a, target, NO_INDEX, D, 34)]);
         b.end("uses-sdk");
-        for (tag, n) in [
-            ("uses-permission", perm_i),
-            ("uses-permission", perm_i),
-            ("uses-permission-sdk-23", perm_c),
-        ] {
+        for (tag, n) in [("uses-permission", perm_i), ("uses-permission", perm_i), ("uses-permission-sdk-23", perm_c)] {
             b.start(tag, &[(a, name, n, S, n), (a, maxsdk, NO_INDEX, D, 28)]);
             b.end(tag);
         }
@@ -694,28 +616,19 @@ mod tests {
                 (a, nsc, NO_INDEX, R, 0x7f02_0003),
             ],
         );
-        b.start(
-            "activity",
-            &[(a, name, main, S, main), (a, exported, NO_INDEX, B, 1)],
-        );
+        b.start("activity", &[(a, name, main, S, main), (a, exported, NO_INDEX, B, 1)]);
         b.start("intent-filter", &[]);
         b.start("action", &[(a, name, act, S, act)]);
         b.end("action");
         b.end("intent-filter");
-        b.start(
-            "meta-data",
-            &[(a, name, key, S, key), (a, value, url, S, url)],
-        );
+        b.start("meta-data", &[(a, name, key, S, key), (a, value, url, S, url)]);
         b.end("meta-data");
         b.end("activity");
         b.start("service", &[(a, name, svc, S, svc)]);
         b.start("receiver", &[(a, name, other, S, other)]);
         b.end("receiver");
         b.end("service");
-        b.start(
-            "meta-data",
-            &[(a, name, key, S, key), (a, value, NO_INDEX, D, 0xffff_fffe)],
-        );
+        b.start("meta-data", &[(a, name, key, S, key), (a, value, NO_INDEX, D, 0xffff_fffe)]);
         b.end("meta-data");
         b.end("application");
         b.end("manifest");
@@ -743,34 +656,17 @@ mod tests {
         assert_eq!(m.package.as_deref(), Some("com.example"));
         assert_eq!(m.version_code, Some((1u64 << 32) | 7));
         assert_eq!(m.version_name.as_deref(), Some("1.0"));
-        assert_eq!(
-            (m.min_sdk, m.target_sdk, m.max_sdk),
-            (Some(21), Some(34), None)
-        );
-        let perms: Vec<_> = m
-            .uses_permissions
-            .iter()
-            .map(|p| (p.name.as_str(), p.sdk23, p.max_sdk))
-            .collect();
+        assert_eq!((m.min_sdk, m.target_sdk, m.max_sdk), (Some(21), Some(34), None));
+        let perms: Vec<_> = m.uses_permissions.iter().map(|p| (p.name.as_str(), p.sdk23, p.max_sdk)).collect();
         assert_eq!(
             perms,
-            vec![
-                ("android.permission.INTERNET", false, Some(28)),
-                ("android.permission.CAMERA", true, Some(28))
-            ]
+            vec![("android.permission.INTERNET", false, Some(28)), ("android.permission.CAMERA", true, Some(28))]
         );
         assert_eq!(m.label.as_deref(), Some("App"));
         assert_eq!(m.label_resource, Some(0x7f01_0000));
-        assert_eq!(
-            m.application.debuggable,
-            Some(true),
-            "name fallback without resource id"
-        );
+        assert_eq!(m.application.debuggable, Some(true), "name fallback without resource id");
         assert_eq!(m.application.network_security_config, Some(0x7f02_0003));
-        assert_eq!(
-            m.application.network_security_config_path.as_deref(),
-            Some("res/xml/network_security_config.xml")
-        );
+        assert_eq!(m.application.network_security_config_path.as_deref(), Some("res/xml/network_security_config.xml"));
         let act = &m.components.activities[0];
         assert_eq!(act.name, "com.example.Main");
         assert_eq!(act.exported, Some(true), "matched by id despite the name");
@@ -779,10 +675,7 @@ mod tests {
         assert_eq!(m.components.receivers[0].name, "org.other.Recv");
         assert_eq!(m.meta_data.len(), 2);
         assert_eq!(m.meta_data[0].parent, "com.example.Main");
-        assert_eq!(
-            m.meta_data[0].value.as_deref(),
-            Some("https://api.example.net/v1")
-        );
+        assert_eq!(m.meta_data[0].value.as_deref(), Some("https://api.example.net/v1"));
         assert_eq!(m.meta_data[1].parent, "application");
         assert_eq!(m.meta_data[1].value.as_deref(), Some("-2"));
         let ids: Vec<_> = out.anomalies.iter().map(|a| a.id.as_str()).collect();
@@ -794,21 +687,9 @@ mod tests {
         ] {
             assert!(ids.contains(&id), "{id} missing from {ids:?}");
         }
-        assert!(out
-            .anomalies
-            .iter()
-            .all(|a| a.file == "AndroidManifest.xml"));
-        assert!(out
-            .strings
-            .iter()
-            .any(|s| s == "https://api.example.net/v1"));
-        assert_eq!(
-            out.strings
-                .iter()
-                .filter(|s| *s == "android.permission.INTERNET")
-                .count(),
-            1
-        );
+        assert!(out.anomalies.iter().all(|a| a.file == "AndroidManifest.xml"));
+        assert!(out.strings.iter().any(|s| s == "https://api.example.net/v1"));
+        assert_eq!(out.strings.iter().filter(|s| *s == "android.permission.INTERNET").count(), 1);
     }
 
     #[test]
@@ -838,11 +719,7 @@ mod tests {
 /// Checks against the real corpus and its oracle (aapt, androguard) when
 /// `../shared/corpus/real` exists; skips with a message otherwise.
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod corpus {
     use super::*;
     use crate::formats::{arsc, axml};
@@ -869,9 +746,7 @@ mod corpus {
 
     /// Minimal central-directory zip reader (stored/deflate) for the test.
     fn zip_entry(data: &[u8], name: &str) -> Option<Vec<u8>> {
-        let eocd = (0..data.len().checked_sub(21)?)
-            .rev()
-            .find(|&i| data[i..i + 4] == [0x50, 0x4b, 5, 6])?;
+        let eocd = (0..data.len().checked_sub(21)?).rev().find(|&i| data[i..i + 4] == [0x50, 0x4b, 5, 6])?;
         let n = u16at(data, eocd + 10);
         let mut p = u32at(data, eocd + 16);
         for _ in 0..n {
@@ -880,11 +755,7 @@ mod corpus {
             }
             let method = u16at(data, p + 10);
             let csize = u32at(data, p + 20);
-            let (nlen, elen, clen) = (
-                u16at(data, p + 28),
-                u16at(data, p + 30),
-                u16at(data, p + 32),
-            );
+            let (nlen, elen, clen) = (u16at(data, p + 28), u16at(data, p + 30), u16at(data, p + 32));
             let lho = u32at(data, p + 42);
             if data.get(p + 46..p + 46 + nlen)? == name.as_bytes() {
                 let start = lho + 30 + u16at(data, lho + 26) + u16at(data, lho + 28);
@@ -893,10 +764,7 @@ mod corpus {
                     0 => Some(comp.to_vec()),
                     _ => {
                         let mut out = Vec::new();
-                        flate2::read::DeflateDecoder::new(comp)
-                            .take(64 << 20)
-                            .read_to_end(&mut out)
-                            .ok()?;
+                        flate2::read::DeflateDecoder::new(comp).take(64 << 20).read_to_end(&mut out).ok()?;
                         Some(out)
                     }
                 };
@@ -929,11 +797,8 @@ mod corpus {
                 Ok(doc) => {
                     let xml = axml::to_xml(&doc);
                     let out = extract(&bytes, None, "m").unwrap();
-                    let ids: BTreeSet<_> = out
-                        .anomalies
-                        .iter()
-                        .map(|a| format!("{}@{:?}: {}", a.id, a.offset, a.message))
-                        .collect();
+                    let ids: BTreeSet<_> =
+                        out.anomalies.iter().map(|a| format!("{}@{:?}: {}", a.id, a.offset, a.message)).collect();
                     eprintln!(
                         "{}: {} nodes, {} xml bytes, pkg {:?}, {} activities, anomalies {:?}",
                         f.file_name().unwrap().to_string_lossy(),
@@ -950,12 +815,7 @@ mod corpus {
     }
 
     fn oracle_list(v: &serde_json::Value) -> Option<BTreeSet<String>> {
-        Some(
-            v.as_array()?
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-        )
+        Some(v.as_array()?.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
     }
 
     #[test]
@@ -985,9 +845,7 @@ mod corpus {
                     continue;
                 }
             };
-            if let (Ok(d), Ok(out_dir)) =
-                (axml::parse(&mbytes), std::env::var("CLEANSCAN_XML_DUMP"))
-            {
+            if let (Ok(d), Ok(out_dir)) = (axml::parse(&mbytes), std::env::var("CLEANSCAN_XML_DUMP")) {
                 let name = path.replace('/', "__");
                 std::fs::write(Path::new(&out_dir).join(name + ".xml"), axml::to_xml(&d)).unwrap();
             }
@@ -1003,11 +861,7 @@ mod corpus {
             };
             let a = &rec["aapt"];
             if a.is_object() && a["package"].is_string() {
-                check(
-                    "aapt.package",
-                    m.package.clone().unwrap_or_default(),
-                    a["package"].as_str().unwrap().into(),
-                );
+                check("aapt.package", m.package.clone().unwrap_or_default(), a["package"].as_str().unwrap().into());
                 let vc = m.version_code.map(|v| (v as u32) as i32).filter(|&v| v > 0);
                 check(
                     "aapt.versionCode",
@@ -1029,15 +883,11 @@ mod corpus {
                     m.target_sdk.map(|v| v.to_string()).unwrap_or_default(),
                     a["targetSdkVersion"].as_str().unwrap_or("").into(),
                 );
-                let ours: BTreeSet<String> =
-                    m.uses_permissions.iter().map(|p| p.name.clone()).collect();
+                let ours: BTreeSet<String> = m.uses_permissions.iter().map(|p| p.name.clone()).collect();
                 check(
                     "aapt.declared_permissions",
                     format!("{ours:?}"),
-                    format!(
-                        "{:?}",
-                        oracle_list(&a["declared_permissions"]).unwrap_or_default()
-                    ),
+                    format!("{:?}", oracle_list(&a["declared_permissions"]).unwrap_or_default()),
                 );
                 check(
                     "aapt.maxSdkVersion",
@@ -1045,11 +895,7 @@ mod corpus {
                     a["maxSdkVersion"].as_str().unwrap_or("").into(),
                 );
                 if let Some(l) = a["application_label"].as_str() {
-                    check(
-                        "aapt.application_label",
-                        m.label.clone().unwrap_or_default(),
-                        l.into(),
-                    );
+                    check("aapt.application_label", m.label.clone().unwrap_or_default(), l.into());
                 }
             }
             let g = &rec["androguard"];

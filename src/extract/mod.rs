@@ -159,9 +159,7 @@ impl<'a> EntryReader<'a> {
             ));
             return None;
         }
-        let max = max
-            .min(self.limits.max_entry_bytes)
-            .min(self.limits.max_app_bytes.saturating_sub(self.inflated));
+        let max = max.min(self.limits.max_entry_bytes).min(self.limits.max_app_bytes.saturating_sub(self.inflated));
         match self.dir.read(self.data, entry, max, buf) {
             Ok((bytes, anomalies)) => {
                 self.inflated = self.inflated.saturating_add(bytes.len() as u64);
@@ -193,19 +191,15 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
     let errors = &mut out.errors;
     facts.anomalies.extend(dir.anomalies.iter().cloned());
     facts.entries = dir.entries.iter().map(|e| e.name.clone()).collect();
-    let mut reader = EntryReader {
-        data,
-        dir,
-        limits,
-        inflated: 0,
-        prefix: "",
-    };
+    let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "" };
     let mut buf = Vec::new();
 
     // resources.arsc first: the manifest's label and meta-data resolve through it.
+    // The table borrows its entry's bytes, so it gets a buffer of its own.
+    let mut arsc_buf = Vec::new();
     let mut table: Option<ResourceTable> = None;
     if let Some(entry) = dir.find("resources.arsc") {
-        if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "resources") {
+        if let Some(bytes) = reader.read(entry, u64::MAX, &mut arsc_buf, facts, errors, "resources") {
             match crate::formats::arsc::parse(bytes) {
                 Ok(t) => {
                     for s in t.global_strings() {
@@ -213,11 +207,7 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
                     }
                     table = Some(t);
                 }
-                Err(e) => errors.push(ErrorRecord::new(
-                    "resources",
-                    "resources.arsc",
-                    e.to_string(),
-                )),
+                Err(e) => errors.push(ErrorRecord::new("resources", "resources.arsc", e.to_string())),
             }
         }
     }
@@ -232,29 +222,18 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
                         facts.anomalies.extend(m.anomalies);
                         facts.manifest = Some(m.manifest);
                     }
-                    Err(e) => errors.push(ErrorRecord::new(
-                        "manifest",
-                        "AndroidManifest.xml",
-                        e.to_string(),
-                    )),
+                    Err(e) => errors.push(ErrorRecord::new("manifest", "AndroidManifest.xml", e.to_string())),
                 }
             }
         }
-        None => errors.push(ErrorRecord::new(
-            "manifest",
-            "AndroidManifest.xml",
-            "no AndroidManifest.xml entry",
-        )),
+        None => errors.push(ErrorRecord::new("manifest", "AndroidManifest.xml", "no AndroidManifest.xml entry")),
     }
     drop(table);
 
     let mut v1_files: Vec<(String, Vec<u8>)> = Vec::new();
     for entry in &dir.entries {
         // Only the first entry of a duplicated name is analysed (see formats::zip).
-        if !dir
-            .find(&entry.name)
-            .is_some_and(|first| std::ptr::eq(first, entry))
-        {
+        if !dir.find(&entry.name).is_some_and(|first| std::ptr::eq(first, entry)) {
             continue;
         }
         match role(&entry.name) {
@@ -265,27 +244,19 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
                 }
             }
             Role::Native => {
-                if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "native")
-                {
+                if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "native") {
                     analyze_native(bytes, &entry.name, facts, errors, &mut endpoints);
                 }
             }
             Role::V1Signature => {
-                if let Some(bytes) =
-                    reader.read(entry, 16 << 20, &mut buf, facts, errors, "signing")
-                {
+                if let Some(bytes) = reader.read(entry, 16 << 20, &mut buf, facts, errors, "signing") {
                     v1_files.push((entry.name.clone(), bytes.to_vec()));
                 }
             }
             Role::ResXml => {
-                if let Some(bytes) = reader.read(
-                    entry,
-                    limits.max_text_asset_bytes,
-                    &mut buf,
-                    facts,
-                    errors,
-                    "resources",
-                ) {
+                if let Some(bytes) =
+                    reader.read(entry, limits.max_text_asset_bytes, &mut buf, facts, errors, "resources")
+                {
                     scan_xml(bytes, &entry.name, &mut endpoints);
                 }
             }
@@ -293,14 +264,7 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
                 if entry.uncompressed_size > limits.max_text_asset_bytes {
                     continue;
                 }
-                if let Some(bytes) = reader.read(
-                    entry,
-                    limits.max_text_asset_bytes,
-                    &mut buf,
-                    facts,
-                    errors,
-                    "asset",
-                ) {
+                if let Some(bytes) = reader.read(entry, limits.max_text_asset_bytes, &mut buf, facts, errors, "asset") {
                     if bytes.starts_with(&[0x03, 0x00, 0x08, 0x00]) {
                         scan_xml(bytes, &entry.name, &mut endpoints);
                     } else {
@@ -308,22 +272,11 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
                     }
                 }
             }
-            Role::Probe => probe(
-                entry,
-                &mut reader,
-                &mut buf,
-                facts,
-                errors,
-                &mut endpoints,
-                1,
-            ),
+            Role::Probe => probe(entry, &mut reader, &mut buf, facts, errors, &mut endpoints, 1),
         }
     }
 
-    let v1_refs: Vec<(&str, &[u8])> = v1_files
-        .iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect();
+    let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let signed = signers::extract(data, dir.cd_offset, &v1_refs);
     facts.signers = signed.signers;
     facts.signing_block = signed.signing_block;
@@ -355,16 +308,35 @@ fn analyze_native(
     errors: &mut Vec<ErrorRecord>,
     endpoints: &mut EndpointCollector,
 ) {
-    match native::extract(bytes, file, endpoints) {
-        Ok(lib) => facts.native_libs.push(lib),
+    match native::extract_with_anomalies(bytes, file, endpoints) {
+        Ok((lib, anomalies)) => {
+            facts.native_libs.push(lib);
+            facts.anomalies.extend(anomalies);
+        }
         Err(e) => errors.push(ErrorRecord::new("native", file, e.to_string())),
     }
 }
 
 fn scan_xml(bytes: &[u8], file: &str, endpoints: &mut EndpointCollector) {
+    use crate::formats::axml::Node;
     if let Ok(doc) = crate::formats::axml::parse(bytes) {
         for s in doc.text_values() {
             endpoints.scan(s.as_bytes(), "xml", file, None);
+        }
+        // Network security config: the text of <domain> is a host whatever
+        // its TLD (https://developer.android.com/privacy-and-security/security-config).
+        let mut in_domain = false;
+        for node in &doc.nodes {
+            match node {
+                Node::StartElement(e) => in_domain = doc.element_name(e) == "domain",
+                Node::EndElement { .. } => in_domain = false,
+                Node::Text { offset, data: Some(i), .. } if in_domain => {
+                    if let Some(host) = doc.string(*i) {
+                        endpoints.add_host(host, "xml-domain", file, Some(*offset));
+                    }
+                }
+                _ => {}
+            }
         }
     } else {
         endpoints.scan_blob(bytes, "xml", file);
@@ -424,15 +396,7 @@ fn probe(
             if !dexlike {
                 continue;
             }
-            probe(
-                e,
-                &mut inner,
-                &mut inner_buf,
-                facts,
-                errors,
-                endpoints,
-                depth.saturating_add(1),
-            );
+            probe(e, &mut inner, &mut inner_buf, facts, errors, endpoints, depth.saturating_add(1));
         }
         reader.inflated = inner.inflated;
     }

@@ -12,11 +12,7 @@ pub const KIND_NATIVE_STRING: &str = "native-string";
 
 /// Extracts one `.so` entry. `path` is the entry path (`lib/arm64-v8a/libx.so`,
 /// possibly nested as `base.apk!/lib/...`).
-pub fn extract(
-    data: &[u8],
-    path: &str,
-    endpoints: &mut EndpointCollector,
-) -> Result<NativeLib, elf::Error> {
+pub fn extract(data: &[u8], path: &str, endpoints: &mut EndpointCollector) -> Result<NativeLib, elf::Error> {
     extract_with_anomalies(data, path, endpoints).map(|(lib, _)| lib)
 }
 
@@ -30,11 +26,7 @@ pub fn extract_with_anomalies(
 ) -> Result<(NativeLib, Vec<Anomaly>), elf::Error> {
     let info = elf::parse(data)?;
     endpoints.scan_blob(data, KIND_NATIVE_STRING, path);
-    let anomalies = info
-        .anomalies
-        .iter()
-        .map(|a| Anomaly::new(a.id, a.message.clone(), path, None))
-        .collect();
+    let anomalies = info.anomalies.iter().map(|a| Anomaly::new(a.id, a.message.clone(), path, None)).collect();
     let lib = NativeLib {
         path: path.to_string(),
         abi: abi_of(path).map(str::to_string),
@@ -52,9 +44,7 @@ pub fn extract_with_anomalies(
 pub fn abi_of(path: &str) -> Option<&str> {
     let entry = path.rsplit("!/").next().unwrap_or(path);
     let mut parts = entry.split('/');
-    let (Some("lib"), Some(abi), Some(name), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some("lib"), Some(abi), Some(name), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return None;
     };
     (!abi.is_empty() && !name.is_empty()).then_some(abi)

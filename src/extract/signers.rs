@@ -55,12 +55,7 @@ fn v1_file(out: &mut SignersOutput, name: &str, data: &[u8]) {
     let sd = match pkcs7::parse(data) {
         Ok(sd) => sd,
         Err(e) => {
-            out.anomalies.push(Anomaly::new(
-                "v1-signature-block-malformed",
-                e.to_string(),
-                name,
-                None,
-            ));
+            out.anomalies.push(Anomaly::new("v1-signature-block-malformed", e.to_string(), name, None));
             return;
         }
     };
@@ -68,21 +63,11 @@ fn v1_file(out: &mut SignersOutput, name: &str, data: &[u8]) {
     for raw in &sd.certificates {
         match Certificate::parse(raw) {
             Ok(c) => certs.push(c),
-            Err(e) => out.anomalies.push(Anomaly::new(
-                "v1-certificate-malformed",
-                e.to_string(),
-                name,
-                None,
-            )),
+            Err(e) => out.anomalies.push(Anomaly::new("v1-certificate-malformed", e.to_string(), name, None)),
         }
     }
     if sd.signer_ids.is_empty() {
-        out.anomalies.push(Anomaly::new(
-            "v1-no-signer-info",
-            "PKCS#7 block has no SignerInfo",
-            name,
-            None,
-        ));
+        out.anomalies.push(Anomaly::new("v1-no-signer-info", "PKCS#7 block has no SignerInfo", name, None));
     }
     for id in &sd.signer_ids {
         match certs.iter().find(|c| matches_signer(c, id)) {
@@ -128,12 +113,7 @@ fn signing_block(out: &mut SignersOutput, apk: &[u8], cd_offset: u64) {
         Ok(Some(b)) => b,
         Ok(None) => return,
         Err(e) => {
-            out.anomalies.push(Anomaly::new(
-                "sigblock-invalid",
-                e.to_string(),
-                BLOCK_FILE,
-                Some(cd_offset),
-            ));
+            out.anomalies.push(Anomaly::new("sigblock-invalid", e.to_string(), BLOCK_FILE, Some(cd_offset)));
             return;
         }
     };
@@ -211,13 +191,7 @@ fn signing_block(out: &mut SignersOutput, apk: &[u8], cd_offset: u64) {
 /// First-certificate fingerprints of a scheme block's signers.
 fn first_cert_digests(value: &[u8], offset: u64, scheme: Scheme) -> Vec<String> {
     sigblock::parse_scheme_block(value, offset, scheme)
-        .map(|b| {
-            b.signers
-                .iter()
-                .filter_map(|s| s.certificates.first())
-                .map(|c| x509::sha256_hex(c))
-                .collect()
-        })
+        .map(|b| b.signers.iter().filter_map(|s| s.certificates.first()).map(|c| x509::sha256_hex(c)).collect())
         .unwrap_or_default()
 }
 
@@ -231,20 +205,14 @@ fn duplicate_blocks(
     first: &sigblock::Pair<'_>,
     scheme: Scheme,
 ) {
-    let dups: Vec<_> = block
-        .pairs
-        .iter()
-        .filter(|p| p.id == first.id && p.offset != first.offset)
-        .collect();
+    let dups: Vec<_> = block.pairs.iter().filter(|p| p.id == first.id && p.offset != first.offset).collect();
     if dups.is_empty() {
         return;
     }
     let known = first_cert_digests(first.value, first.offset, scheme);
     for dup in dups {
-        let other: Vec<String> = first_cert_digests(dup.value, dup.offset, scheme)
-            .into_iter()
-            .filter(|d| !known.contains(d))
-            .collect();
+        let other: Vec<String> =
+            first_cert_digests(dup.value, dup.offset, scheme).into_iter().filter(|d| !known.contains(d)).collect();
         if !other.is_empty() {
             out.anomalies.push(Anomaly::new(
                 "sigblock-duplicate-scheme-block-other-signer",
@@ -260,13 +228,7 @@ fn duplicate_blocks(
     }
 }
 
-fn add(
-    out: &mut SignersOutput,
-    cert: Option<&Certificate<'_>>,
-    raw: &[u8],
-    scheme: &str,
-    source: &str,
-) {
+fn add(out: &mut SignersOutput, cert: Option<&Certificate<'_>>, raw: &[u8], scheme: &str, source: &str) {
     let sha = match cert {
         Some(c) => c.sha256.clone(),
         None => x509::sha256_hex(raw),
@@ -303,12 +265,7 @@ fn add(
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)] // tests build fixtures with plain arithmetic and assert by panicking
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // tests build fixtures with plain arithmetic and assert by panicking
 mod tests {
     use super::*;
     use crate::formats::sigblock::tests::{apk_with_block, scheme_value, signer};
@@ -330,36 +287,19 @@ mod tests {
 
     /// SignedData whose SignerInfo names (Issuer CA, serial 7).
     fn pkcs7(certs: &[Vec<u8>]) -> Vec<u8> {
-        let si = tlv(
-            0x30,
-            &[
-                tlv(0x02, &[1]),
-                tlv(0x30, &[name("Issuer CA"), tlv(0x02, &[0x07])].concat()),
-            ]
-            .concat(),
-        );
+        let si = tlv(0x30, &[tlv(0x02, &[1]), tlv(0x30, &[name("Issuer CA"), tlv(0x02, &[0x07])].concat())].concat());
         let sd = tlv(
             0x30,
             &[
                 tlv(0x02, &[1]),
                 tlv(0x31, &[]),
-                tlv(
-                    0x30,
-                    &tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 1]),
-                ),
+                tlv(0x30, &tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 1])),
                 tlv(0xa0, &certs.concat()),
                 tlv(0x31, &si),
             ]
             .concat(),
         );
-        tlv(
-            0x30,
-            &[
-                tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 2]),
-                tlv(0xa0, &sd),
-            ]
-            .concat(),
-        )
+        tlv(0x30, &[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 2]), tlv(0xa0, &sd)].concat())
     }
 
     #[test]
@@ -371,18 +311,9 @@ mod tests {
         let (apk, cd) = apk_with_block(
             b"zip",
             &[
-                (
-                    sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID,
-                    scheme_value(&[signer(Scheme::V2, &[&old, &chain], &[])]),
-                ),
-                (
-                    sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID,
-                    scheme_value(&[signer(Scheme::V3, &[&old], &[])]),
-                ),
-                (
-                    sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID,
-                    scheme_value(&[signer(Scheme::V31, &[&new], &[])]),
-                ),
+                (sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID, scheme_value(&[signer(Scheme::V2, &[&old, &chain], &[])])),
+                (sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID, scheme_value(&[signer(Scheme::V3, &[&old], &[])])),
+                (sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID, scheme_value(&[signer(Scheme::V31, &[&new], &[])])),
             ],
         );
         let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
@@ -392,14 +323,7 @@ mod tests {
         assert_eq!(s.cert_sha256, x509::sha256_hex(&old));
         assert_eq!(s.subject, "CN=old, C=US");
         assert_eq!(s.schemes, vec!["v1", "v2", "v3"]);
-        assert_eq!(
-            s.sources,
-            vec![
-                "META-INF/CERT.RSA",
-                "APK Signing Block v2",
-                "APK Signing Block v3"
-            ]
-        );
+        assert_eq!(s.sources, vec!["META-INF/CERT.RSA", "APK Signing Block v2", "APK Signing Block v3"]);
         assert_eq!(s.verified, None);
         assert_eq!(s.key_algorithm.as_deref(), Some("RSA"));
         assert_eq!(out.signers[1].schemes, vec!["v3.1"]);
@@ -424,11 +348,7 @@ mod tests {
         let out = extract(&apk, cd, &[]);
         assert_eq!(out.signers.len(), 1);
         assert_eq!(out.signers[0].subject, "CN=a, C=US");
-        let other = out
-            .anomalies
-            .iter()
-            .find(|x| x.id == "sigblock-duplicate-scheme-block-other-signer")
-            .unwrap();
+        let other = out.anomalies.iter().find(|x| x.id == "sigblock-duplicate-scheme-block-other-signer").unwrap();
         assert!(other.message.contains(&x509::sha256_hex(&b)));
     }
 
@@ -438,25 +358,14 @@ mod tests {
         let v1 = pkcs7(&[unsigned_cert]);
         let (apk, cd) = apk_with_block(
             b"zip",
-            &[(
-                sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID,
-                scheme_value(&[signer(Scheme::V2, &[b"not a cert"], &[])]),
-            )],
+            &[(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID, scheme_value(&[signer(Scheme::V2, &[b"not a cert"], &[])]))],
         );
-        let out = extract(
-            &apk,
-            cd,
-            &[("META-INF/A.RSA", &v1), ("META-INF/B.RSA", b"junk")],
-        );
+        let out = extract(&apk, cd, &[("META-INF/A.RSA", &v1), ("META-INF/B.RSA", b"junk")]);
         let ids: Vec<&str> = out.anomalies.iter().map(|a| a.id.as_str()).collect();
         assert!(ids.contains(&"v1-signer-certificate-missing"));
         assert!(ids.contains(&"v1-signature-block-malformed"));
         assert!(ids.contains(&"sigblock-certificate-malformed"));
-        assert_eq!(
-            out.signers.len(),
-            1,
-            "unparsable v2 cert still fingerprinted"
-        );
+        assert_eq!(out.signers.len(), 1, "unparsable v2 cert still fingerprinted");
         assert_eq!(out.signers[0].cert_sha256, x509::sha256_hex(b"not a cert"));
 
         let out = extract(&apk, cd + 1, &[]);

@@ -42,11 +42,7 @@ pub enum Error {
     #[error("{what} truncated at offset {offset}")]
     Truncated { what: &'static str, offset: u64 },
     #[error("{what} at offset {offset}: unexpected tag {found}")]
-    UnexpectedTag {
-        what: &'static str,
-        offset: u64,
-        found: Tag,
-    },
+    UnexpectedTag { what: &'static str, offset: u64, found: Tag },
     #[error("bad length encoding at offset {offset}")]
     BadLength { offset: u64 },
     #[error("{what}: limit {limit} exceeded")]
@@ -140,20 +136,14 @@ pub fn parse_exact(data: &[u8]) -> Result<Element<'_>> {
     let mut r = Reader::new(data);
     let e = read_element(&mut r)?;
     if r.remaining() != 0 {
-        return Err(Error::Invalid {
-            what: "trailing data after element",
-            offset: r.offset(),
-        });
+        return Err(Error::Invalid { what: "trailing data after element", offset: r.offset() });
     }
     Ok(e)
 }
 
 fn read_tag(r: &mut Reader<'_>) -> Result<Tag> {
     let offset = r.offset();
-    let first = r.u8().ok_or(Error::Truncated {
-        what: "tag",
-        offset,
-    })?;
+    let first = r.u8().ok_or(Error::Truncated { what: "tag", offset })?;
     let class = match first >> 6 {
         0 => Class::Universal,
         1 => Class::Application,
@@ -167,10 +157,7 @@ fn read_tag(r: &mut Reader<'_>) -> Result<Tag> {
         number = 0;
         let mut done = false;
         for _ in 0..MAX_TAG_BYTES {
-            let b = r.u8().ok_or(Error::Truncated {
-                what: "tag number",
-                offset,
-            })?;
+            let b = r.u8().ok_or(Error::Truncated { what: "tag number", offset })?;
             number = (number << 7) | u32::from(b & 0x7f);
             if b & 0x80 == 0 {
                 done = true;
@@ -178,27 +165,17 @@ fn read_tag(r: &mut Reader<'_>) -> Result<Tag> {
             }
         }
         if !done {
-            return Err(Error::Invalid {
-                what: "tag number",
-                offset,
-            });
+            return Err(Error::Invalid { what: "tag number", offset });
         }
     }
-    Ok(Tag {
-        class,
-        constructed,
-        number,
-    })
+    Ok(Tag { class, constructed, number })
 }
 
 /// `Some(len)` for definite lengths, `None` for the indefinite form; the bool
 /// is true when a definite length was not minimally encoded.
 fn read_length(r: &mut Reader<'_>) -> Result<(Option<usize>, bool)> {
     let offset = r.offset();
-    let first = r.u8().ok_or(Error::Truncated {
-        what: "length",
-        offset,
-    })?;
+    let first = r.u8().ok_or(Error::Truncated { what: "length", offset })?;
     if first < 0x80 {
         return Ok((Some(usize::from(first)), false));
     }
@@ -211,10 +188,7 @@ fn read_length(r: &mut Reader<'_>) -> Result<(Option<usize>, bool)> {
     if n > 8 {
         return Err(Error::BadLength { offset });
     }
-    let bytes = r.take(n).ok_or(Error::Truncated {
-        what: "length",
-        offset,
-    })?;
+    let bytes = r.take(n).ok_or(Error::Truncated { what: "length", offset })?;
     let mut len: u64 = 0;
     for &b in bytes {
         len = (len << 8) | u64::from(b);
@@ -226,10 +200,7 @@ fn read_length(r: &mut Reader<'_>) -> Result<(Option<usize>, bool)> {
 
 fn read_at_depth<'a>(r: &mut Reader<'a>, depth: usize) -> Result<Element<'a>> {
     if depth > MAX_DEPTH {
-        return Err(Error::LimitExceeded {
-            what: "BER nesting depth",
-            limit: MAX_DEPTH as u64,
-        });
+        return Err(Error::LimitExceeded { what: "BER nesting depth", limit: MAX_DEPTH as u64 });
     }
     let start = r.position();
     let offset = r.offset();
@@ -239,10 +210,7 @@ fn read_at_depth<'a>(r: &mut Reader<'a>, depth: usize) -> Result<Element<'a>> {
     let content_offset = r.offset();
     let (content_end, indefinite) = match len {
         Some(len) => {
-            r.skip(len).ok_or(Error::Truncated {
-                what: "element content",
-                offset: content_offset,
-            })?;
+            r.skip(len).ok_or(Error::Truncated { what: "element content", offset: content_offset })?;
             (r.position(), false)
         }
         None => {
@@ -254,46 +222,25 @@ fn read_at_depth<'a>(r: &mut Reader<'a>, depth: usize) -> Result<Element<'a>> {
             loop {
                 if r.peek(2) == Some(&[0u8, 0][..]) {
                     let end = r.position();
-                    r.skip(2).ok_or(Error::Truncated {
-                        what: "end-of-contents",
-                        offset: r.offset(),
-                    })?;
+                    r.skip(2).ok_or(Error::Truncated { what: "end-of-contents", offset: r.offset() })?;
                     break (end, true);
                 }
                 if r.remaining() == 0 {
-                    return Err(Error::Truncated {
-                        what: "indefinite-length content",
-                        offset: r.offset(),
-                    });
+                    return Err(Error::Truncated { what: "indefinite-length content", offset: r.offset() });
                 }
-                let next = depth.checked_add(1).ok_or(Error::LimitExceeded {
-                    what: "BER nesting depth",
-                    limit: MAX_DEPTH as u64,
-                })?;
+                let next = depth
+                    .checked_add(1)
+                    .ok_or(Error::LimitExceeded { what: "BER nesting depth", limit: MAX_DEPTH as u64 })?;
                 read_at_depth(r, next)?;
             }
         }
     };
     let data = r.data();
-    let raw = data.get(start..r.position()).ok_or(Error::Truncated {
-        what: "element",
-        offset,
-    })?;
+    let raw = data.get(start..r.position()).ok_or(Error::Truncated { what: "element", offset })?;
     let content = data
         .get(content_start..content_end)
-        .ok_or(Error::Truncated {
-            what: "element content",
-            offset: content_offset,
-        })?;
-    Ok(Element {
-        tag,
-        raw,
-        content,
-        offset,
-        content_offset,
-        indefinite,
-        non_minimal_length,
-    })
+        .ok_or(Error::Truncated { what: "element content", offset: content_offset })?;
+    Ok(Element { tag, raw, content, offset, content_offset, indefinite, non_minimal_length })
 }
 
 impl<'a> Element<'a> {
@@ -312,10 +259,7 @@ impl<'a> Element<'a> {
 
     /// The child elements of a constructed element.
     pub fn children(&self) -> Children<'a> {
-        Children {
-            r: self.reader(),
-            failed: false,
-        }
+        Children { r: self.reader(), failed: false }
     }
 
     /// Fails with `UnexpectedTag` unless this is the universal `number`.
@@ -323,11 +267,7 @@ impl<'a> Element<'a> {
         if self.is_universal(number) {
             Ok(self)
         } else {
-            Err(Error::UnexpectedTag {
-                what,
-                offset: self.offset,
-                found: self.tag,
-            })
+            Err(Error::UnexpectedTag { what, offset: self.offset, found: self.tag })
         }
     }
 
@@ -345,10 +285,7 @@ impl<'a> Element<'a> {
 
     /// The OID in dotted form (for an OBJECT IDENTIFIER element).
     pub fn oid(&self) -> Result<String> {
-        decode_oid(self.content).ok_or(Error::Invalid {
-            what: "object identifier",
-            offset: self.offset,
-        })
+        decode_oid(self.content).ok_or(Error::Invalid { what: "object identifier", offset: self.offset })
     }
 
     /// The text of a string-typed element, or None for non-string tags.
@@ -366,32 +303,15 @@ impl<'a> Element<'a> {
         let parsed = match (self.tag.class, self.tag.number) {
             (Class::Universal, UTC_TIME) => decode_time(&text, false),
             (Class::Universal, GENERALIZED_TIME) => decode_time(&text, true),
-            _ => {
-                return Err(Error::UnexpectedTag {
-                    what: "time",
-                    offset: self.offset,
-                    found: self.tag,
-                })
-            }
+            _ => return Err(Error::UnexpectedTag { what: "time", offset: self.offset, found: self.tag }),
         };
-        parsed.ok_or(Error::Invalid {
-            what: "time",
-            offset: self.offset,
-        })
+        parsed.ok_or(Error::Invalid { what: "time", offset: self.offset })
     }
 }
 
-fn collect_segments(
-    e: &Element<'_>,
-    out: &mut Vec<u8>,
-    segments: &mut usize,
-    depth: usize,
-) -> Result<()> {
+fn collect_segments(e: &Element<'_>, out: &mut Vec<u8>, segments: &mut usize, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
-        return Err(Error::LimitExceeded {
-            what: "constructed string depth",
-            limit: MAX_DEPTH as u64,
-        });
+        return Err(Error::LimitExceeded { what: "constructed string depth", limit: MAX_DEPTH as u64 });
     }
     for child in e.children() {
         let child = child?;
@@ -424,10 +344,7 @@ impl<'a> Children<'a> {
     pub fn required(&mut self, what: &'static str) -> Result<Element<'a>> {
         match self.next() {
             Some(e) => e,
-            None => Err(Error::Truncated {
-                what,
-                offset: self.r.offset(),
-            }),
+            None => Err(Error::Truncated { what, offset: self.r.offset() }),
         }
     }
 
@@ -499,31 +416,22 @@ pub fn decode_oid(content: &[u8]) -> Option<String> {
 pub fn decode_string(number: u32, bytes: &[u8]) -> Option<String> {
     match number {
         UTF8_STRING => Some(String::from_utf8_lossy(bytes).into_owned()),
-        PRINTABLE_STRING | IA5_STRING | VISIBLE_STRING | NUMERIC_STRING | GENERAL_STRING => Some(
-            bytes
-                .iter()
-                .map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' })
-                .collect(),
-        ),
+        PRINTABLE_STRING | IA5_STRING | VISIBLE_STRING | NUMERIC_STRING | GENERAL_STRING => {
+            Some(bytes.iter().map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' }).collect())
+        }
         T61_STRING => Some(bytes.iter().map(|&b| char::from(b)).collect()),
         BMP_STRING => {
             let units = bytes.chunks(2).map(|c| match c {
                 [a, b] => u16::from_be_bytes([*a, *b]),
                 _ => 0xfffd,
             });
-            Some(
-                char::decode_utf16(units)
-                    .map(|c| c.unwrap_or('\u{fffd}'))
-                    .collect(),
-            )
+            Some(char::decode_utf16(units).map(|c| c.unwrap_or('\u{fffd}')).collect())
         }
         UNIVERSAL_STRING => Some(
             bytes
                 .chunks(4)
                 .map(|c| match c {
-                    [a, b, d, e] => {
-                        char::from_u32(u32::from_be_bytes([*a, *b, *d, *e])).unwrap_or('\u{fffd}')
-                    }
+                    [a, b, d, e] => char::from_u32(u32::from_be_bytes([*a, *b, *d, *e])).unwrap_or('\u{fffd}'),
                     _ => '\u{fffd}',
                 })
                 .collect(),
@@ -539,9 +447,7 @@ fn digits(s: &[u8], n: usize) -> Option<(u32, &[u8])> {
         if !b.is_ascii_digit() {
             return None;
         }
-        v = v
-            .checked_mul(10)?
-            .checked_add(u32::from(b.checked_sub(b'0')?))?;
+        v = v.checked_mul(10)?.checked_add(u32::from(b.checked_sub(b'0')?))?;
     }
     Some((v, s.get(n..)?))
 }
@@ -554,14 +460,7 @@ pub fn decode_time(text: &[u8], generalized: bool) -> Option<String> {
         digits(text, 4)?
     } else {
         let (yy, rest) = digits(text, 2)?;
-        (
-            if yy < 50 {
-                yy.checked_add(2000)?
-            } else {
-                yy.checked_add(1900)?
-            },
-            rest,
-        )
+        (if yy < 50 { yy.checked_add(2000)? } else { yy.checked_add(1900)? }, rest)
     };
     let (month, rest) = digits(rest, 2)?;
     let (day, rest) = digits(rest, 2)?;
@@ -569,20 +468,10 @@ pub fn decode_time(text: &[u8], generalized: bool) -> Option<String> {
     let (minute, rest) = digits(rest, 2).unwrap_or((0, rest));
     let (second, mut rest) = digits(rest, 2).unwrap_or((0, rest));
     if generalized && matches!(rest.first(), Some(b'.') | Some(b',')) {
-        let skip = rest
-            .iter()
-            .skip(1)
-            .take_while(|b| b.is_ascii_digit())
-            .count()
-            .checked_add(1)?;
+        let skip = rest.iter().skip(1).take_while(|b| b.is_ascii_digit()).count().checked_add(1)?;
         rest = rest.get(skip..)?;
     }
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 24
-        || minute > 59
-        || second > 60
-    {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 24 || minute > 59 || second > 60 {
         return None;
     }
     let zone = match rest {
@@ -599,9 +488,7 @@ pub fn decode_time(text: &[u8], generalized: bool) -> Option<String> {
         }
         _ => return None,
     };
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{zone}"
-    ))
+    Some(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{zone}"))
 }
 
 /// Lowercase hex of a byte slice.
@@ -615,12 +502,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)] // tests build fixtures with plain arithmetic and assert by panicking
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // tests build fixtures with plain arithmetic and assert by panicking
 mod tests {
     use super::*;
 
@@ -641,9 +523,7 @@ mod tests {
     #[test]
     fn nested_indefinite_lengths() {
         // SEQUENCE(indef) { SEQUENCE(indef) { INTEGER 1 } INTEGER 2 }
-        let data = [
-            0x30, 0x80, 0x30, 0x80, 0x02, 0x01, 0x01, 0, 0, 0x02, 0x01, 0x02, 0, 0, 0xaa,
-        ];
+        let data = [0x30, 0x80, 0x30, 0x80, 0x02, 0x01, 0x01, 0, 0, 0x02, 0x01, 0x02, 0, 0, 0xaa];
         let e = parse(&data).unwrap();
         assert!(e.indefinite);
         assert_eq!(e.raw.len(), 14);
@@ -669,40 +549,22 @@ mod tests {
         assert_eq!(e.tag.number, 128);
         assert!(matches!(
             parse(&[0x1f, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00]),
-            Err(Error::Invalid {
-                what: "tag number",
-                ..
-            })
+            Err(Error::Invalid { what: "tag number", .. })
         ));
     }
 
     #[test]
     fn truncated_content() {
-        assert_eq!(
-            parse(&[0x04, 0x05, 0x41]),
-            Err(Error::Truncated {
-                what: "element content",
-                offset: 2
-            })
-        );
-        assert!(matches!(
-            parse(&[]),
-            Err(Error::Truncated { what: "tag", .. })
-        ));
-        assert!(matches!(
-            parse(&[0x30, 0x80, 0x05, 0x00]),
-            Err(Error::Truncated { .. })
-        ));
+        assert_eq!(parse(&[0x04, 0x05, 0x41]), Err(Error::Truncated { what: "element content", offset: 2 }));
+        assert!(matches!(parse(&[]), Err(Error::Truncated { what: "tag", .. })));
+        assert!(matches!(parse(&[0x30, 0x80, 0x05, 0x00]), Err(Error::Truncated { .. })));
     }
 
     #[test]
     fn bad_lengths() {
         assert_eq!(parse(&[0x04, 0xff]), Err(Error::BadLength { offset: 1 }));
         // Indefinite length on a primitive.
-        assert_eq!(
-            parse(&[0x04, 0x80, 0, 0]),
-            Err(Error::BadLength { offset: 0 })
-        );
+        assert_eq!(parse(&[0x04, 0x80, 0, 0]), Err(Error::BadLength { offset: 0 }));
     }
 
     #[test]
@@ -717,10 +579,7 @@ mod tests {
     #[test]
     fn unexpected_tag() {
         let e = parse(&[0x02, 0x01, 0x00]).unwrap();
-        assert!(matches!(
-            e.expect(SEQUENCE, "thing"),
-            Err(Error::UnexpectedTag { what: "thing", .. })
-        ));
+        assert!(matches!(e.expect(SEQUENCE, "thing"), Err(Error::UnexpectedTag { what: "thing", .. })));
     }
 
     #[test]
@@ -739,58 +598,25 @@ mod tests {
 
     #[test]
     fn times() {
-        assert_eq!(
-            decode_time(b"190131120000Z", false).as_deref(),
-            Some("2019-01-31T12:00:00Z")
-        );
-        assert_eq!(
-            decode_time(b"690131120000Z", false).as_deref(),
-            Some("1969-01-31T12:00:00Z")
-        );
-        assert_eq!(
-            decode_time(b"20501231235959.123Z", true).as_deref(),
-            Some("2050-12-31T23:59:59Z")
-        );
-        assert_eq!(
-            decode_time(b"0801011200+0130", false).as_deref(),
-            Some("2008-01-01T12:00:00+01:30")
-        );
+        assert_eq!(decode_time(b"190131120000Z", false).as_deref(), Some("2019-01-31T12:00:00Z"));
+        assert_eq!(decode_time(b"690131120000Z", false).as_deref(), Some("1969-01-31T12:00:00Z"));
+        assert_eq!(decode_time(b"20501231235959.123Z", true).as_deref(), Some("2050-12-31T23:59:59Z"));
+        assert_eq!(decode_time(b"0801011200+0130", false).as_deref(), Some("2008-01-01T12:00:00+01:30"));
         assert_eq!(decode_time(b"191331120000Z", false), None);
         assert_eq!(decode_time(b"19013112", false), None);
-        let e = parse(&[
-            0x17, 0x0d, b'1', b'9', b'0', b'1', b'3', b'1', b'1', b'2', b'0', b'0', b'0', b'0',
-            b'Z',
-        ])
-        .unwrap();
+        let e =
+            parse(&[0x17, 0x0d, b'1', b'9', b'0', b'1', b'3', b'1', b'1', b'2', b'0', b'0', b'0', b'0', b'Z']).unwrap();
         assert_eq!(e.time().unwrap(), "2019-01-31T12:00:00Z");
     }
 
     #[test]
     fn strings() {
-        assert_eq!(
-            decode_string(PRINTABLE_STRING, b"Ab 1").as_deref(),
-            Some("Ab 1")
-        );
-        assert_eq!(
-            decode_string(T61_STRING, &[0x41, 0xe9]).as_deref(),
-            Some("A\u{e9}")
-        );
-        assert_eq!(
-            decode_string(BMP_STRING, &[0x00, 0x41, 0x4e, 0x2d]).as_deref(),
-            Some("A\u{4e2d}")
-        );
-        assert_eq!(
-            decode_string(UNIVERSAL_STRING, &[0, 0, 0, 0x41, 0, 1, 0xf6, 0x00]).as_deref(),
-            Some("A\u{1f600}")
-        );
-        assert_eq!(
-            decode_string(UTF8_STRING, "é".as_bytes()).as_deref(),
-            Some("é")
-        );
-        assert_eq!(
-            decode_string(IA5_STRING, &[0x80]).as_deref(),
-            Some("\u{fffd}")
-        );
+        assert_eq!(decode_string(PRINTABLE_STRING, b"Ab 1").as_deref(), Some("Ab 1"));
+        assert_eq!(decode_string(T61_STRING, &[0x41, 0xe9]).as_deref(), Some("A\u{e9}"));
+        assert_eq!(decode_string(BMP_STRING, &[0x00, 0x41, 0x4e, 0x2d]).as_deref(), Some("A\u{4e2d}"));
+        assert_eq!(decode_string(UNIVERSAL_STRING, &[0, 0, 0, 0x41, 0, 1, 0xf6, 0x00]).as_deref(), Some("A\u{1f600}"));
+        assert_eq!(decode_string(UTF8_STRING, "é".as_bytes()).as_deref(), Some("é"));
+        assert_eq!(decode_string(IA5_STRING, &[0x80]).as_deref(), Some("\u{fffd}"));
         assert_eq!(decode_string(INTEGER, b"x"), None);
         // BER constructed PrintableString made of two segments.
         let e = parse(&[0x33, 0x80, 0x13, 0x01, b'a', 0x13, 0x01, b'b', 0, 0]).unwrap();

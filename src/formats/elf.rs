@@ -64,11 +64,7 @@ pub enum Error {
     #[error("unknown ELF data encoding {value}")]
     BadEncoding { value: u8 },
     #[error("{what} entry size {size} does not match the class (expected {expected})")]
-    BadEntrySize {
-        what: &'static str,
-        size: u16,
-        expected: u16,
-    },
+    BadEntrySize { what: &'static str, size: u16, expected: u16 },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -117,10 +113,7 @@ struct RawHeader {
 }
 
 fn read_raw_header(data: &[u8]) -> Result<RawHeader> {
-    let trunc = |offset: u64| Error::Truncated {
-        what: "ELF header",
-        offset,
-    };
+    let trunc = |offset: u64| Error::Truncated { what: "ELF header", offset };
     // A short non-ELF file is "not an ELF", not "a truncated ELF".
     let head = data.get(..4).unwrap_or(data);
     if ELFMAG.get(..head.len()) != Some(head) {
@@ -143,30 +136,15 @@ fn read_raw_header(data: &[u8]) -> Result<RawHeader> {
     };
     let u16f = |r: &mut Reader<'_>| {
         let o = r.offset();
-        if little_endian {
-            r.u16_le()
-        } else {
-            r.u16_be()
-        }
-        .ok_or(trunc(o))
+        if little_endian { r.u16_le() } else { r.u16_be() }.ok_or(trunc(o))
     };
     let u32f = |r: &mut Reader<'_>| {
         let o = r.offset();
-        if little_endian {
-            r.u32_le()
-        } else {
-            r.u32_be()
-        }
-        .ok_or(trunc(o))
+        if little_endian { r.u32_le() } else { r.u32_be() }.ok_or(trunc(o))
     };
     let u64f = |r: &mut Reader<'_>| {
         let o = r.offset();
-        if little_endian {
-            r.u64_le()
-        } else {
-            r.u64_be()
-        }
-        .ok_or(trunc(o))
+        if little_endian { r.u64_le() } else { r.u64_be() }.ok_or(trunc(o))
     };
     let e_type = u16f(&mut r)?;
     let e_machine = u16f(&mut r)?;
@@ -235,11 +213,7 @@ pub fn machine_name(e_machine: u16, class: u8) -> String {
 /// Parses the ELF header, the dynamic section and the dynamic symbol table.
 pub fn parse(data: &[u8]) -> Result<ElfInfo> {
     let raw = read_raw_header(data)?;
-    let (phent, shent) = if raw.class == ELFCLASS64 {
-        (0x38u16, 0x40u16)
-    } else {
-        (0x20u16, 0x28u16)
-    };
+    let (phent, shent) = if raw.class == ELFCLASS64 { (0x38u16, 0x40u16) } else { (0x20u16, 0x28u16) };
     let mut info = ElfInfo {
         class: if raw.class == ELFCLASS64 { 64 } else { 32 },
         little_endian: raw.little_endian,
@@ -253,17 +227,10 @@ pub fn parse(data: &[u8]) -> Result<ElfInfo> {
     // program header table of the wrong entry size or outside the file.
     if raw.e_phnum > 0 {
         if raw.e_phentsize != phent {
-            return Err(Error::BadEntrySize {
-                what: "program header",
-                size: raw.e_phentsize,
-                expected: phent,
-            });
+            return Err(Error::BadEntrySize { what: "program header", size: raw.e_phentsize, expected: phent });
         }
         if !table_fits(raw.e_phoff, raw.e_phnum, raw.e_phentsize, data.len()) {
-            return Err(Error::Truncated {
-                what: "program headers",
-                offset: raw.e_phoff,
-            });
+            return Err(Error::Truncated { what: "program headers", offset: raw.e_phoff });
         }
     }
 
@@ -271,8 +238,7 @@ pub fn parse(data: &[u8]) -> Result<ElfInfo> {
     // (goblin's permissive mode then ignores them).
     let sections_ok = raw.e_shoff == 0
         || raw.e_shnum == 0
-        || (raw.e_shentsize == shent
-            && table_fits(raw.e_shoff, raw.e_shnum, raw.e_shentsize, data.len()));
+        || (raw.e_shentsize == shent && table_fits(raw.e_shoff, raw.e_shnum, raw.e_shentsize, data.len()));
     if !sections_ok {
         info.anomalies.push(ElfAnomaly {
             id: "elf-section-headers-invalid",
@@ -291,10 +257,8 @@ pub fn parse(data: &[u8]) -> Result<ElfInfo> {
     let elf = match parsed {
         Ok(Ok(elf)) => elf,
         Ok(Err(e)) => {
-            info.anomalies.push(ElfAnomaly {
-                id: "elf-dynamic-unparsed",
-                message: format!("dynamic section not readable: {e}"),
-            });
+            info.anomalies
+                .push(ElfAnomaly { id: "elf-dynamic-unparsed", message: format!("dynamic section not readable: {e}") });
             return Ok(info);
         }
         Err(_) => {
@@ -308,10 +272,7 @@ pub fn parse(data: &[u8]) -> Result<ElfInfo> {
 
     // Permissive mode turns an unreadable dynamic segment into `None`; a
     // library that has PT_DYNAMIC but no readable entries is worth noting.
-    let has_pt_dynamic = elf
-        .program_headers
-        .iter()
-        .any(|ph| ph.p_type == goblin::elf::program_header::PT_DYNAMIC);
+    let has_pt_dynamic = elf.program_headers.iter().any(|ph| ph.p_type == goblin::elf::program_header::PT_DYNAMIC);
     if has_pt_dynamic && elf.dynamic.is_none() {
         info.anomalies.push(ElfAnomaly {
             id: "elf-dynamic-unparsed",
@@ -323,26 +284,15 @@ pub fn parse(data: &[u8]) -> Result<ElfInfo> {
     if elf.libraries.len() > MAX_NEEDED {
         info.anomalies.push(ElfAnomaly {
             id: "elf-too-many-needed",
-            message: format!(
-                "{} DT_NEEDED entries, only {MAX_NEEDED} kept",
-                elf.libraries.len()
-            ),
+            message: format!("{} DT_NEEDED entries, only {MAX_NEEDED} kept", elf.libraries.len()),
         });
     }
-    info.needed = elf
-        .libraries
-        .iter()
-        .take(MAX_NEEDED)
-        .map(|s| clip_name(s))
-        .collect();
+    info.needed = elf.libraries.iter().take(MAX_NEEDED).map(|s| clip_name(s)).collect();
     info.exported_symbols = elf
         .dynsyms
         .iter()
         .take(MAX_DYNSYMS)
-        .filter(|sym| {
-            sym.st_shndx != SHN_UNDEF
-                && matches!(sym.st_bind(), STB_GLOBAL | STB_WEAK | STB_GNU_UNIQUE)
-        })
+        .filter(|sym| sym.st_shndx != SHN_UNDEF && matches!(sym.st_bind(), STB_GLOBAL | STB_WEAK | STB_GNU_UNIQUE))
         .count();
     Ok(info)
 }
@@ -362,11 +312,7 @@ fn clip_name(s: &str) -> String {
 /// bytes, as (offset, bytes), like binutils `strings -a`. Borrowed; no
 /// allocation per string.
 pub fn printable_strings(data: &[u8], min_len: usize) -> PrintableStrings<'_> {
-    PrintableStrings {
-        data,
-        pos: 0,
-        min_len: min_len.max(1),
-    }
+    PrintableStrings { data, pos: 0, min_len: min_len.max(1) }
 }
 
 /// Iterator returned by [`printable_strings`].
@@ -440,10 +386,8 @@ mod tests {
         // strtab at 0x100, symtab at 0x140, hash at 0x1c0, dynamic at 0x200.
         let strtab = b"\0libfoo.so\0liblog.so\0exported\0weak\0undef\0local\0";
         let name = |s: &str| {
-            let pos = strtab
-                .windows(s.len() + 1)
-                .position(|w| &w[..s.len()] == s.as_bytes() && w[s.len()] == 0)
-                .unwrap();
+            let pos =
+                strtab.windows(s.len() + 1).position(|w| &w[..s.len()] == s.as_bytes() && w[s.len()] == 0).unwrap();
             pos as u32
         };
         let mut ph = Vec::new();
@@ -535,13 +479,7 @@ mod tests {
 
     #[test]
     fn truncated_header() {
-        assert!(matches!(
-            parse(&ELFMAG),
-            Err(Error::Truncated {
-                what: "ELF header",
-                ..
-            })
-        ));
+        assert!(matches!(parse(&ELFMAG), Err(Error::Truncated { what: "ELF header", .. })));
         let f = elf64(183);
         assert!(matches!(parse(&f[..0x30]), Err(Error::Truncated { .. })));
     }
@@ -564,23 +502,10 @@ mod tests {
     fn program_headers_must_fit_and_have_the_right_size() {
         let mut f = elf64(183);
         f[56..58].copy_from_slice(&0xffffu16.to_le_bytes());
-        assert!(matches!(
-            parse(&f),
-            Err(Error::Truncated {
-                what: "program headers",
-                ..
-            })
-        ));
+        assert!(matches!(parse(&f), Err(Error::Truncated { what: "program headers", .. })));
         let mut f = elf64(183);
         f[54..56].copy_from_slice(&0x20u16.to_le_bytes());
-        assert_eq!(
-            parse(&f),
-            Err(Error::BadEntrySize {
-                what: "program header",
-                size: 0x20,
-                expected: 0x38
-            })
-        );
+        assert_eq!(parse(&f), Err(Error::BadEntrySize { what: "program header", size: 0x20, expected: 0x38 }));
     }
 
     #[test]
@@ -608,13 +533,7 @@ mod tests {
     fn printable_runs() {
         let data = b"\x00\x01hello world\x00ab\x00\xffhttps://x.cn/a\tb\x7f";
         let got: Vec<_> = printable_strings(data, 4).collect();
-        assert_eq!(
-            got,
-            vec![
-                (2, b"hello world".as_slice()),
-                (18, b"https://x.cn/a\tb".as_slice())
-            ]
-        );
+        assert_eq!(got, vec![(2, b"hello world".as_slice()), (18, b"https://x.cn/a\tb".as_slice())]);
         assert_eq!(printable_strings(b"abc", 4).count(), 0);
         assert_eq!(printable_strings(b"abcd", 4).count(), 1);
         assert_eq!(printable_strings(b"", 4).count(), 0);

@@ -66,45 +66,29 @@ pub fn parse(data: &[u8]) -> Result<SignedData<'_>> {
     let ci = der::parse(data)?.expect(der::SEQUENCE, "ContentInfo")?;
     let mut ber = ci.indefinite || ci.non_minimal_length;
     let mut c = ci.children();
-    let ctype = c
-        .required("contentType")?
-        .expect(der::OID, "contentType")?
-        .oid()?;
+    let ctype = c.required("contentType")?.expect(der::OID, "contentType")?.oid()?;
     if ctype != OID_SIGNED_DATA {
         return Err(Error::NotSignedData { found: ctype });
     }
     let explicit = c.required("content [0]")?;
     if !explicit.is_context(0) {
-        return Err(der::Error::UnexpectedTag {
-            what: "content [0]",
-            offset: explicit.offset,
-            found: explicit.tag,
-        }
-        .into());
+        return Err(
+            der::Error::UnexpectedTag { what: "content [0]", offset: explicit.offset, found: explicit.tag }.into()
+        );
     }
-    let sd = explicit
-        .children()
-        .required("SignedData")?
-        .expect(der::SEQUENCE, "SignedData")?;
+    let sd = explicit.children().required("SignedData")?.expect(der::SEQUENCE, "SignedData")?;
     ber |= explicit.indefinite || sd.indefinite || sd.non_minimal_length;
     let mut f = sd.children();
     let _version = f.required("version")?.expect(der::INTEGER, "version")?;
-    let _digest_algs = f
-        .required("digestAlgorithms")?
-        .expect(der::SET, "digestAlgorithms")?;
-    let _encap = f
-        .required("encapContentInfo")?
-        .expect(der::SEQUENCE, "encapContentInfo")?;
+    let _digest_algs = f.required("digestAlgorithms")?.expect(der::SET, "digestAlgorithms")?;
+    let _encap = f.required("encapContentInfo")?.expect(der::SEQUENCE, "encapContentInfo")?;
     let mut out = SignedData::default();
     let mut next = f.required("signerInfos")?;
     if next.is_context(0) {
         ber |= next.indefinite;
         for (i, cert) in next.children().enumerate() {
             if i >= MAX_CERTIFICATES {
-                return Err(Error::LimitExceeded {
-                    what: "certificates",
-                    limit: MAX_CERTIFICATES as u64,
-                });
+                return Err(Error::LimitExceeded { what: "certificates", limit: MAX_CERTIFICATES as u64 });
             }
             let cert = cert?;
             // CertificateChoices: plain certificates are SEQUENCEs; skip
@@ -122,10 +106,7 @@ pub fn parse(data: &[u8]) -> Result<SignedData<'_>> {
     let signer_infos = next.expect(der::SET, "signerInfos")?;
     for (i, si) in signer_infos.children().enumerate() {
         if i >= MAX_SIGNER_INFOS {
-            return Err(Error::LimitExceeded {
-                what: "signerInfos",
-                limit: MAX_SIGNER_INFOS as u64,
-            });
+            return Err(Error::LimitExceeded { what: "signerInfos", limit: MAX_SIGNER_INFOS as u64 });
         }
         let si = si?.expect(der::SEQUENCE, "SignerInfo")?;
         let mut s = si.children();
@@ -146,22 +127,12 @@ fn signer_id<'a>(sid: &Element<'a>) -> Result<SignerId<'a>> {
     let sid = sid.expect(der::SEQUENCE, "issuerAndSerialNumber")?;
     let mut p = sid.children();
     let issuer = p.required("issuer")?.expect(der::SEQUENCE, "issuer")?;
-    let serial = p
-        .required("serialNumber")?
-        .expect(der::INTEGER, "serialNumber")?;
-    Ok(SignerId::IssuerAndSerial {
-        issuer: issuer.raw,
-        serial: serial.content,
-    })
+    let serial = p.required("serialNumber")?.expect(der::INTEGER, "serialNumber")?;
+    Ok(SignerId::IssuerAndSerial { issuer: issuer.raw, serial: serial.content })
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)] // tests build fixtures with plain arithmetic and assert by panicking
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // tests build fixtures with plain arithmetic and assert by panicking
 mod tests {
     use super::*;
     use crate::formats::x509::tests::{cert, name};
@@ -191,14 +162,7 @@ mod tests {
     const DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 1];
 
     fn signed_data(certs: &[Vec<u8>], ber: bool) -> Vec<u8> {
-        let si = tlv(
-            0x30,
-            &[
-                tlv(0x02, &[1]),
-                tlv(0x30, &[name("Issuer CA"), tlv(0x02, &[0x07])].concat()),
-            ]
-            .concat(),
-        );
+        let si = tlv(0x30, &[tlv(0x02, &[1]), tlv(0x30, &[name("Issuer CA"), tlv(0x02, &[0x07])].concat())].concat());
         let wrap = |tag: u8, c: &[u8]| if ber { indef(tag, c) } else { tlv(tag, c) };
         let sd = wrap(
             0x30,
@@ -225,10 +189,7 @@ mod tests {
             assert_eq!(sd.ber, ber);
             assert_eq!(
                 sd.signer_ids,
-                vec![SignerId::IssuerAndSerial {
-                    issuer: &name("Issuer CA")[..],
-                    serial: &[0x07]
-                }]
+                vec![SignerId::IssuerAndSerial { issuer: &name("Issuer CA")[..], serial: &[0x07] }]
             );
             assert_eq!(certificates(&blob).unwrap().len(), 2);
         }
@@ -242,18 +203,9 @@ mod tests {
 
     #[test]
     fn truncated_and_wrong_tags() {
-        assert!(matches!(
-            parse(&[0x30, 0x05, 0x06]),
-            Err(Error::Der(der::Error::Truncated { .. }))
-        ));
+        assert!(matches!(parse(&[0x30, 0x05, 0x06]), Err(Error::Der(der::Error::Truncated { .. }))));
         let blob = tlv(0x30, &[tlv(0x06, &SIGNED_DATA), tlv(0xa1, &[])].concat());
-        assert!(matches!(
-            parse(&blob),
-            Err(Error::Der(der::Error::UnexpectedTag {
-                what: "content [0]",
-                ..
-            }))
-        ));
+        assert!(matches!(parse(&blob), Err(Error::Der(der::Error::UnexpectedTag { what: "content [0]", .. }))));
     }
 
     #[test]

@@ -25,11 +25,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8]) -> Self {
-        Reader {
-            data,
-            pos: 0,
-            base: 0,
-        }
+        Reader { data, pos: 0, base: 0 }
     }
 
     /// A reader over `data` whose offsets are reported relative to `base`.
@@ -42,11 +38,7 @@ impl<'a> Reader<'a> {
         if offset > data.len() {
             return None;
         }
-        Some(Reader {
-            data,
-            pos: offset,
-            base: 0,
-        })
+        Some(Reader { data, pos: offset, base: 0 })
     }
 
     /// Absolute offset of the cursor (base + position).
@@ -108,11 +100,7 @@ impl<'a> Reader<'a> {
     pub fn sub(&mut self, len: usize) -> Option<Reader<'a>> {
         let base = self.offset();
         let bytes = self.take(len)?;
-        Some(Reader {
-            data: bytes,
-            pos: 0,
-            base,
-        })
+        Some(Reader { data: bytes, pos: 0, base })
     }
 
     /// Peeks at the next `n` bytes without moving.
@@ -230,14 +218,8 @@ mod tests {
     fn uleb128_decodes_and_rejects_overlong() {
         assert_eq!(Reader::new(&[0x7f]).uleb128(), Some(127));
         assert_eq!(Reader::new(&[0x80, 0x01]).uleb128(), Some(128));
-        assert_eq!(
-            Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).uleb128(),
-            Some(u32::MAX)
-        );
-        assert_eq!(
-            Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01]).uleb128(),
-            None
-        );
+        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).uleb128(), Some(u32::MAX));
+        assert_eq!(Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01]).uleb128(), None);
         assert_eq!(Reader::new(&[0x80]).uleb128(), None);
     }
 

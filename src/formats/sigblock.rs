@@ -80,11 +80,7 @@ pub enum Error {
     #[error("APK Signing Block at {offset}: size {size} is invalid")]
     BadSize { offset: u64, size: u64 },
     #[error("APK Signing Block at {offset}: header size {header} != footer size {footer}")]
-    SizeMismatch {
-        offset: u64,
-        header: u64,
-        footer: u64,
-    },
+    SizeMismatch { offset: u64, header: u64, footer: u64 },
     #[error("APK Signing Block: {what}: limit {limit} exceeded")]
     LimitExceeded { what: &'static str, limit: u64 },
 }
@@ -150,10 +146,7 @@ pub fn locate(apk: &[u8], cd_offset: u64) -> Result<Option<SigningBlock<'_>>> {
         return Ok(None);
     };
     let mut footer = Reader::at(apk, footer_at).ok_or(Error::BadOffset { offset: cd_offset })?;
-    let footer_size = footer.u64_le().ok_or(Error::Truncated {
-        what: "footer",
-        offset: footer_at as u64,
-    })?;
+    let footer_size = footer.u64_le().ok_or(Error::Truncated { what: "footer", offset: footer_at as u64 })?;
     if footer.take(16) != Some(&APK_SIG_BLOCK_MAGIC[..]) {
         return Ok(None);
     }
@@ -162,47 +155,24 @@ pub fn locate(apk: &[u8], cd_offset: u64) -> Result<Option<SigningBlock<'_>>> {
     let total = footer_size.checked_add(8);
     let start = total.and_then(|t| cd_offset.checked_sub(t));
     let (Some(total), Some(start)) = (total, start) else {
-        return Err(Error::BadSize {
-            offset: footer_at as u64,
-            size: footer_size,
-        });
+        return Err(Error::BadSize { offset: footer_at as u64, size: footer_size });
     };
     // apksig `findApkSigningBlock`: footer size < 24 or > Integer.MAX_VALUE - 8
     // is "APK Signing Block size out of range".
     if total < APK_SIG_BLOCK_MIN_SIZE || footer_size > MAX_PAIR_LEN.saturating_sub(8) {
-        return Err(Error::BadSize {
-            offset: start,
-            size: footer_size,
-        });
+        return Err(Error::BadSize { offset: start, size: footer_size });
     }
     let start_us = usize::try_from(start).map_err(|_| Error::BadOffset { offset: start })?;
     let header = Reader::at(apk, start_us)
         .and_then(|mut r| r.u64_le())
-        .ok_or(Error::Truncated {
-            what: "header",
-            offset: start,
-        })?;
+        .ok_or(Error::Truncated { what: "header", offset: start })?;
     if header != footer_size {
-        return Err(Error::SizeMismatch {
-            offset: start,
-            header,
-            footer: footer_size,
-        });
+        return Err(Error::SizeMismatch { offset: start, header, footer: footer_size });
     }
-    let pairs_start = start_us
-        .checked_add(8)
-        .ok_or(Error::BadOffset { offset: start })?;
-    let region = apk.get(pairs_start..footer_at).ok_or(Error::Truncated {
-        what: "pairs",
-        offset: start,
-    })?;
+    let pairs_start = start_us.checked_add(8).ok_or(Error::BadOffset { offset: start })?;
+    let region = apk.get(pairs_start..footer_at).ok_or(Error::Truncated { what: "pairs", offset: start })?;
     let mut r = Reader::with_base(region, pairs_start as u64);
-    let mut block = SigningBlock {
-        offset: start,
-        size: total,
-        pairs: Vec::new(),
-        anomalies: Vec::new(),
-    };
+    let mut block = SigningBlock { offset: start, size: total, pairs: Vec::new(), anomalies: Vec::new() };
     while r.remaining() > 0 {
         if block.pairs.len() >= MAX_PAIRS {
             block.anomalies.push(anomaly(
@@ -233,21 +203,14 @@ pub fn locate(apk: &[u8], cd_offset: u64) -> Result<Option<SigningBlock<'_>>> {
         let Some(mut pr) = usize::try_from(len).ok().and_then(|l| r.sub(l)) else {
             block.anomalies.push(anomaly(
                 "sigblock-pair-truncated",
-                format!(
-                    "pair length {len} runs past the block ({} bytes left)",
-                    r.remaining()
-                ),
+                format!("pair length {len} runs past the block ({} bytes left)", r.remaining()),
                 at,
             ));
             break;
         };
         let Some(id) = pr.u32_le() else { break };
         let offset = pr.offset();
-        let pair = Pair {
-            id,
-            offset,
-            value: pr.rest(),
-        };
+        let pair = Pair { id, offset, value: pr.rest() };
         if block.pairs.iter().any(|p| p.id == id) {
             block.anomalies.push(anomaly(
                 "sigblock-duplicate-id",
@@ -337,26 +300,16 @@ fn u32_at(r: &mut Reader<'_>, what: &'static str) -> Result<u32> {
 fn prefixed<'a>(r: &mut Reader<'a>, what: &'static str) -> Result<Reader<'a>> {
     let offset = r.offset();
     let len = u32_at(r, what)?;
-    usize::try_from(len)
-        .ok()
-        .and_then(|l| r.sub(l))
-        .ok_or(Error::Truncated { what, offset })
+    usize::try_from(len).ok().and_then(|l| r.sub(l)).ok_or(Error::Truncated { what, offset })
 }
 
 /// Walks a length-prefixed sequence of length-prefixed items.
-fn each_item<'a>(
-    seq: &mut Reader<'a>,
-    what: &'static str,
-    mut f: impl FnMut(Reader<'a>) -> Result<()>,
-) -> Result<()> {
+fn each_item<'a>(seq: &mut Reader<'a>, what: &'static str, mut f: impl FnMut(Reader<'a>) -> Result<()>) -> Result<()> {
     let mut n = 0usize;
     while seq.remaining() > 0 {
         n = n.saturating_add(1);
         if n > MAX_ITEMS {
-            return Err(Error::LimitExceeded {
-                what,
-                limit: MAX_ITEMS as u64,
-            });
+            return Err(Error::LimitExceeded { what, limit: MAX_ITEMS as u64 });
         }
         let item = prefixed(seq, what)?;
         f(item)?;
@@ -373,20 +326,13 @@ pub fn parse_scheme_block(value: &[u8], base: u64, scheme: Scheme) -> Result<Sch
     if r.remaining() > 0 {
         out.anomalies.push(anomaly(
             "sigblock-trailing-data",
-            format!(
-                "{} bytes after the {} signer sequence",
-                r.remaining(),
-                scheme.name()
-            ),
+            format!("{} bytes after the {} signer sequence", r.remaining(), scheme.name()),
             r.offset(),
         ));
     }
     while signers.remaining() > 0 {
         if out.signers.len().saturating_add(out.errors.len()) >= MAX_SIGNERS {
-            out.errors.push(Error::LimitExceeded {
-                what: "signers",
-                limit: MAX_SIGNERS as u64,
-            });
+            out.errors.push(Error::LimitExceeded { what: "signers", limit: MAX_SIGNERS as u64 });
             break;
         }
         let mut signer_r = match prefixed(&mut signers, "signer") {
@@ -396,10 +342,7 @@ pub fn parse_scheme_block(value: &[u8], base: u64, scheme: Scheme) -> Result<Sch
                 break;
             }
         };
-        let mut signer = SchemeSigner {
-            offset: signer_r.offset(),
-            ..SchemeSigner::default()
-        };
+        let mut signer = SchemeSigner { offset: signer_r.offset(), ..SchemeSigner::default() };
         let result = parse_signer(&mut signer_r, scheme, &mut signer, &mut out.anomalies);
         if let Err(e) = result {
             out.errors.push(e);
@@ -409,11 +352,7 @@ pub fn parse_scheme_block(value: &[u8], base: u64, scheme: Scheme) -> Result<Sch
         }
     }
     if out.signers.is_empty() && out.errors.is_empty() {
-        out.anomalies.push(anomaly(
-            "sigblock-no-signers",
-            format!("{} block has no signers", scheme.name()),
-            base,
-        ));
+        out.anomalies.push(anomaly("sigblock-no-signers", format!("{} block has no signers", scheme.name()), base));
     }
     Ok(out)
 }
@@ -428,8 +367,7 @@ fn parse_signer<'a>(
     s.signed_data = sd.data();
     let mut digests = prefixed(&mut sd, "digests")?;
     each_item(&mut digests, "digest", |mut d| {
-        s.digest_algorithms
-            .push(u32_at(&mut d, "digest algorithm")?);
+        s.digest_algorithms.push(u32_at(&mut d, "digest algorithm")?);
         Ok(())
     })?;
     let mut certs = prefixed(&mut sd, "certificates")?;
@@ -444,10 +382,7 @@ fn parse_signer<'a>(
     let mut attrs = prefixed(&mut sd, "additional attributes")?;
     each_item(&mut attrs, "attribute", |mut a| {
         let id = u32_at(&mut a, "attribute id")?;
-        s.attributes.push(Attribute {
-            id,
-            value: a.rest(),
-        });
+        s.attributes.push(Attribute { id, value: a.rest() });
         Ok(())
     })?;
     if scheme.has_sdk_range() {
@@ -470,8 +405,7 @@ fn parse_signer<'a>(
     }
     let mut sigs = prefixed(r, "signatures")?;
     each_item(&mut sigs, "signature", |mut g| {
-        s.signature_algorithms
-            .push(u32_at(&mut g, "signature algorithm")?);
+        s.signature_algorithms.push(u32_at(&mut g, "signature algorithm")?);
         Ok(())
     })?;
     let key = prefixed(r, "public key")?;
@@ -480,12 +414,7 @@ fn parse_signer<'a>(
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)] // tests build fixtures with plain arithmetic and assert by panicking
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // tests build fixtures with plain arithmetic and assert by panicking
 pub(crate) mod tests {
     use super::*;
 
@@ -510,10 +439,7 @@ pub(crate) mod tests {
         if scheme != Scheme::V2 {
             sd.extend(u32s(&[28, 0x7fff_ffff]));
         }
-        sd.extend(seq(&attrs
-            .iter()
-            .map(|(id, v)| [u32s(&[*id]), v.to_vec()].concat())
-            .collect::<Vec<_>>()));
+        sd.extend(seq(&attrs.iter().map(|(id, v)| [u32s(&[*id]), v.to_vec()].concat()).collect::<Vec<_>>()));
         let mut out = lp(&sd);
         if scheme != Scheme::V2 {
             out.extend(u32s(&[28, 0x7fff_ffff]));
@@ -548,10 +474,7 @@ pub(crate) mod tests {
 
     #[test]
     fn locates_block_and_pairs() {
-        let (apk, cd) = apk_with_block(
-            b"zipdata",
-            &[(0x7109_871a, vec![1, 2, 3]), (0x4272_6577, vec![0; 5])],
-        );
+        let (apk, cd) = apk_with_block(b"zipdata", &[(0x7109_871a, vec![1, 2, 3]), (0x4272_6577, vec![0; 5])]);
         let b = locate(&apk, cd).unwrap().unwrap();
         assert_eq!(b.offset, 7);
         assert_eq!(b.size, cd - 7);
@@ -624,10 +547,7 @@ pub(crate) mod tests {
         assert_eq!(s.public_key, b"spki");
         assert_eq!(s.min_sdk, None);
 
-        let v3 = scheme_value(&[
-            signer(Scheme::V3, &[b"c1"], &[]),
-            signer(Scheme::V3, &[b"c2"], &[]),
-        ]);
+        let v3 = scheme_value(&[signer(Scheme::V3, &[b"c1"], &[]), signer(Scheme::V3, &[b"c2"], &[])]);
         let b = parse_scheme_block(&v3, 0, Scheme::V3).unwrap();
         assert_eq!(b.signers.len(), 2);
         assert_eq!(b.signers[1].certificates, vec![&b"c2"[..]]);
@@ -642,20 +562,8 @@ pub(crate) mod tests {
         let v = scheme_value(&[s]);
         let b = parse_scheme_block(&v, 0, Scheme::V2).unwrap();
         assert_eq!(b.signers[0].certificates, vec![&b"cert-a"[..]]);
-        assert!(matches!(
-            b.errors[0],
-            Error::Truncated {
-                what: "public key",
-                ..
-            }
-        ));
-        assert!(matches!(
-            parse_scheme_block(&[1, 0], 0, Scheme::V2),
-            Err(Error::Truncated {
-                what: "signers",
-                ..
-            })
-        ));
+        assert!(matches!(b.errors[0], Error::Truncated { what: "public key", .. }));
+        assert!(matches!(parse_scheme_block(&[1, 0], 0, Scheme::V2), Err(Error::Truncated { what: "signers", .. })));
     }
 
     #[test]
@@ -668,13 +576,7 @@ pub(crate) mod tests {
         signer_bytes.extend(lp(b""));
         let value = scheme_value(&[signer_bytes]);
         let b = parse_scheme_block(&value, 0, Scheme::V2).unwrap();
-        assert!(matches!(
-            b.errors[0],
-            Error::LimitExceeded {
-                what: "certificate",
-                ..
-            }
-        ));
+        assert!(matches!(b.errors[0], Error::LimitExceeded { what: "certificate", .. }));
 
         let mut s = signer(Scheme::V3, &[b"c"], &[]);
         // Unsigned minSdk lives right after the signed-data record.

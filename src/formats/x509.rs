@@ -89,23 +89,17 @@ impl<'a> Certificate<'a> {
         let cert = der::parse(original)?.expect(der::SEQUENCE, "Certificate")?;
         let mut ber = cert.indefinite || cert.non_minimal_length;
         let mut top = cert.children();
-        let tbs = top
-            .required("tbsCertificate")?
-            .expect(der::SEQUENCE, "tbsCertificate")?;
+        let tbs = top.required("tbsCertificate")?.expect(der::SEQUENCE, "tbsCertificate")?;
         ber |= tbs.indefinite || tbs.non_minimal_length;
         let mut f = tbs.children();
         // version [0] EXPLICIT, DEFAULT v1.
         let _version = f.optional_context(0)?;
-        let serial_el = f
-            .required("serialNumber")?
-            .expect(der::INTEGER, "serialNumber")?;
+        let serial_el = f.required("serialNumber")?.expect(der::INTEGER, "serialNumber")?;
         let _sig_alg = f.required("signature")?;
         let issuer_el = f.required("issuer")?.expect(der::SEQUENCE, "issuer")?;
         let validity = f.required("validity")?.expect(der::SEQUENCE, "validity")?;
         let subject_el = f.required("subject")?.expect(der::SEQUENCE, "subject")?;
-        let spki = f
-            .required("subjectPublicKeyInfo")?
-            .expect(der::SEQUENCE, "subjectPublicKeyInfo")?;
+        let spki = f.required("subjectPublicKeyInfo")?.expect(der::SEQUENCE, "subjectPublicKeyInfo")?;
 
         let mut v = validity.children();
         let not_before = v.next().and_then(|e| e.ok()).and_then(|e| e.time().ok());
@@ -150,10 +144,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Hex of an INTEGER's content without redundant leading zero octets.
 pub fn serial_hex(content: &[u8]) -> String {
-    let start = content
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(content.len());
+    let start = content.iter().position(|&b| b != 0).unwrap_or(content.len());
     let trimmed = content.get(start..).unwrap_or(&[]);
     if trimmed.is_empty() {
         return "0".to_string();
@@ -168,17 +159,12 @@ pub fn serial_hex(content: &[u8]) -> String {
 
 /// Bit length of an unsigned big-endian integer.
 fn bit_length(content: &[u8]) -> u32 {
-    let start = content
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(content.len());
+    let start = content.iter().position(|&b| b != 0).unwrap_or(content.len());
     let trimmed = content.get(start..).unwrap_or(&[]);
     let Some(&first) = trimmed.first() else {
         return 0;
     };
-    let rest_bits = u32::try_from(trimmed.len().saturating_sub(1))
-        .unwrap_or(u32::MAX / 8)
-        .saturating_mul(8);
+    let rest_bits = u32::try_from(trimmed.len().saturating_sub(1)).unwrap_or(u32::MAX / 8).saturating_mul(8);
     rest_bits.saturating_add(8u32.saturating_sub(first.leading_zeros()))
 }
 
@@ -201,15 +187,10 @@ type KeyInfo = (String, Option<u32>, Option<String>);
 
 fn public_key_info(spki: &Element<'_>) -> Result<KeyInfo> {
     let mut s = spki.children();
-    let alg = s
-        .required("algorithm")?
-        .expect(der::SEQUENCE, "algorithm")?;
+    let alg = s.required("algorithm")?.expect(der::SEQUENCE, "algorithm")?;
     let key = s.required("subjectPublicKey")?;
     let mut a = alg.children();
-    let oid = a
-        .required("algorithm OID")?
-        .expect(der::OID, "algorithm OID")?
-        .oid()?;
+    let oid = a.required("algorithm OID")?.expect(der::OID, "algorithm OID")?.oid()?;
     let params = a.next().and_then(|p| p.ok());
     // BIT STRING: first content octet counts unused bits.
     let key_bytes = key.content.get(1..).unwrap_or(&[]);
@@ -217,9 +198,7 @@ fn public_key_info(spki: &Element<'_>) -> Result<KeyInfo> {
         OID_RSA | OID_RSASSA_PSS => {
             let bits = der::parse(key_bytes).ok().and_then(|seq| {
                 let modulus = seq.children().next()?.ok()?;
-                modulus
-                    .is_universal(der::INTEGER)
-                    .then(|| bit_length(modulus.content))
+                modulus.is_universal(der::INTEGER).then(|| bit_length(modulus.content))
             });
             let name = if oid == OID_RSA { "RSA" } else { "RSASSA-PSS" };
             (name.to_string(), bits, None)
@@ -241,14 +220,10 @@ fn public_key_info(spki: &Element<'_>) -> Result<KeyInfo> {
         }
         OID_DSA => {
             // Dss-Parms ::= SEQUENCE { p, q, g }; absent when inherited.
-            let bits = params
-                .filter(|p| p.is_universal(der::SEQUENCE))
-                .and_then(|p| {
-                    let first = p.children().next()?.ok()?;
-                    first
-                        .is_universal(der::INTEGER)
-                        .then(|| bit_length(first.content))
-                });
+            let bits = params.filter(|p| p.is_universal(der::SEQUENCE)).and_then(|p| {
+                let first = p.children().next()?.ok()?;
+                first.is_universal(der::INTEGER).then(|| bit_length(first.content))
+            });
             ("DSA".to_string(), bits, None)
         }
         OID_ED25519 => ("Ed25519".to_string(), Some(255), None),
@@ -272,15 +247,10 @@ fn explicit_curve_bits(params: &Element<'_>) -> Option<u32> {
 
 fn find_subject_key_id<'a>(ext_wrapper: &Element<'a>) -> Result<Option<&'a [u8]>> {
     let mut w = ext_wrapper.children();
-    let exts = w
-        .required("extensions")?
-        .expect(der::SEQUENCE, "extensions")?;
+    let exts = w.required("extensions")?.expect(der::SEQUENCE, "extensions")?;
     for (i, ext) in exts.children().enumerate() {
         if i >= MAX_EXTENSIONS {
-            return Err(Error::LimitExceeded {
-                what: "extensions",
-                limit: MAX_EXTENSIONS as u64,
-            });
+            return Err(Error::LimitExceeded { what: "extensions", limit: MAX_EXTENSIONS as u64 });
         }
         let ext = ext?;
         let mut parts = ext.children();
@@ -351,11 +321,7 @@ fn java_string(value: &Element<'_>) -> Option<String> {
 
 /// Java's `DerValue.isPrintableStringChar`.
 fn is_printable_string_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            ' ' | '\'' | '(' | ')' | '+' | ',' | '-' | '.' | '/' | ':' | '=' | '?'
-        )
+    c.is_ascii_alphanumeric() || matches!(c, ' ' | '\'' | '(' | ')' | '+' | ',' | '-' | '.' | '/' | ':' | '=' | '?')
 }
 
 /// One AVA value as `AVA.toKeywordValueString` prints it: quoted when it
@@ -416,32 +382,19 @@ pub fn format_name(name: &Element<'_>) -> Result<String> {
     let mut rdns = Vec::new();
     for (i, rdn) in name.children().enumerate() {
         if i >= MAX_RDNS {
-            return Err(Error::LimitExceeded {
-                what: "RDNs in a name",
-                limit: MAX_RDNS as u64,
-            });
+            return Err(Error::LimitExceeded { what: "RDNs in a name", limit: MAX_RDNS as u64 });
         }
         let rdn = rdn?;
         let mut avas = Vec::new();
         for (j, ava) in rdn.children().enumerate() {
             if j >= MAX_AVAS_PER_RDN {
-                return Err(Error::LimitExceeded {
-                    what: "AVAs in an RDN",
-                    limit: MAX_AVAS_PER_RDN as u64,
-                });
+                return Err(Error::LimitExceeded { what: "AVAs in an RDN", limit: MAX_AVAS_PER_RDN as u64 });
             }
             let ava = ava?;
             let mut parts = ava.children();
-            let oid = parts
-                .required("attribute type")?
-                .expect(der::OID, "attribute type")?
-                .oid()?;
+            let oid = parts.required("attribute type")?.expect(der::OID, "attribute type")?.oid()?;
             let value = parts.required("attribute value")?;
-            avas.push(format!(
-                "{}={}",
-                attribute_keyword(&oid),
-                format_value(&value)
-            ));
+            avas.push(format!("{}={}", attribute_keyword(&oid), format_value(&value)));
         }
         rdns.push(avas.join(" + "));
     }
@@ -450,12 +403,7 @@ pub fn format_name(name: &Element<'_>) -> Result<String> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)] // tests build fixtures with plain arithmetic and assert by panicking
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // tests build fixtures with plain arithmetic and assert by panicking
 pub(crate) mod tests {
     use super::*;
 
@@ -482,24 +430,12 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn name(cn: &str) -> Vec<u8> {
-        tlv(
-            0x30,
-            &cat(&[
-                ava(&[0x55, 4, 6], 0x13, b"US"),
-                ava(&[0x55, 4, 3], 0x0c, cn.as_bytes()),
-            ]),
-        )
+        tlv(0x30, &cat(&[ava(&[0x55, 4, 6], 0x13, b"US"), ava(&[0x55, 4, 3], 0x0c, cn.as_bytes())]))
     }
 
     /// A minimal RSA certificate (the signature is garbage; we never verify).
     pub(crate) fn cert(cn: &str, serial: &[u8]) -> Vec<u8> {
-        let alg = tlv(
-            0x30,
-            &cat(&[
-                tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 11]),
-                tlv(0x05, &[]),
-            ]),
-        );
+        let alg = tlv(0x30, &cat(&[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 11]), tlv(0x05, &[])]));
         let mut modulus = vec![0x00, 0xc0];
         modulus.extend_from_slice(&[0x11; 127]);
         let rsa_key = tlv(0x30, &cat(&[tlv(0x02, &modulus), tlv(0x02, &[1, 0, 1])]));
@@ -508,33 +444,13 @@ pub(crate) mod tests {
         let spki = tlv(
             0x30,
             &cat(&[
-                tlv(
-                    0x30,
-                    &cat(&[
-                        tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 1]),
-                        tlv(0x05, &[]),
-                    ]),
-                ),
+                tlv(0x30, &cat(&[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 1]), tlv(0x05, &[])])),
                 tlv(0x03, &bits),
             ]),
         );
-        let validity = tlv(
-            0x30,
-            &cat(&[tlv(0x17, b"190131120000Z"), tlv(0x18, b"20501231235959Z")]),
-        );
-        let skid = tlv(
-            0xa3,
-            &tlv(
-                0x30,
-                &tlv(
-                    0x30,
-                    &cat(&[
-                        tlv(0x06, &[0x55, 29, 14]),
-                        tlv(0x04, &tlv(0x04, &[1, 2, 3])),
-                    ]),
-                ),
-            ),
-        );
+        let validity = tlv(0x30, &cat(&[tlv(0x17, b"190131120000Z"), tlv(0x18, b"20501231235959Z")]));
+        let skid =
+            tlv(0xa3, &tlv(0x30, &tlv(0x30, &cat(&[tlv(0x06, &[0x55, 29, 14]), tlv(0x04, &tlv(0x04, &[1, 2, 3]))]))));
         let tbs = tlv(
             0x30,
             &cat(&[
@@ -591,11 +507,7 @@ pub(crate) mod tests {
             &cat(&[
                 ava(&[0x55, 4, 7], 0x0c, b"Foo, Bar"),
                 ava(&[0x55, 4, 10], 0x0c, b"ME!"),
-                ava(
-                    &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 9, 1],
-                    0x16,
-                    b"a@b.c",
-                ),
+                ava(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 9, 1], 0x16, b"a@b.c"),
                 ava(&[0x55, 4, 99], 0x13, b"x"),
                 ava(&[0x55, 4, 3], 0x02, &[5]),
                 ava(&[0x55, 4, 11], 0x0c, b"a  b"),
@@ -619,10 +531,7 @@ pub(crate) mod tests {
             ]),
         );
         let n = tlv(0x30, &set);
-        assert_eq!(
-            format_name(&der::parse(&n).unwrap()).unwrap(),
-            "CN=a + OU=b"
-        );
+        assert_eq!(format_name(&der::parse(&n).unwrap()).unwrap(), "CN=a + OU=b");
     }
 
     #[test]
@@ -636,32 +545,20 @@ pub(crate) mod tests {
 
     #[test]
     fn errors() {
-        assert!(matches!(
-            Certificate::parse(&[]),
-            Err(Error::Der(der::Error::Truncated { .. }))
-        ));
+        assert!(matches!(Certificate::parse(&[]), Err(Error::Der(der::Error::Truncated { .. }))));
         assert!(matches!(
             Certificate::parse(&[0x02, 0x01, 0x00]),
-            Err(Error::Der(der::Error::UnexpectedTag {
-                what: "Certificate",
-                ..
-            }))
+            Err(Error::Der(der::Error::UnexpectedTag { what: "Certificate", .. }))
         ));
         assert!(matches!(
             Certificate::parse(&[0x30, 0x00]),
-            Err(Error::Der(der::Error::Truncated {
-                what: "tbsCertificate",
-                ..
-            }))
+            Err(Error::Der(der::Error::Truncated { what: "tbsCertificate", .. }))
         ));
         let mut many = Vec::new();
         for _ in 0..(MAX_RDNS + 1) {
             many.extend_from_slice(&ava(&[0x55, 4, 3], 0x13, b"a"));
         }
         let n = tlv(0x30, &many);
-        assert!(matches!(
-            format_name(&der::parse(&n).unwrap()),
-            Err(Error::LimitExceeded { .. })
-        ));
+        assert!(matches!(format_name(&der::parse(&n).unwrap()), Err(Error::LimitExceeded { .. })));
     }
 }

@@ -63,11 +63,7 @@ pub enum Error {
     #[error("entry {name:?}: {reason}")]
     Entry { name: String, reason: &'static str },
     #[error("entry {name:?}: inflate failed at output byte {offset}: {reason}")]
-    Inflate {
-        name: String,
-        offset: u64,
-        reason: String,
-    },
+    Inflate { name: String, offset: u64, reason: String },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -83,10 +79,7 @@ pub struct ZipLimits {
 
 impl Default for ZipLimits {
     fn default() -> Self {
-        ZipLimits {
-            max_entries: 200_000,
-            max_entry_bytes: 512 * 1024 * 1024,
-        }
+        ZipLimits { max_entries: 200_000, max_entry_bytes: 512 * 1024 * 1024 }
     }
 }
 
@@ -130,10 +123,7 @@ pub struct ZipDirectory {
 }
 
 fn truncated(what: &'static str, offset: usize) -> Error {
-    Error::Truncated {
-        what,
-        offset: offset as u64,
-    }
+    Error::Truncated { what, offset: offset as u64 }
 }
 
 /// Finds the offsets of every EOCD signature in the tail, closest to the end first.
@@ -211,16 +201,11 @@ impl ZipDirectory {
                     l.skip(4);
                     let z64 = l.u64_le().ok_or_else(|| truncated("ZIP64 locator", loc))?;
                     let z64 = usize::try_from(z64).map_err(|_| truncated("ZIP64 EOCD", loc))?;
-                    let mut z =
-                        Reader::at(data, z64).ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
+                    let mut z = Reader::at(data, z64).ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
                     if z.u32_le() != Some(ZIP64_EOCD_SIG) {
-                        return Err(Error::BadSignature {
-                            what: "ZIP64 EOCD",
-                            offset: z64 as u64,
-                        });
+                        return Err(Error::BadSignature { what: "ZIP64 EOCD", offset: z64 as u64 });
                     }
-                    z.skip(8 + 2 + 2 + 4 + 4 + 8)
-                        .ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
+                    z.skip(8 + 2 + 2 + 4 + 4 + 8).ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
                     total = z.u64_le().ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
                     cd_size = z.u64_le().ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
                     cd_offset = z.u64_le().ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
@@ -230,40 +215,26 @@ impl ZipDirectory {
         }
         dir.cd_offset = cd_offset;
         dir.cd_size = cd_size;
-        let cd_start =
-            usize::try_from(cd_offset).map_err(|_| truncated("central directory", eocd))?;
+        let cd_start = usize::try_from(cd_offset).map_err(|_| truncated("central directory", eocd))?;
         let cd_end = cd_start
-            .checked_add(
-                usize::try_from(cd_size).map_err(|_| truncated("central directory", cd_start))?,
-            )
+            .checked_add(usize::try_from(cd_size).map_err(|_| truncated("central directory", cd_start))?)
             .ok_or_else(|| truncated("central directory", cd_start))?;
         if cd_end > eocd {
             // libziparchive: "bad offsets" → the archive does not open.
-            return Err(truncated(
-                "central directory (extends past the EOCD)",
-                cd_start,
-            ));
+            return Err(truncated("central directory (extends past the EOCD)", cd_start));
         }
         if cd_end != eocd && !dir.zip64 {
             dir.anomalies.push(Anomaly::new(
                 "zip-gap-before-eocd",
-                format!(
-                    "{} bytes between the central directory and the EOCD",
-                    eocd.saturating_sub(cd_end)
-                ),
+                format!("{} bytes between the central directory and the EOCD", eocd.saturating_sub(cd_end)),
                 "",
                 Some(cd_end as u64),
             ));
         }
         if total > limits.max_entries as u64 {
-            return Err(Error::LimitExceeded {
-                what: "zip entries",
-                limit: limits.max_entries as u64,
-            });
+            return Err(Error::LimitExceeded { what: "zip entries", limit: limits.max_entries as u64 });
         }
-        let cd = data
-            .get(cd_start..cd_end)
-            .ok_or_else(|| truncated("central directory", cd_start))?;
+        let cd = data.get(cd_start..cd_end).ok_or_else(|| truncated("central directory", cd_start))?;
         let mut r = Reader::with_base(cd, cd_offset);
         // Capacity from the declared count, capped by what the CD can hold.
         let cap = usize::try_from(total).unwrap_or(0).min(cd.len() / CDH_LEN);
@@ -271,20 +242,14 @@ impl ZipDirectory {
         let mut read = 0u64;
         while r.remaining() > 0 {
             if dir.entries.len() >= limits.max_entries {
-                return Err(Error::LimitExceeded {
-                    what: "zip entries",
-                    limit: limits.max_entries as u64,
-                });
+                return Err(Error::LimitExceeded { what: "zip entries", limit: limits.max_entries as u64 });
             }
             let at = r.offset();
             if r.peek(4) != Some(&CDH_SIG.to_le_bytes()[..]) {
                 // libziparchive stops with "missed a central dir sig"; entries so far stay.
                 dir.anomalies.push(Anomaly::new(
                     "zip-central-directory-junk",
-                    format!(
-                        "no central header signature where entry {} should start",
-                        dir.entries.len()
-                    ),
+                    format!("no central header signature where entry {} should start", dir.entries.len()),
                     "",
                     Some(at),
                 ));
@@ -328,12 +293,7 @@ impl ZipDirectory {
             ));
         }
         if entry.name.is_empty() {
-            self.anomalies.push(Anomaly::new(
-                "zip-empty-name",
-                "entry with an empty name",
-                "",
-                Some(entry.cd_offset),
-            ));
+            self.anomalies.push(Anomaly::new("zip-empty-name", "entry with an empty name", "", Some(entry.cd_offset)));
         }
         if entry.flags & FLAG_ENCRYPTED != 0 {
             self.anomalies.push(Anomaly::new(
@@ -346,10 +306,7 @@ impl ZipDirectory {
         if entry.method != METHOD_STORED && entry.method != METHOD_DEFLATED {
             self.anomalies.push(Anomaly::new(
                 "zip-unknown-compression-method",
-                format!(
-                    "compression method {}; Android's resource loader reads it as stored",
-                    entry.method
-                ),
+                format!("compression method {}; Android's resource loader reads it as stored", entry.method),
                 entry.name.clone(),
                 Some(entry.cd_offset),
             ));
@@ -373,22 +330,16 @@ impl ZipDirectory {
     }
 
     /// Offset and length of an entry's data, from its local header.
-    pub fn data_range(
-        &self,
-        data: &[u8],
-        entry: &ZipEntry,
-    ) -> Result<(usize, usize, Vec<Anomaly>)> {
+    pub fn data_range(&self, data: &[u8], entry: &ZipEntry) -> Result<(usize, usize, Vec<Anomaly>)> {
         let mut anomalies = Vec::new();
-        let lfh =
-            usize::try_from(entry.local_header_offset).map_err(|_| truncated("local header", 0))?;
+        let lfh = usize::try_from(entry.local_header_offset).map_err(|_| truncated("local header", 0))?;
         let mut r = Reader::at(data, lfh).ok_or_else(|| Error::Entry {
             name: entry.name.clone(),
             reason: "local header offset past the end of the file",
         })?;
-        let hdr = r.take(LFH_LEN).ok_or_else(|| Error::Entry {
-            name: entry.name.clone(),
-            reason: "local header truncated",
-        })?;
+        let hdr = r
+            .take(LFH_LEN)
+            .ok_or_else(|| Error::Entry { name: entry.name.clone(), reason: "local header truncated" })?;
         let mut h = Reader::new(hdr);
         if h.u32_le() != Some(LFH_SIG) {
             return Err(Error::Entry {
@@ -405,17 +356,13 @@ impl ZipDirectory {
         let usize_ = h.u32_le().unwrap_or(0);
         let name_len = usize::from(h.u16_le().unwrap_or(0));
         let extra_len = usize::from(h.u16_le().unwrap_or(0));
-        let local_name = r.take(name_len).ok_or_else(|| Error::Entry {
-            name: entry.name.clone(),
-            reason: "local header name truncated",
-        })?;
+        let local_name = r
+            .take(name_len)
+            .ok_or_else(|| Error::Entry { name: entry.name.clone(), reason: "local header name truncated" })?;
         if local_name != entry.name_raw.as_slice() {
             anomalies.push(Anomaly::new(
                 "zip-local-name-mismatch",
-                format!(
-                    "local header names {:?}",
-                    String::from_utf8_lossy(local_name)
-                ),
+                format!("local header names {:?}", String::from_utf8_lossy(local_name)),
                 entry.name.clone(),
                 Some(entry.local_header_offset),
             ));
@@ -423,7 +370,10 @@ impl ZipDirectory {
         if method != entry.method {
             anomalies.push(Anomaly::new(
                 "zip-local-method-mismatch",
-                format!("local header method {method}, central directory {} (the central directory wins)", entry.method),
+                format!(
+                    "local header method {method}, central directory {} (the central directory wins)",
+                    entry.method
+                ),
                 entry.name.clone(),
                 Some(entry.local_header_offset),
             ));
@@ -446,8 +396,7 @@ impl ZipDirectory {
             .and_then(|v| v.checked_add(name_len))
             .and_then(|v| v.checked_add(extra_len))
             .ok_or_else(|| truncated("entry data", lfh))?;
-        let len =
-            usize::try_from(entry.compressed_size).map_err(|_| truncated("entry data", start))?;
+        let len = usize::try_from(entry.compressed_size).map_err(|_| truncated("entry data", start))?;
         Ok((start, len, anomalies))
     }
 
@@ -457,10 +406,7 @@ impl ZipDirectory {
         let Ok((start, len, _)) = self.data_range(data, entry) else {
             return false;
         };
-        let raw = data
-            .get(start..start.saturating_add(len))
-            .or_else(|| data.get(start..))
-            .unwrap_or(&[]);
+        let raw = data.get(start..start.saturating_add(len)).or_else(|| data.get(start..)).unwrap_or(&[]);
         if entry.method != METHOD_DEFLATED {
             return match raw.get(..out.len()) {
                 Some(head) => {
@@ -484,8 +430,7 @@ impl ZipDirectory {
             let before = d.total_out();
             match d.decompress(input, dst, flate2::FlushDecompress::None) {
                 Ok(status) => {
-                    let produced =
-                        usize::try_from(d.total_out().saturating_sub(before)).unwrap_or(0);
+                    let produced = usize::try_from(d.total_out().saturating_sub(before)).unwrap_or(0);
                     filled = filled.saturating_add(produced);
                     if filled >= out.len() {
                         return true;
@@ -511,9 +456,7 @@ impl ZipDirectory {
         buf: &'d mut Vec<u8>,
     ) -> Result<(&'d [u8], Vec<Anomaly>)> {
         let (start, len, mut anomalies) = self.data_range(data, entry)?;
-        let end = start
-            .checked_add(len)
-            .ok_or_else(|| truncated("entry data", start))?;
+        let end = start.checked_add(len).ok_or_else(|| truncated("entry data", start))?;
         let Some(raw) = data.get(start..end) else {
             // Truncated data: take what is there (Android would fail this entry).
             anomalies.push(Anomaly::new(
@@ -545,11 +488,7 @@ impl ZipDirectory {
             if out.len() as u64 != entry.uncompressed_size {
                 anomalies.push(Anomaly::new(
                     "zip-size-mismatch",
-                    format!(
-                        "inflated to {} bytes, central directory says {}",
-                        out.len(),
-                        entry.uncompressed_size
-                    ),
+                    format!("inflated to {} bytes, central directory says {}", out.len(), entry.uncompressed_size),
                     entry.name.clone(),
                     None,
                 ));
@@ -558,10 +497,7 @@ impl ZipDirectory {
             return Ok((out, anomalies));
         }
         if raw.len() as u64 > max_bytes {
-            return Err(Error::LimitExceeded {
-                what: "entry size",
-                limit: max_bytes,
-            });
+            return Err(Error::LimitExceeded { what: "entry size", limit: max_bytes });
         }
         if entry.method != METHOD_STORED && entry.compressed_size != entry.uncompressed_size {
             // An unknown method whose sizes differ: the bytes are most likely
@@ -588,11 +524,7 @@ fn check_crc(entry: &ZipEntry, bytes: &[u8], anomalies: &mut Vec<Anomaly>) {
     if crc.sum() != entry.crc32 {
         anomalies.push(Anomaly::new(
             "zip-crc-mismatch",
-            format!(
-                "CRC-32 {:08x}, central directory says {:08x}",
-                crc.sum(),
-                entry.crc32
-            ),
+            format!("CRC-32 {:08x}, central directory says {:08x}", crc.sum(), entry.crc32),
             entry.name.clone(),
             None,
         ));
@@ -605,51 +537,36 @@ fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, buf: &mut Vec<u8>) -> R
     buf.clear();
     // The declared size is a hint only: never reserve more than the limit, nor
     // more than a generous ratio of the compressed size.
-    let hint = entry
-        .uncompressed_size
-        .min(max_bytes)
-        .min((raw.len() as u64).saturating_mul(64).saturating_add(4096));
+    let hint = entry.uncompressed_size.min(max_bytes).min((raw.len() as u64).saturating_mul(64).saturating_add(4096));
     buf.reserve_exact(usize::try_from(hint).unwrap_or(0));
     let mut d = Decompress::new(false);
     loop {
         if buf.len() == buf.capacity() {
             if buf.len() as u64 >= max_bytes {
-                return Err(Error::LimitExceeded {
-                    what: "inflated entry size",
-                    limit: max_bytes,
-                });
+                return Err(Error::LimitExceeded { what: "inflated entry size", limit: max_bytes });
             }
-            let grow = buf.len().max(64 * 1024).min(
-                usize::try_from(max_bytes)
-                    .unwrap_or(usize::MAX)
-                    .saturating_sub(buf.len()),
-            );
+            let grow = buf
+                .len()
+                .max(64 * 1024)
+                .min(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_sub(buf.len()));
             buf.reserve_exact(grow.max(1));
         }
         let consumed = usize::try_from(d.total_in()).unwrap_or(usize::MAX);
         let input = raw.get(consumed..).unwrap_or(&[]);
         let before_out = d.total_out();
         let before_in = d.total_in();
-        let status = d
-            .decompress_vec(input, buf, FlushDecompress::Finish)
-            .map_err(|e| Error::Inflate {
-                name: entry.name.clone(),
-                offset: d.total_out(),
-                reason: e.to_string(),
-            })?;
+        let status = d.decompress_vec(input, buf, FlushDecompress::Finish).map_err(|e| Error::Inflate {
+            name: entry.name.clone(),
+            offset: d.total_out(),
+            reason: e.to_string(),
+        })?;
         if buf.len() as u64 > max_bytes {
-            return Err(Error::LimitExceeded {
-                what: "inflated entry size",
-                limit: max_bytes,
-            });
+            return Err(Error::LimitExceeded { what: "inflated entry size", limit: max_bytes });
         }
         match status {
             Status::StreamEnd => return Ok(()),
             Status::Ok | Status::BufError => {
-                if d.total_out() == before_out
-                    && d.total_in() == before_in
-                    && buf.len() < buf.capacity()
-                {
+                if d.total_out() == before_out && d.total_in() == before_in && buf.len() < buf.capacity() {
                     // No progress with room to spare: the input ended early.
                     return Err(Error::Inflate {
                         name: entry.name.clone(),
@@ -721,11 +638,7 @@ fn parse_cdh(r: &mut Reader<'_>) -> Option<ZipEntry> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 
@@ -738,13 +651,9 @@ mod tests {
             let mut crc = flate2::Crc::new();
             crc.update(plain);
             let crc = crc.sum();
-            for v in [
-                &LFH_SIG.to_le_bytes()[..],
-                &20u16.to_le_bytes(),
-                &0u16.to_le_bytes(),
-                &method.to_le_bytes(),
-                &[0; 4],
-            ] {
+            for v in
+                [&LFH_SIG.to_le_bytes()[..], &20u16.to_le_bytes(), &0u16.to_le_bytes(), &method.to_le_bytes(), &[0; 4]]
+            {
                 out.extend_from_slice(v);
             }
             out.extend_from_slice(&crc.to_le_bytes());
@@ -791,49 +700,30 @@ mod tests {
     #[test]
     fn reads_stored_and_deflated_entries() {
         let text = b"hello hello hello hello".to_vec();
-        let zip = build(
-            &[
-                ("a.txt", 0, text.clone(), text.clone()),
-                ("b.txt", 8, deflate(&text), text.clone()),
-            ],
-            b"",
-        );
+        let zip = build(&[("a.txt", 0, text.clone(), text.clone()), ("b.txt", 8, deflate(&text), text.clone())], b"");
         let dir = ZipDirectory::parse(&zip, &ZipLimits::default()).unwrap();
         assert_eq!(dir.entries.len(), 2);
         assert!(dir.anomalies.is_empty(), "{:?}", dir.anomalies);
         let mut buf = Vec::new();
-        let (bytes, an) = dir
-            .read(&zip, dir.find("b.txt").unwrap(), 1 << 20, &mut buf)
-            .unwrap();
+        let (bytes, an) = dir.read(&zip, dir.find("b.txt").unwrap(), 1 << 20, &mut buf).unwrap();
         assert_eq!(bytes, &text[..]);
         assert!(an.is_empty());
         let mut buf = Vec::new();
-        let (bytes, _) = dir
-            .read(&zip, dir.find("a.txt").unwrap(), 1 << 20, &mut buf)
-            .unwrap();
+        let (bytes, _) = dir.read(&zip, dir.find("a.txt").unwrap(), 1 << 20, &mut buf).unwrap();
         assert_eq!(bytes, &text[..]);
     }
 
     #[test]
     fn no_eocd_is_an_error() {
-        assert!(matches!(
-            ZipDirectory::parse(b"PK\x03\x04 not really", &ZipLimits::default()),
-            Err(Error::NoEocd)
-        ));
+        assert!(matches!(ZipDirectory::parse(b"PK\x03\x04 not really", &ZipLimits::default()), Err(Error::NoEocd)));
     }
 
     #[test]
     fn unknown_method_reads_as_stored_with_an_anomaly() {
         let text = b"manifest bytes".to_vec();
-        let zip = build(
-            &[("AndroidManifest.xml", 0x1234, text.clone(), text.clone())],
-            b"",
-        );
+        let zip = build(&[("AndroidManifest.xml", 0x1234, text.clone(), text.clone())], b"");
         let dir = ZipDirectory::parse(&zip, &ZipLimits::default()).unwrap();
-        assert!(dir
-            .anomalies
-            .iter()
-            .any(|a| a.id == "zip-unknown-compression-method"));
+        assert!(dir.anomalies.iter().any(|a| a.id == "zip-unknown-compression-method"));
         let mut buf = Vec::new();
         let (bytes, _) = dir.read(&zip, &dir.entries[0], 1 << 20, &mut buf).unwrap();
         assert_eq!(bytes, &text[..]);
@@ -841,22 +731,11 @@ mod tests {
 
     #[test]
     fn duplicate_names_keep_the_first_and_are_reported() {
-        let zip = build(
-            &[
-                ("x", 0, b"1".to_vec(), b"1".to_vec()),
-                ("x", 0, b"2".to_vec(), b"2".to_vec()),
-            ],
-            b"",
-        );
+        let zip = build(&[("x", 0, b"1".to_vec(), b"1".to_vec()), ("x", 0, b"2".to_vec(), b"2".to_vec())], b"");
         let dir = ZipDirectory::parse(&zip, &ZipLimits::default()).unwrap();
         assert!(dir.anomalies.iter().any(|a| a.id == "zip-duplicate-entry"));
         let mut buf = Vec::new();
-        assert_eq!(
-            dir.read(&zip, dir.find("x").unwrap(), 10, &mut buf)
-                .unwrap()
-                .0,
-            b"1"
-        );
+        assert_eq!(dir.read(&zip, dir.find("x").unwrap(), 10, &mut buf).unwrap().0, b"1");
     }
 
     #[test]
@@ -880,15 +759,9 @@ mod tests {
         let zip = build(&[("bomb", 8, deflate(&plain), plain.clone())], b"");
         let dir = ZipDirectory::parse(&zip, &ZipLimits::default()).unwrap();
         let mut buf = Vec::new();
-        let err = dir
-            .read(&zip, &dir.entries[0], 1 << 20, &mut buf)
-            .unwrap_err();
+        let err = dir.read(&zip, &dir.entries[0], 1 << 20, &mut buf).unwrap_err();
         assert!(matches!(err, Error::LimitExceeded { .. }));
-        assert!(
-            buf.capacity() <= (2 << 20),
-            "capacity {} grew past the limit",
-            buf.capacity()
-        );
+        assert!(buf.capacity() <= (2 << 20), "capacity {} grew past the limit", buf.capacity());
     }
 
     #[test]
@@ -898,23 +771,14 @@ mod tests {
         // Point the CD offset past the EOCD.
         let n = zip.len();
         zip[n - 6..n - 2].copy_from_slice(&(n as u32).to_le_bytes());
-        assert!(matches!(
-            ZipDirectory::parse(&zip, &ZipLimits::default()),
-            Err(Error::Truncated { .. })
-        ));
+        assert!(matches!(ZipDirectory::parse(&zip, &ZipLimits::default()), Err(Error::Truncated { .. })));
     }
 
     #[test]
     fn too_many_entries_is_a_limit() {
         let zip = build(&[("a", 0, vec![], vec![]), ("b", 0, vec![], vec![])], b"");
-        let limits = ZipLimits {
-            max_entries: 1,
-            ..ZipLimits::default()
-        };
-        assert!(matches!(
-            ZipDirectory::parse(&zip, &limits),
-            Err(Error::LimitExceeded { .. })
-        ));
+        let limits = ZipLimits { max_entries: 1, ..ZipLimits::default() };
+        assert!(matches!(ZipDirectory::parse(&zip, &limits), Err(Error::LimitExceeded { .. })));
     }
 
     #[test]

@@ -25,10 +25,7 @@ pub fn expand(args: &[PathBuf], stdin: &mut dyn BufRead) -> Vec<Input> {
         if let Some(list) = arg.to_str().and_then(|s| s.strip_prefix('@')) {
             match std::fs::File::open(list) {
                 Ok(f) => read_list(&mut std::io::BufReader::new(f), &mut out),
-                Err(e) => out.push(Input {
-                    path: arg.clone(),
-                    error: Some(format!("cannot read path list: {e}")),
-                }),
+                Err(e) => out.push(Input { path: arg.clone(), error: Some(format!("cannot read path list: {e}")) }),
             }
             continue;
         }
@@ -50,14 +47,8 @@ fn read_list(r: &mut dyn BufRead, out: &mut Vec<Input>) {
 fn push_path(path: &Path, out: &mut Vec<Input>) {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => walk(path, out),
-        Ok(_) => out.push(Input {
-            path: path.to_path_buf(),
-            error: None,
-        }),
-        Err(e) => out.push(Input {
-            path: path.to_path_buf(),
-            error: Some(e.to_string()),
-        }),
+        Ok(_) => out.push(Input { path: path.to_path_buf(), error: None }),
+        Err(e) => out.push(Input { path: path.to_path_buf(), error: Some(e.to_string()) }),
     }
 }
 
@@ -69,10 +60,7 @@ fn walk(dir: &Path, out: &mut Vec<Input>) {
         let rd = match std::fs::read_dir(&d) {
             Ok(rd) => rd,
             Err(e) => {
-                out.push(Input {
-                    path: d,
-                    error: Some(format!("cannot read folder: {e}")),
-                });
+                out.push(Input { path: d, error: Some(format!("cannot read folder: {e}")) });
                 continue;
             }
         };
@@ -98,10 +86,7 @@ fn walk(dir: &Path, out: &mut Vec<Input>) {
             if is_dir {
                 subdirs.push(p);
             } else {
-                out.push(Input {
-                    path: p,
-                    error: None,
-                });
+                out.push(Input { path: p, error: None });
             }
         }
         for s in subdirs.into_iter().rev() {
@@ -131,14 +116,8 @@ mod tests {
         let names: Vec<_> = got.iter().map(|i| i.path.clone()).collect();
         assert!(names.iter().any(|p| p.ends_with("input/mod.rs")));
         // Top-level files come before subfolders, each level sorted.
-        let lib = names
-            .iter()
-            .position(|p| p.ends_with("src/lib.rs"))
-            .unwrap();
-        let input = names
-            .iter()
-            .position(|p| p.ends_with("input/mod.rs"))
-            .unwrap();
+        let lib = names.iter().position(|p| p.ends_with("src/lib.rs")).unwrap();
+        let input = names.iter().position(|p| p.ends_with("input/mod.rs")).unwrap();
         assert!(lib < input);
     }
 }

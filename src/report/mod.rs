@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::evidence::ErrorRecord;
 use crate::evidence::{Anomaly, Evidence};
-use crate::extract::facts::{
-    Application, DeclaredPermission, Endpoint, MetaData, NativeLib, Signer, SigningBlock,
-};
+use crate::extract::facts::{Application, DeclaredPermission, Endpoint, MetaData, NativeLib, Signer, SigningBlock};
+pub use crate::fingerprint::{PublisherDetection, SdkDetection};
+pub use crate::policy::{Finding, Verdict};
+pub use crate::signatures::DatabaseInfo;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AppReport {
@@ -23,9 +24,9 @@ pub struct AppReport {
     pub components: ComponentNames,
     pub signers: Vec<Signer>,
     pub native_libs: Vec<NativeLib>,
-    pub sdks: Vec<Sdk>,
+    pub sdks: Vec<SdkDetection>,
     pub endpoints: Vec<EndpointReport>,
-    pub publisher: Option<Publisher>,
+    pub publisher: Option<PublisherDetection>,
     pub verdicts: Vec<Verdict>,
     pub errors: Vec<ErrorRecord>,
     // Fields beyond the contract.
@@ -41,6 +42,11 @@ pub struct AppReport {
     pub anomalies: Vec<Anomaly>,
     /// Number of zip entries.
     pub entry_count: usize,
+    /// The signature database that judged this report (None when no database was used).
+    pub signatures: Option<DatabaseInfo>,
+    /// Owners per endpoint, carried from fingerprinting to `endpoints` (not serialised).
+    #[serde(skip)]
+    pub host_owners: Vec<crate::fingerprint::HostOwner>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -81,18 +87,6 @@ pub struct DexSummary {
     pub classes: u32,
 }
 
-/// A detected SDK (filled by the fingerprinting stage).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Sdk {
-    pub id: String,
-    pub name: String,
-    pub vendor: String,
-    pub country: Option<String>,
-    pub category: Option<String>,
-    pub confidence: String,
-    pub evidence: Vec<Evidence>,
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EndpointReport {
     pub host: String,
@@ -100,6 +94,9 @@ pub struct EndpointReport {
     pub provider: Option<String>,
     pub owner: Option<String>,
     pub country: Option<String>,
+    /// One of the clouds the Clean Cloud line names.
+    #[serde(default)]
+    pub clean_cloud_named: bool,
     pub evidence: Vec<Evidence>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub urls: Vec<String>,
@@ -113,31 +110,10 @@ impl From<Endpoint> for EndpointReport {
             provider: None,
             owner: None,
             country: None,
+            clean_cloud_named: false,
             evidence: e.evidence,
             urls: e.urls,
             occurrences: e.occurrences,
         }
     }
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Publisher {
-    pub name: String,
-    pub country: Option<String>,
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Verdict {
-    pub policy: String,
-    pub status: String,
-    pub findings: Vec<Finding>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Finding {
-    pub rule: String,
-    pub severity: String,
-    pub message: String,
-    pub evidence: Vec<Evidence>,
 }

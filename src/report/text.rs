@@ -16,19 +16,12 @@ pub fn render(r: &AppReport) -> String {
             "   app          {} {} (code {}) label {:?}",
             id,
             a.version_name.as_deref().unwrap_or("-"),
-            a.version_code
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "-".into()),
+            a.version_code.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
             a.label.as_deref().unwrap_or("")
         );
         let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-        let _ = writeln!(
-            s,
-            "   sdk          min {} target {} max {}",
-            opt(a.min_sdk),
-            opt(a.target_sdk),
-            opt(a.max_sdk)
-        );
+        let _ =
+            writeln!(s, "   sdk          min {} target {} max {}", opt(a.min_sdk), opt(a.target_sdk), opt(a.max_sdk));
     }
     let c = &r.components;
     if r.app.id.is_some() {
@@ -47,11 +40,8 @@ pub fn render(r: &AppReport) -> String {
         }
     }
     for d in &r.dex {
-        let _ = writeln!(
-            s,
-            "   dex          {} v{:03}: {} classes, {} strings",
-            d.file, d.version, d.classes, d.strings
-        );
+        let _ =
+            writeln!(s, "   dex          {} v{:03}: {} classes, {} strings", d.file, d.version, d.classes, d.strings);
     }
     for n in &r.native_libs {
         let _ = writeln!(
@@ -63,12 +53,7 @@ pub fn render(r: &AppReport) -> String {
         );
     }
     for g in &r.signers {
-        let _ = writeln!(
-            s,
-            "   signer       {} [{}]",
-            g.cert_sha256,
-            g.schemes.join(",")
-        );
+        let _ = writeln!(s, "   signer       {} [{}]", g.cert_sha256, g.schemes.join(","));
         let _ = writeln!(s, "                subject {}", g.subject);
         let _ = writeln!(s, "                issuer  {}", g.issuer);
     }
@@ -76,16 +61,7 @@ pub fn render(r: &AppReport) -> String {
         let ids: Vec<String> = b
             .entries
             .iter()
-            .map(|e| {
-                format!(
-                    "{}{}",
-                    e.id,
-                    e.name
-                        .as_deref()
-                        .map(|n| format!(" ({n})"))
-                        .unwrap_or_default()
-                )
-            })
+            .map(|e| format!("{}{}", e.id, e.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()))
             .collect();
         let _ = writeln!(s, "   sig block    {} bytes: {}", b.size, ids.join(", "));
     }
@@ -93,36 +69,17 @@ pub fn render(r: &AppReport) -> String {
         let _ = writeln!(s, "   endpoints    {}", r.endpoints.len());
         for e in &r.endpoints {
             let place = e.evidence.first().map(|ev| ev.file.as_str()).unwrap_or("");
-            let owner = e
-                .owner
-                .as_deref()
-                .map(|o| format!(" [{o}]"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "                - {}{} ({}x, e.g. {})",
-                e.host, owner, e.occurrences, place
-            );
+            let owner = e.owner.as_deref().map(|o| format!(" [{o}]")).unwrap_or_default();
+            let _ = writeln!(s, "                - {}{} ({}x, e.g. {})", e.host, owner, e.occurrences, place);
         }
     }
     for sdk in &r.sdks {
-        let _ = writeln!(
-            s,
-            "   sdk          {} ({}, {}) {}",
-            sdk.name,
-            sdk.vendor,
-            sdk.country.as_deref().unwrap_or("?"),
-            sdk.confidence
-        );
+        let _ = writeln!(s, "   sdk          {} ({}, {}) {}", sdk.name, sdk.vendor, sdk.country, sdk.confidence);
     }
     for v in &r.verdicts {
         let _ = writeln!(s, "   verdict      {}: {}", v.policy, v.status);
         for f in &v.findings {
-            let _ = writeln!(
-                s,
-                "                - [{}] {}: {}",
-                f.severity, f.rule, f.message
-            );
+            let _ = writeln!(s, "                - [{}] {}: {}", f.severity, f.rule, f.message);
         }
     }
     for an in &r.anomalies {

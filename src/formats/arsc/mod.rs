@@ -27,9 +27,7 @@ pub(crate) mod tests;
 use std::collections::BTreeMap;
 
 use crate::evidence::Anomaly;
-use crate::formats::axml::{
-    data_type, PoolError, PoolOddity, StringPool, RES_STRING_POOL_TYPE, RES_TABLE_TYPE,
-};
+use crate::formats::axml::{data_type, PoolError, PoolOddity, StringPool, RES_STRING_POOL_TYPE, RES_TABLE_TYPE};
 use crate::formats::reader::{u16_le_at, u32_le_at, Reader};
 
 pub const RES_TABLE_PACKAGE_TYPE: u16 = 0x0200;
@@ -71,11 +69,7 @@ pub enum Error {
     #[error("ARSC {what} truncated at offset {offset:#x}")]
     Truncated { what: &'static str, offset: u64 },
     #[error("ARSC {what} at offset {offset:#x}: {detail}")]
-    BadChunk {
-        what: &'static str,
-        offset: u64,
-        detail: &'static str,
-    },
+    BadChunk { what: &'static str, offset: u64, detail: &'static str },
     #[error("ARSC {what}: limit of {limit} exceeded")]
     LimitExceeded { what: &'static str, limit: u64 },
 }
@@ -134,12 +128,7 @@ fn chunk_header(data: &[u8], pos: usize) -> Option<(u16, u16, u32)> {
 }
 
 /// `validate_chunk` (ResourceTypes.cpp).
-fn validate_chunk(
-    hs: u16,
-    size: u32,
-    min: usize,
-    remaining: usize,
-) -> std::result::Result<(), &'static str> {
+fn validate_chunk(hs: u16, size: u32, min: usize, remaining: usize) -> std::result::Result<(), &'static str> {
     let hs = usize::from(hs);
     let sz = usize::try_from(size).unwrap_or(usize::MAX);
     if hs < min {
@@ -172,18 +161,15 @@ fn parse_pool<'a>(
     })?;
     for o in odd {
         let (id, msg) = match o {
-            PoolOddity::StringCountTampered { declared, usable } => (
-                "arsc-string-count-tampered",
-                format!("{what}: stringCount {declared} but only {usable} offsets fit"),
-            ),
-            PoolOddity::OffsetsOverlapStrings => (
-                "arsc-string-offsets-overlap-data",
-                format!("{what}: the offset array runs into the string data"),
-            ),
-            PoolOddity::BadStyles => (
-                "arsc-bad-style-offsets",
-                format!("{what}: styleCount/stylesStart are inconsistent"),
-            ),
+            PoolOddity::StringCountTampered { declared, usable } => {
+                ("arsc-string-count-tampered", format!("{what}: stringCount {declared} but only {usable} offsets fit"))
+            }
+            PoolOddity::OffsetsOverlapStrings => {
+                ("arsc-string-offsets-overlap-data", format!("{what}: the offset array runs into the string data"))
+            }
+            PoolOddity::BadStyles => {
+                ("arsc-bad-style-offsets", format!("{what}: styleCount/stylesStart are inconsistent"))
+            }
         };
         push_anomaly(anomalies, id, msg, pos);
     }
@@ -193,14 +179,8 @@ fn parse_pool<'a>(
 /// Parses `resources.arsc`.
 pub fn parse(data: &[u8]) -> Result<ResourceTable<'_>> {
     let mut anomalies = Vec::new();
-    let (ty, hs, size) = chunk_header(data, 0).ok_or(Error::Truncated {
-        what: "ResTable_header",
-        offset: 0,
-    })?;
-    let package_count = u32_le_at(data, 8).ok_or(Error::Truncated {
-        what: "ResTable_header",
-        offset: 8,
-    })?;
+    let (ty, hs, size) = chunk_header(data, 0).ok_or(Error::Truncated { what: "ResTable_header", offset: 0 })?;
+    let package_count = u32_le_at(data, 8).ok_or(Error::Truncated { what: "ResTable_header", offset: 8 })?;
     if ty != RES_TABLE_TYPE {
         push_anomaly(
             &mut anomalies,
@@ -212,20 +192,13 @@ pub fn parse(data: &[u8]) -> Result<ResourceTable<'_>> {
     let size = usize::try_from(size).unwrap_or(usize::MAX);
     let hs = usize::from(hs);
     if hs < TABLE_HEADER_SIZE || hs > data.len() {
-        return Err(Error::BadChunk {
-            what: "ResTable_header",
-            offset: 0,
-            detail: "bad header size",
-        });
+        return Err(Error::BadChunk { what: "ResTable_header", offset: 0, detail: "bad header size" });
     }
     let end = if size > data.len() || size < hs {
         push_anomaly(
             &mut anomalies,
             "arsc-bad-table-size",
-            format!(
-                "table size {size:#x} does not fit the {:#x}-byte file",
-                data.len()
-            ),
+            format!("table size {size:#x} does not fit the {:#x}-byte file", data.len()),
             4,
         );
         data.len()
@@ -234,26 +207,17 @@ pub fn parse(data: &[u8]) -> Result<ResourceTable<'_>> {
     };
     let data = data.get(..end).unwrap_or(data);
 
-    let mut table = ResourceTable {
-        strings: StringPool::empty(),
-        packages: Vec::new(),
-        anomalies,
-    };
+    let mut table = ResourceTable { strings: StringPool::empty(), packages: Vec::new(), anomalies };
     let mut have_pool = false;
     let mut pos = hs;
     let mut chunks = 0usize;
     while pos.saturating_add(8) <= data.len() {
         chunks = chunks.saturating_add(1);
         if chunks > MAX_CHUNKS {
-            return Err(Error::LimitExceeded {
-                what: "table chunks",
-                limit: MAX_CHUNKS as u64,
-            });
+            return Err(Error::LimitExceeded { what: "table chunks", limit: MAX_CHUNKS as u64 });
         }
-        let (cty, chs, csz) = chunk_header(data, pos).ok_or(Error::Truncated {
-            what: "chunk header",
-            offset: pos as u64,
-        })?;
+        let (cty, chs, csz) =
+            chunk_header(data, pos).ok_or(Error::Truncated { what: "chunk header", offset: pos as u64 })?;
         if let Err(detail) = validate_chunk(chs, csz, 8, data.len().saturating_sub(pos)) {
             // Android fails the whole table here; we keep what we have.
             push_anomaly(
@@ -279,10 +243,7 @@ pub fn parse(data: &[u8]) -> Result<ResourceTable<'_>> {
             ),
             RES_TABLE_PACKAGE_TYPE => {
                 if table.packages.len() >= MAX_PACKAGES {
-                    return Err(Error::LimitExceeded {
-                        what: "packages",
-                        limit: MAX_PACKAGES as u64,
-                    });
+                    return Err(Error::LimitExceeded { what: "packages", limit: MAX_PACKAGES as u64 });
                 }
                 if table.packages.len() as u64 >= u64::from(package_count) {
                     push_anomaly(
@@ -294,12 +255,9 @@ pub fn parse(data: &[u8]) -> Result<ResourceTable<'_>> {
                 }
                 match parse_package(chunk, pos, &mut table.anomalies) {
                     Ok(p) => table.packages.push(p),
-                    Err(e) => push_anomaly(
-                        &mut table.anomalies,
-                        "arsc-bad-package",
-                        format!("package skipped: {e}"),
-                        pos,
-                    ),
+                    Err(e) => {
+                        push_anomaly(&mut table.anomalies, "arsc-bad-package", format!("package skipped: {e}"), pos)
+                    }
                 }
             }
             _ => push_anomaly(
@@ -314,11 +272,7 @@ pub fn parse(data: &[u8]) -> Result<ResourceTable<'_>> {
     Ok(table)
 }
 
-fn parse_package<'a>(
-    chunk: &'a [u8],
-    base: usize,
-    anomalies: &mut Vec<Anomaly>,
-) -> Result<Package<'a>> {
+fn parse_package<'a>(chunk: &'a [u8], base: usize, anomalies: &mut Vec<Anomaly>) -> Result<Package<'a>> {
     let hs = u16_le_at(chunk, 2).map(usize::from).unwrap_or(0);
     if hs < PACKAGE_HEADER_MIN_SIZE || hs > chunk.len() {
         return Err(Error::BadChunk {
@@ -327,30 +281,19 @@ fn parse_package<'a>(
             detail: "header size out of range",
         });
     }
-    let trunc = |offset: usize| Error::Truncated {
-        what: "ResTable_package",
-        offset: base.saturating_add(offset) as u64,
-    };
+    let trunc =
+        |offset: usize| Error::Truncated { what: "ResTable_package", offset: base.saturating_add(offset) as u64 };
     let id = u32_le_at(chunk, 8).ok_or(trunc(8))?;
     let name_bytes = chunk.get(12..12 + 256).ok_or(trunc(12))?;
     let units: Vec<u16> = name_bytes
         .chunks_exact(2)
-        .map(|c| {
-            u16::from_le_bytes([
-                c.first().copied().unwrap_or(0),
-                c.get(1).copied().unwrap_or(0),
-            ])
-        })
+        .map(|c| u16::from_le_bytes([c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)]))
         .take_while(|&u| u != 0)
         .collect();
     let name = String::from_utf16_lossy(&units);
     let type_strings_off = u32_le_at(chunk, 268).ok_or(trunc(268))?;
     let key_strings_off = u32_le_at(chunk, 276).ok_or(trunc(276))?;
-    let type_id_offset = if hs >= 288 {
-        u32_le_at(chunk, 284).unwrap_or(0)
-    } else {
-        0
-    };
+    let type_id_offset = if hs >= 288 { u32_le_at(chunk, 284).unwrap_or(0) } else { 0 };
 
     let sub_pool = |off: u32, what: &'static str, anomalies: &mut Vec<Anomaly>| -> StringPool<'a> {
         let off = usize::try_from(off).unwrap_or(usize::MAX);
@@ -372,10 +315,7 @@ fn parse_package<'a>(
     while pos.saturating_add(8) <= chunk.len() {
         chunks = chunks.saturating_add(1);
         if chunks > MAX_CHUNKS {
-            return Err(Error::LimitExceeded {
-                what: "package chunks",
-                limit: MAX_CHUNKS as u64,
-            });
+            return Err(Error::LimitExceeded { what: "package chunks", limit: MAX_CHUNKS as u64 });
         }
         let Some((cty, chs, csz)) = chunk_header(chunk, pos) else {
             break;
@@ -384,9 +324,7 @@ fn parse_package<'a>(
             push_anomaly(
                 anomalies,
                 "arsc-bad-chunk",
-                format!(
-                    "package chunk type {cty:#06x}: {detail}; the rest of the package is ignored"
-                ),
+                format!("package chunk type {cty:#06x}: {detail}; the rest of the package is ignored"),
                 base.saturating_add(pos),
             );
             break;
@@ -414,14 +352,7 @@ fn parse_package<'a>(
         }
         pos = pos.saturating_add(csz.max(8));
     }
-    Ok(Package {
-        id,
-        name,
-        type_strings,
-        key_strings,
-        type_id_offset,
-        types,
-    })
+    Ok(Package { id, name, type_strings, key_strings, type_id_offset, types })
 }
 
 /// Checks a TYPE chunk the way `ResTable::parsePackage` does.
@@ -438,50 +369,26 @@ fn parse_type(c: &[u8], hs: usize) -> std::result::Result<(u8, TypeChunk<'_>), &
     }
     let config_size = u32_le_at(c, TYPE_CONFIG_OFFSET).ok_or("truncated")? as usize;
     let config_end = TYPE_CONFIG_OFFSET.saturating_add(config_size).min(hs);
-    let config = c
-        .get(TYPE_CONFIG_OFFSET..config_end)
-        .ok_or("config out of bounds")?;
-    let per_entry = if flags & FLAG_OFFSET16 != 0 && flags & FLAG_SPARSE == 0 {
-        2
-    } else {
-        4
-    };
-    let index_len = (entry_count as usize)
-        .checked_mul(per_entry)
-        .ok_or("entry count overflow")?;
-    let index = c
-        .get(hs..hs.saturating_add(index_len))
-        .ok_or("entry index extends beyond chunk end")?;
+    let config = c.get(TYPE_CONFIG_OFFSET..config_end).ok_or("config out of bounds")?;
+    let per_entry = if flags & FLAG_OFFSET16 != 0 && flags & FLAG_SPARSE == 0 { 2 } else { 4 };
+    let index_len = (entry_count as usize).checked_mul(per_entry).ok_or("entry count overflow")?;
+    let index = c.get(hs..hs.saturating_add(index_len)).ok_or("entry index extends beyond chunk end")?;
     if entry_count != 0 && entries_start > c.len().saturating_sub(8) {
         return Err("entriesStart past the chunk end");
     }
-    Ok((
-        id,
-        TypeChunk {
-            flags,
-            entry_count,
-            config,
-            index,
-            chunk: c,
-            entries_start,
-        },
-    ))
+    Ok((id, TypeChunk { flags, entry_count, config, index, chunk: c, entries_start }))
 }
 
 impl<'a> TypeChunk<'a> {
     /// `ResTable_config` beyond its size field is all zero: the default
     /// ("any") configuration.
     fn is_default_config(&self) -> bool {
-        self.config
-            .get(4..)
-            .is_none_or(|b| b.iter().all(|&x| x == 0))
+        self.config.get(4..).is_none_or(|b| b.iter().all(|&x| x == 0))
     }
 
     /// No language and no country (`locale` at config offset 8..12).
     fn is_locale_free(&self) -> bool {
-        self.config
-            .get(8..12)
-            .is_none_or(|b| b.iter().all(|&x| x == 0))
+        self.config.get(8..12).is_none_or(|b| b.iter().all(|&x| x == 0))
     }
 
     /// Offset of entry `e` relative to `entries_start`, per `flags`.
@@ -507,14 +414,10 @@ impl<'a> TypeChunk<'a> {
             None
         } else if self.flags & FLAG_OFFSET16 != 0 {
             let off = u16_le_at(self.index, usize::from(e).checked_mul(2)?)?;
-            (off != 0xffff)
-                .then(|| usize::from(off).checked_mul(4))
-                .flatten()
+            (off != 0xffff).then(|| usize::from(off).checked_mul(4)).flatten()
         } else {
             let off = u32_le_at(self.index, usize::from(e).checked_mul(4)?)?;
-            (off != NO_ENTRY)
-                .then(|| usize::try_from(off).ok())
-                .flatten()
+            (off != NO_ENTRY).then(|| usize::try_from(off).ok()).flatten()
         }
     }
 
@@ -531,10 +434,7 @@ impl<'a> TypeChunk<'a> {
             // Compact entry: key in `size`, dataType in the high byte of
             // flags, data inline.
             let data = u32_le_at(self.chunk, at.checked_add(4)?)?;
-            return Some(ResValue {
-                data_type: (flags >> 8) as u8,
-                data,
-            });
+            return Some(ResValue { data_type: (flags >> 8) as u8, data });
         }
         if flags & FLAG_COMPLEX != 0 || usize::from(size) < 8 {
             return None;
@@ -564,11 +464,7 @@ impl<'a> ResourceTable<'a> {
             .iter()
             .find(|p| p.id == pid)
             // A shared-library table (package id 0) is loaded as 0x7f.
-            .or_else(|| {
-                (pid == 0x7f)
-                    .then(|| self.packages.iter().find(|p| p.id == 0))
-                    .flatten()
-            })
+            .or_else(|| (pid == 0x7f).then(|| self.packages.iter().find(|p| p.id == 0)).flatten())
     }
 
     /// The value of `id` in the default configuration, without following
@@ -614,9 +510,7 @@ impl<'a> ResourceTable<'a> {
     /// The string `id` resolves to in the default configuration.
     pub fn resolve_string(&self, id: u32) -> Option<String> {
         let v = self.resolve(id)?;
-        (v.data_type == data_type::STRING)
-            .then(|| self.strings.get(v.data).map(str::to_string))
-            .flatten()
+        (v.data_type == data_type::STRING).then(|| self.strings.get(v.data).map(str::to_string)).flatten()
     }
 
     /// The file path a file resource (`@xml/network_security_config`)
@@ -630,15 +524,9 @@ impl<'a> ResourceTable<'a> {
         let pkg = self.package(id)?;
         let type_id = ((id >> 16) & 0xff) as u8;
         let entry = (id & 0xffff) as u16;
-        let type_index = u32::from(type_id)
-            .checked_sub(1)?
-            .checked_sub(pkg.type_id_offset)?;
+        let type_index = u32::from(type_id).checked_sub(1)?.checked_sub(pkg.type_id_offset)?;
         let ty = pkg.type_strings.get(type_index)?;
-        let key = pkg
-            .types
-            .get(&type_id)?
-            .iter()
-            .find_map(|tc| tc.key(entry))?;
+        let key = pkg.types.get(&type_id)?.iter().find_map(|tc| tc.key(entry))?;
         Some(format!("{ty}/{}", pkg.key_strings.get(key)?))
     }
 
@@ -654,12 +542,6 @@ impl<'a> ResourceTable<'a> {
 
     /// The anomalies with `file` filled in.
     pub fn anomalies_for(&self, file: &str) -> Vec<Anomaly> {
-        self.anomalies
-            .iter()
-            .map(|a| Anomaly {
-                file: file.to_string(),
-                ..a.clone()
-            })
-            .collect()
+        self.anomalies.iter().map(|a| Anomaly { file: file.to_string(), ..a.clone() }).collect()
     }
 }

@@ -89,12 +89,7 @@ pub(crate) fn type_chunk(type_id: u8, flags: u8, locale: &[u8; 4], entries: &[E]
 }
 
 pub(crate) fn table(type_chunks: &[Vec<u8>], extra_top: &[u8]) -> Vec<u8> {
-    let global = pool(&[
-        "App",
-        "Appli",
-        "res/xml/network_security_config.xml",
-        "https://h.example",
-    ]);
+    let global = pool(&["App", "Appli", "res/xml/network_security_config.xml", "https://h.example"]);
     let types = pool(&["string", "xml"]);
     let keys = pool(&["app_name", "alias", "style", "nsc"]);
     let mut pkg = Vec::new();
@@ -138,12 +133,7 @@ fn strings_type(flags: u8) -> Vec<Vec<u8>> {
     vec![
         // "fr" first: the default config must still win.
         type_chunk(1, flags, b"fr\0\0", &[Some((S, 1)), None, None]),
-        type_chunk(
-            1,
-            flags,
-            &[0; 4],
-            &[Some((S, 0)), Some((R, 0x7f01_0000)), Some((0xff, 0))],
-        ),
+        type_chunk(1, flags, &[0; 4], &[Some((S, 0)), Some((R, 0x7f01_0000)), Some((0xff, 0))]),
         type_chunk(2, flags, &[0; 4], &[None, None, None, Some((S, 2))]),
     ]
 }
@@ -153,27 +143,13 @@ fn resolves_strings_references_and_files() {
     for flags in [0, FLAG_OFFSET16, FLAG_SPARSE] {
         let bytes = table(&strings_type(flags), &[]);
         let t = parse(&bytes).unwrap();
-        assert_eq!(
-            t.resolve_string(0x7f01_0000).as_deref(),
-            Some("App"),
-            "flags {flags}"
-        );
-        assert_eq!(
-            t.resolve_string(0x7f01_0001).as_deref(),
-            Some("App"),
-            "reference followed"
-        );
+        assert_eq!(t.resolve_string(0x7f01_0000).as_deref(), Some("App"), "flags {flags}");
+        assert_eq!(t.resolve_string(0x7f01_0001).as_deref(), Some("App"), "reference followed");
         assert_eq!(t.resolve_string(0x7f01_0002), None, "maps are skipped");
         assert_eq!(t.resolve_string(0x7f01_0005), None);
         assert_eq!(t.resolve_string(0x7f05_0000), None);
-        assert_eq!(
-            t.resolve_file(0x7f02_0003).as_deref(),
-            Some("res/xml/network_security_config.xml")
-        );
-        assert_eq!(
-            t.resource_name(0x7f01_0000).as_deref(),
-            Some("string/app_name")
-        );
+        assert_eq!(t.resolve_file(0x7f02_0003).as_deref(), Some("res/xml/network_security_config.xml"));
+        assert_eq!(t.resource_name(0x7f01_0000).as_deref(), Some("string/app_name"));
         assert_eq!(t.resource_name(0x7f02_0003).as_deref(), Some("xml/nsc"));
         assert_eq!(t.package_names().collect::<Vec<_>>(), vec!["com.example"]);
         assert!(t.global_strings().any(|s| s == "https://h.example"));
@@ -189,15 +165,7 @@ fn falls_back_to_a_non_default_config() {
 
 #[test]
 fn reference_cycles_stop() {
-    let bytes = table(
-        &[type_chunk(
-            1,
-            0,
-            &[0; 4],
-            &[Some((R, 0x7f01_0001)), Some((R, 0x7f01_0000))],
-        )],
-        &[],
-    );
+    let bytes = table(&[type_chunk(1, 0, &[0; 4], &[Some((R, 0x7f01_0001)), Some((R, 0x7f01_0000))])], &[]);
     let t = parse(&bytes).unwrap();
     assert_eq!(t.resolve_string(0x7f01_0000), None);
 }
@@ -214,10 +182,7 @@ fn compact_entries() {
     c[es + 4..es + 8].copy_from_slice(&3u32.to_le_bytes());
     let bytes = table(&[c], &[]);
     let t = parse(&bytes).unwrap();
-    assert_eq!(
-        t.resolve_string(0x7f01_0000).as_deref(),
-        Some("https://h.example")
-    );
+    assert_eq!(t.resolve_string(0x7f01_0000).as_deref(), Some("https://h.example"));
 }
 
 #[test]
@@ -230,10 +195,7 @@ fn unknown_chunks_are_skipped() {
 
 #[test]
 fn error_truncated() {
-    assert!(matches!(
-        parse(&[2, 0, 12, 0]),
-        Err(Error::Truncated { .. })
-    ));
+    assert!(matches!(parse(&[2, 0, 12, 0]), Err(Error::Truncated { .. })));
 }
 
 #[test]

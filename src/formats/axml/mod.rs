@@ -110,11 +110,7 @@ pub enum Error {
     Truncated { what: &'static str, offset: u64 },
     /// A chunk header Android rejects before any node was found.
     #[error("AXML {what} at offset {offset:#x}: {detail}")]
-    BadChunk {
-        what: &'static str,
-        offset: u64,
-        detail: &'static str,
-    },
+    BadChunk { what: &'static str, offset: u64, detail: &'static str },
     #[error("AXML string pool at offset {offset:#x}: {detail}")]
     BadStringPool { offset: u64, detail: &'static str },
     /// No string pool before the first node (Android: `mStrings` uninitialised).
@@ -176,14 +172,8 @@ impl Value {
             t::INT_DEC => Value::IntDec(data as i32),
             t::INT_HEX => Value::IntHex(data),
             t::INT_BOOLEAN => Value::Bool(data != 0),
-            t::INT_COLOR_ARGB8..=t::INT_COLOR_RGB4 => Value::Color {
-                data_type: dt,
-                argb: data,
-            },
-            _ => Value::Other {
-                data_type: dt,
-                data,
-            },
+            t::INT_COLOR_ARGB8..=t::INT_COLOR_RGB4 => Value::Color { data_type: dt, argb: data },
+            _ => Value::Other { data_type: dt, data },
         }
     }
 
@@ -310,12 +300,8 @@ fn validate_chunk(
 pub fn parse(data: &[u8]) -> Result<Document<'_>> {
     let mut anomalies = Vec::new();
     let mut top = Reader::new(data);
-    let (Some(ty), Some(header_size), Some(size)) = (top.u16_le(), top.u16_le(), top.u32_le())
-    else {
-        return Err(Error::Truncated {
-            what: "ResXMLTree_header",
-            offset: 0,
-        });
+    let (Some(ty), Some(header_size), Some(size)) = (top.u16_le(), top.u16_le(), top.u32_le()) else {
+        return Err(Error::Truncated { what: "ResXMLTree_header", offset: 0 });
     };
     if ty != RES_XML_TYPE {
         // Android's ResXMLTree::setTo never looks at the type.
@@ -344,10 +330,7 @@ pub fn parse(data: &[u8]) -> Result<Document<'_>> {
         push_anomaly(
             &mut anomalies,
             "axml-bad-document-size",
-            format!(
-                "document size {declared:#x} does not fit the {:#x}-byte file",
-                data.len()
-            ),
+            format!("document size {declared:#x} does not fit the {:#x}-byte file", data.len()),
             Some(4),
         );
         data.len()
@@ -356,10 +339,7 @@ pub fn parse(data: &[u8]) -> Result<Document<'_>> {
             push_anomaly(
                 &mut anomalies,
                 "axml-trailing-data",
-                format!(
-                    "{} bytes after the declared document end are ignored",
-                    data.len().saturating_sub(declared)
-                ),
+                format!("{} bytes after the declared document end are ignored", data.len().saturating_sub(declared)),
                 Some(declared as u64),
             );
         }
@@ -381,17 +361,11 @@ pub fn parse(data: &[u8]) -> Result<Document<'_>> {
                 limit: MAX_PRELUDE_CHUNKS as u64,
             });
         }
-        let (cty, chs, csz) = chunk_header(data, pos).ok_or(Error::Truncated {
-            what: "chunk header",
-            offset: pos as u64,
-        })?;
+        let (cty, chs, csz) =
+            chunk_header(data, pos).ok_or(Error::Truncated { what: "chunk header", offset: pos as u64 })?;
         let remaining = data.len().saturating_sub(pos);
         if let Err(detail) = validate_chunk(chs, csz, CHUNK_HEADER_SIZE, remaining) {
-            return Err(Error::BadChunk {
-                what: "chunk before the first node",
-                offset: pos as u64,
-                detail,
-            });
+            return Err(Error::BadChunk { what: "chunk before the first node", offset: pos as u64, detail });
         }
         let csz = csz as usize;
         let chunk = data.get(pos..pos.saturating_add(csz)).unwrap_or(&[]);
@@ -406,31 +380,26 @@ pub fn parse(data: &[u8]) -> Result<Document<'_>> {
                     );
                 }
                 let mut odd = Vec::new();
-                let pool = StringPool::parse(chunk, pos as u64, &mut odd).map_err(|e| {
-                    Error::BadStringPool {
-                        offset: pos as u64,
-                        detail: match e {
-                            PoolError::Truncated => "header truncated",
-                            PoolError::StringsOutOfBounds => "strings start past the chunk end",
-                        },
-                    }
+                let pool = StringPool::parse(chunk, pos as u64, &mut odd).map_err(|e| Error::BadStringPool {
+                    offset: pos as u64,
+                    detail: match e {
+                        PoolError::Truncated => "header truncated",
+                        PoolError::StringsOutOfBounds => "strings start past the chunk end",
+                    },
                 })?;
                 for o in odd {
                     let (id, msg) = match o {
                         PoolOddity::StringCountTampered { declared, usable } => (
                             "axml-string-count-tampered",
-                            format!(
-                                "stringCount {declared} but only {usable} offsets fit in the pool"
-                            ),
+                            format!("stringCount {declared} but only {usable} offsets fit in the pool"),
                         ),
                         PoolOddity::OffsetsOverlapStrings => (
                             "axml-string-offsets-overlap-data",
                             "the string offset array runs into the string data".to_string(),
                         ),
-                        PoolOddity::BadStyles => (
-                            "axml-bad-style-offsets",
-                            "styleCount/stylesStart are inconsistent".to_string(),
-                        ),
+                        PoolOddity::BadStyles => {
+                            ("axml-bad-style-offsets", "styleCount/stylesStart are inconsistent".to_string())
+                        }
                     };
                     push_anomaly(&mut anomalies, id, msg, Some(pos as u64));
                 }
@@ -460,22 +429,13 @@ pub fn parse(data: &[u8]) -> Result<Document<'_>> {
         }
     }
     let Some(first_node) = first_node else {
-        return Err(if strings.is_none() {
-            Error::MissingStringPool
-        } else {
-            Error::NoRootElement
-        });
+        return Err(if strings.is_none() { Error::MissingStringPool } else { Error::NoRootElement });
     };
     let Some(strings) = strings else {
         return Err(Error::MissingStringPool);
     };
 
-    let mut doc = Document {
-        strings,
-        resource_map,
-        nodes: Vec::new(),
-        anomalies,
-    };
+    let mut doc = Document { strings, resource_map, nodes: Vec::new(), anomalies };
     doc.walk_nodes(data, first_node)?;
     if !doc.nodes.iter().any(|n| matches!(n, Node::StartElement(_))) {
         return Err(Error::NoRootElement);
@@ -502,19 +462,11 @@ impl<'a> Document<'a> {
         let mut odd_layout_reported = false;
         while pos < data.len() {
             if self.nodes.len() >= MAX_NODES {
-                self.anomaly(
-                    "axml-too-many-nodes",
-                    format!("more than {MAX_NODES} nodes; the rest is ignored"),
-                    pos,
-                );
+                self.anomaly("axml-too-many-nodes", format!("more than {MAX_NODES} nodes; the rest is ignored"), pos);
                 break;
             }
             let Some((ty, hs, sz)) = chunk_header(data, pos) else {
-                self.anomaly(
-                    "axml-truncated-node",
-                    "a node header is cut off by the end of the document".into(),
-                    pos,
-                );
+                self.anomaly("axml-truncated-node", "a node header is cut off by the end of the document".into(), pos);
                 break;
             };
             let remaining = data.len().saturating_sub(pos);
@@ -542,11 +494,7 @@ impl<'a> Document<'a> {
                 RES_XML_END_ELEMENT_TYPE => NAMESPACE_EXT_SIZE,
                 RES_XML_CDATA_TYPE => CDATA_EXT_SIZE,
                 _ => {
-                    self.anomaly(
-                        "axml-unknown-chunk",
-                        format!("skipped unknown node type {ty:#06x}"),
-                        pos,
-                    );
+                    self.anomaly("axml-unknown-chunk", format!("skipped unknown node type {ty:#06x}"), pos);
                     pos = pos.saturating_add(sz);
                     continue;
                 }
@@ -568,18 +516,13 @@ impl<'a> Document<'a> {
                 );
             }
             let line = u32_le_at(node, 8).unwrap_or(0);
-            let mut ext =
-                Reader::with_base(node.get(hs..).unwrap_or(&[]), pos.saturating_add(hs) as u64);
+            let mut ext = Reader::with_base(node.get(hs..).unwrap_or(&[]), pos.saturating_add(hs) as u64);
             let offset = pos as u64;
             match ty {
                 RES_XML_START_NAMESPACE_TYPE | RES_XML_END_NAMESPACE_TYPE => {
                     let prefix = ext.u32_le().and_then(opt_index);
                     let uri = ext.u32_le().and_then(opt_index);
-                    let ns = Namespace {
-                        offset,
-                        prefix,
-                        uri,
-                    };
+                    let ns = Namespace { offset, prefix, uri };
                     self.nodes.push(if ty == RES_XML_START_NAMESPACE_TYPE {
                         Node::StartNamespace(ns)
                     } else {
@@ -587,20 +530,15 @@ impl<'a> Document<'a> {
                     });
                 }
                 RES_XML_START_ELEMENT_TYPE => {
-                    let (Some(ns), Some(name), Some(attr_start), Some(attr_size), Some(attr_count)) = (
-                        ext.u32_le(),
-                        ext.u32_le(),
-                        ext.u16_le(),
-                        ext.u16_le(),
-                        ext.u16_le(),
-                    ) else {
+                    let (Some(ns), Some(name), Some(attr_start), Some(attr_size), Some(attr_count)) =
+                        (ext.u32_le(), ext.u32_le(), ext.u16_le(), ext.u16_le(), ext.u16_le())
+                    else {
                         break;
                     };
                     // validateNode: the attribute array must fit in the node.
                     let attr_start = usize::from(attr_start);
                     let attr_size = usize::from(attr_size);
-                    let needed = attr_start
-                        .saturating_add(attr_size.saturating_mul(usize::from(attr_count)));
+                    let needed = attr_start.saturating_add(attr_size.saturating_mul(usize::from(attr_count)));
                     if needed > ext_len {
                         self.anomaly(
                             "axml-bad-node",
@@ -616,7 +554,9 @@ impl<'a> Document<'a> {
                         odd_layout_reported = true;
                         self.anomaly(
                             "axml-nonstandard-attribute-layout",
-                            format!("attributeStart {attr_start:#x}, attributeSize {attr_size:#x} (standard is 0x14/0x14)"),
+                            format!(
+                                "attributeStart {attr_start:#x}, attributeSize {attr_size:#x} (standard is 0x14/0x14)"
+                            ),
                             pos,
                         );
                     }
@@ -630,16 +570,13 @@ impl<'a> Document<'a> {
                         count = MAX_ATTRIBUTES_PER_ELEMENT;
                     }
                     let ext_bytes = node.get(hs..).unwrap_or(&[]);
-                    let mut attributes = Vec::with_capacity(
-                        count.min(ext_len.checked_div(ATTRIBUTE_SIZE).unwrap_or(0)),
-                    );
+                    let mut attributes =
+                        Vec::with_capacity(count.min(ext_len.checked_div(ATTRIBUTE_SIZE).unwrap_or(0)));
                     for i in 0..count {
                         if total_attributes >= MAX_TOTAL_ATTRIBUTES {
                             self.anomaly(
                                 "axml-too-many-attributes",
-                                format!(
-                                    "more than {MAX_TOTAL_ATTRIBUTES} attributes in the document"
-                                ),
+                                format!("more than {MAX_TOTAL_ATTRIBUTES} attributes in the document"),
                                 pos,
                             );
                             break;
@@ -685,11 +622,7 @@ impl<'a> Document<'a> {
                                 self.string(open_name).unwrap_or("").to_string(),
                                 self.string(name).unwrap_or("").to_string(),
                             );
-                            self.anomaly(
-                                "axml-mismatched-end-element",
-                                format!("</{b}> closes <{a}>"),
-                                pos,
-                            );
+                            self.anomaly("axml-mismatched-end-element", format!("</{b}> closes <{a}>"), pos);
                         }
                         Some(_) => {}
                     }
@@ -703,11 +636,7 @@ impl<'a> Document<'a> {
                     let _res0 = ext.u8();
                     let dt = ext.u8().unwrap_or(0);
                     let d = ext.u32_le().unwrap_or(0);
-                    self.nodes.push(Node::Text {
-                        offset,
-                        data: data_idx,
-                        value: Value::from_raw(dt, d),
-                    });
+                    self.nodes.push(Node::Text { offset, data: data_idx, value: Value::from_raw(dt, d) });
                 }
             }
             pos = pos.saturating_add(sz);
@@ -722,11 +651,7 @@ impl<'a> Document<'a> {
         }
         let bad = self.strings.bad_strings();
         if bad > 0 {
-            self.anomaly(
-                "axml-string-out-of-bounds",
-                format!("{bad} string(s) lie outside the string pool"),
-                0,
-            );
+            self.anomaly("axml-string-out-of-bounds", format!("{bad} string(s) lie outside the string pool"), 0);
         }
         Ok(())
     }
@@ -773,9 +698,7 @@ impl<'a> Document<'a> {
     /// string when one is present.
     pub fn attribute_string(&self, attr: &Attribute) -> Option<&str> {
         match attr.value {
-            Value::String(i) => self
-                .string(i)
-                .or_else(|| attr.raw_value.and_then(|r| self.string(r))),
+            Value::String(i) => self.string(i).or_else(|| attr.raw_value.and_then(|r| self.string(r))),
             _ => attr.raw_value.and_then(|r| self.string(r)),
         }
     }
@@ -809,22 +732,13 @@ impl<'a> Document<'a> {
                 }
                 _ => (&[], None),
             };
-            attrs
-                .iter()
-                .filter_map(move |a| self.attribute_string(a))
-                .chain(text)
+            attrs.iter().filter_map(move |a| self.attribute_string(a)).chain(text)
         })
     }
 
     /// The anomalies with `file` filled in.
     pub fn anomalies_for(&self, file: &str) -> Vec<Anomaly> {
-        self.anomalies
-            .iter()
-            .map(|a| Anomaly {
-                file: file.to_string(),
-                ..a.clone()
-            })
-            .collect()
+        self.anomalies.iter().map(|a| Anomaly { file: file.to_string(), ..a.clone() }).collect()
     }
 }
 
@@ -837,10 +751,5 @@ fn read_attribute(ext: &[u8], at: usize) -> Option<Attribute> {
     let _res0 = r.u8()?;
     let dt = r.u8()?;
     let d = r.u32_le()?;
-    Some(Attribute {
-        ns: opt_index(ns),
-        name,
-        raw_value: opt_index(raw),
-        value: Value::from_raw(dt, d),
-    })
+    Some(Attribute { ns: opt_index(ns), name, raw_value: opt_index(raw), value: Value::from_raw(dt, d) })
 }

@@ -89,14 +89,9 @@ impl<'a> StringPool<'a> {
     /// Parses a pool from its whole chunk (`chunk` starts at the chunk header
     /// and is already confined to the chunk's declared size). `base` is the
     /// absolute offset of the chunk, for reporting.
-    pub fn parse(
-        chunk: &'a [u8],
-        base: u64,
-        oddities: &mut Vec<PoolOddity>,
-    ) -> Result<Self, PoolError> {
+    pub fn parse(chunk: &'a [u8], base: u64, oddities: &mut Vec<PoolOddity>) -> Result<Self, PoolError> {
         let mut r = Reader::new(chunk);
-        let (Some(_ty), Some(header_size), Some(_size)) = (r.u16_le(), r.u16_le(), r.u32_le())
-        else {
+        let (Some(_ty), Some(header_size), Some(_size)) = (r.u16_le(), r.u16_le(), r.u32_le()) else {
             return Err(PoolError::Truncated);
         };
         let (Some(count), Some(style_count), Some(flags), Some(strings_start), Some(styles_start)) =
@@ -120,10 +115,7 @@ impl<'a> StringPool<'a> {
         }
         let usable_u32 = u32::try_from(usable).unwrap_or(u32::MAX);
         if usable_u32 != count {
-            oddities.push(PoolOddity::StringCountTampered {
-                declared: count,
-                usable: usable_u32,
-            });
+            oddities.push(PoolOddity::StringCountTampered { declared: count, usable: usable_u32 });
         }
         let offsets_end = header_size.saturating_add(usable.saturating_mul(4));
         let offsets = chunk.get(header_size..offsets_end).unwrap_or(&[]);
@@ -147,8 +139,7 @@ impl<'a> StringPool<'a> {
         };
         let mut cache = Vec::new();
         cache.resize_with(usable, OnceLock::new);
-        let budget =
-            MAX_EXTRA_DECODE_BYTES.saturating_add((strings.len() as u64).saturating_mul(4));
+        let budget = MAX_EXTRA_DECODE_BYTES.saturating_add((strings.len() as u64).saturating_mul(4));
         Ok(StringPool {
             offsets,
             count: usable_u32,
@@ -201,9 +192,7 @@ impl<'a> StringPool<'a> {
 
     fn spend(&self, n: usize) -> bool {
         let n = n as u64;
-        self.budget
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n))
-            .is_ok()
+        self.budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n)).is_ok()
     }
 
     fn decode(&self, index: u32) -> Option<Cow<'a, str>> {
@@ -234,17 +223,10 @@ impl<'a> StringPool<'a> {
             if !self.spend(n.saturating_mul(3)) {
                 return None;
             }
-            let units = raw.chunks_exact(2).map(|c| {
-                u16::from_le_bytes([
-                    c.first().copied().unwrap_or(0),
-                    c.get(1).copied().unwrap_or(0),
-                ])
-            });
-            Some(Cow::Owned(
-                char::decode_utf16(units)
-                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                    .collect(),
-            ))
+            let units = raw
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)]));
+            Some(Cow::Owned(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()))
         }
     }
 }

@@ -16,12 +16,7 @@ use super::{data_type, Document, Node, Value, ANDROID_NS};
 /// quadratic in the input).
 pub const MAX_RENDER_DEPTH: u32 = 128;
 
-const RADIX_MULTS: [f32; 4] = [
-    1.0 / 256.0,
-    1.0 / 32_768.0,
-    1.0 / 8_388_608.0,
-    1.0 / 2_147_483_648.0,
-];
+const RADIX_MULTS: [f32; 4] = [1.0 / 256.0, 1.0 / 32_768.0, 1.0 / 8_388_608.0, 1.0 / 2_147_483_648.0];
 const DIMENSION_UNITS: [&str; 6] = ["px", "dip", "sp", "pt", "in", "mm"];
 const FRACTION_UNITS: [&str; 2] = ["%", "%p"];
 
@@ -51,17 +46,11 @@ pub fn format_value<'s>(value: &Value, string: impl Fn(u32) -> Option<&'s str>) 
         Value::String(i) => string(i).unwrap_or("").to_string(),
         Value::Float(f) => float_text(f),
         Value::Dimension(d) => {
-            let unit = DIMENSION_UNITS
-                .get((d & 0xf) as usize)
-                .copied()
-                .unwrap_or("");
+            let unit = DIMENSION_UNITS.get((d & 0xf) as usize).copied().unwrap_or("");
             format!("{}{unit}", float_text(complex_to_float(d)))
         }
         Value::Fraction(d) => {
-            let unit = FRACTION_UNITS
-                .get((d & 0xf) as usize)
-                .copied()
-                .unwrap_or("");
+            let unit = FRACTION_UNITS.get((d & 0xf) as usize).copied().unwrap_or("");
             format!("{}{unit}", float_text(complex_to_float(d) * 100.0))
         }
         Value::IntDec(v) => v.to_string(),
@@ -136,17 +125,11 @@ pub fn framework_attr_name(id: u32) -> Option<&'static str> {
 
 /// Keeps characters XML 1.0 allows; others become U+FFFD.
 fn xml_clean(s: &str) -> Cow<'_, str> {
-    let ok = |c: char| {
-        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
-    };
+    let ok = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}');
     if s.chars().all(ok) {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if ok(c) { c } else { '\u{fffd}' })
-                .collect(),
-        )
+        Cow::Owned(s.chars().map(|c| if ok(c) { c } else { '\u{fffd}' }).collect())
     }
 }
 
@@ -193,10 +176,7 @@ pub fn to_xml(doc: &Document<'_>) -> String {
             Node::StartNamespace(ns) => {
                 let uri = ns.uri.and_then(s).unwrap_or("").to_string();
                 let prefix = xml_name(ns.prefix.and_then(s).unwrap_or(""), "ns");
-                prefixes
-                    .entry(uri.clone())
-                    .or_default()
-                    .push(prefix.clone());
+                prefixes.entry(uri.clone()).or_default().push(prefix.clone());
                 pending.push((prefix, uri));
             }
             Node::EndNamespace(ns) => {

@@ -78,13 +78,7 @@ fn node(ty: u16, ext: &[u8]) -> Vec<u8> {
 
 impl Builder {
     pub fn new() -> Self {
-        Builder {
-            strings: Vec::new(),
-            utf8: false,
-            res_ids: Vec::new(),
-            nodes: Vec::new(),
-            top_type: RES_XML_TYPE,
-        }
+        Builder { strings: Vec::new(), utf8: false, res_ids: Vec::new(), nodes: Vec::new(), top_type: RES_XML_TYPE }
     }
 
     /// Index of `s`, adding it when new.
@@ -246,11 +240,11 @@ fn renders_xml_like_aapt() {
     let bytes = sample().build();
     let doc = parse(&bytes).unwrap();
     let xml = to_xml(&doc);
-    assert!(xml.contains(r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example">"#), "{xml}");
     assert!(
-        xml.contains(r#"<application android:label="@0x7f010000" android:debuggable="true">"#),
+        xml.contains(r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example">"#),
         "{xml}"
     );
+    assert!(xml.contains(r#"<application android:label="@0x7f010000" android:debuggable="true">"#), "{xml}");
     assert!(xml.contains("https://example.org/x"));
     assert!(xml.trim_end().ends_with("</manifest>"));
 }
@@ -260,27 +254,12 @@ fn formats_typed_values() {
     let none = |_| None;
     assert_eq!(format_value(&Value::IntDec(-3), none), "-3");
     assert_eq!(format_value(&Value::IntHex(0x10), none), "0x00000010");
-    assert_eq!(
-        format_value(&Value::Attribute(0x0101_0000), none),
-        "?0x01010000"
-    );
+    assert_eq!(format_value(&Value::Attribute(0x0101_0000), none), "?0x01010000");
     // 16dip: mantissa 16 << 8, radix 0, unit 1
+    assert_eq!(format_value(&Value::Dimension((16 << 8) | 1), none), "16.0dip");
+    assert_eq!(format_value(&Value::Fraction(0x4000_0000 | (3 << 4)), none), "50.0%");
     assert_eq!(
-        format_value(&Value::Dimension((16 << 8) | 1), none),
-        "16.0dip"
-    );
-    assert_eq!(
-        format_value(&Value::Fraction(0x4000_0000 | (3 << 4)), none),
-        "50.0%"
-    );
-    assert_eq!(
-        format_value(
-            &Value::Color {
-                data_type: data_type::INT_COLOR_ARGB8,
-                argb: 0xff11_2233
-            },
-            none
-        ),
+        format_value(&Value::Color { data_type: data_type::INT_COLOR_ARGB8, argb: 0xff11_2233 }, none),
         "#ff112233"
     );
     assert_eq!(format_value(&Value::Float(1.5), none), "1.5");
@@ -380,11 +359,7 @@ fn error_bad_chunk() {
     let mut bytes = sample().build();
     // String pool chunk size not 4-aligned.
     bytes[12..16].copy_from_slice(&0x0000_0102u32.to_le_bytes());
-    assert!(
-        matches!(parse(&bytes), Err(Error::BadChunk { .. })),
-        "{:?}",
-        parse(&bytes).err()
-    );
+    assert!(matches!(parse(&bytes), Err(Error::BadChunk { .. })), "{:?}", parse(&bytes).err());
 }
 
 #[test]

@@ -85,11 +85,7 @@ pub enum Error {
     #[error("unsupported endian tag {value:#010x} at offset {offset:#x}")]
     BadEndianTag { value: u32, offset: u64 },
     #[error("{what} index {index} out of range (count {count})")]
-    IndexOutOfRange {
-        what: &'static str,
-        index: u32,
-        count: u32,
-    },
+    IndexOutOfRange { what: &'static str, index: u32, count: u32 },
     #[error("{what} exceeds the limit of {limit}")]
     LimitExceeded { what: &'static str, limit: u64 },
     #[error("string data at offset {offset:#x} has no terminating NUL")]
@@ -192,9 +188,7 @@ pub fn parse_all(data: &[u8]) -> Result<Vec<DexFile<'_>>> {
             if let Some(first) = out.first_mut() {
                 first.anomalies.push(DexAnomaly {
                     id: "dex-container-too-many",
-                    message: format!(
-                        "more than {MAX_DEX_PER_CONTAINER} DEX headers in one container"
-                    ),
+                    message: format!("more than {MAX_DEX_PER_CONTAINER} DEX headers in one container"),
                     offset: next as u64,
                 });
             }
@@ -219,14 +213,8 @@ pub fn parse_all(data: &[u8]) -> Result<Vec<DexFile<'_>>> {
 }
 
 fn read_header(data: &[u8], at: usize) -> Result<DexHeader> {
-    let mut r = Reader::at(data, at).ok_or(Error::Truncated {
-        what: "header_item",
-        offset: at as u64,
-    })?;
-    let truncated = Error::Truncated {
-        what: "header_item",
-        offset: at as u64,
-    };
+    let mut r = Reader::at(data, at).ok_or(Error::Truncated { what: "header_item", offset: at as u64 })?;
+    let truncated = Error::Truncated { what: "header_item", offset: at as u64 };
     let mut fixed = r.sub(HEADER_SIZE).ok_or(truncated.clone())?;
     let mut h = DexHeader::default();
     let magic = fixed.take(8).ok_or(truncated.clone())?;
@@ -273,22 +261,14 @@ fn magic_version(magic: &[u8; 8]) -> Option<u32> {
         if !d.is_ascii_digit() {
             return None;
         }
-        v = v
-            .checked_mul(10)?
-            .checked_add(u32::from(d.checked_sub(b'0')?))?;
+        v = v.checked_mul(10)?.checked_add(u32::from(d.checked_sub(b'0')?))?;
     }
     Some(v)
 }
 
 fn parse_at(data: &[u8], at: usize) -> Result<DexFile<'_>> {
     let abs = at as u64;
-    let magic = data
-        .get(at..)
-        .and_then(|d| d.get(..8))
-        .ok_or(Error::Truncated {
-            what: "header_item",
-            offset: abs,
-        })?;
+    let magic = data.get(at..).and_then(|d| d.get(..8)).ok_or(Error::Truncated { what: "header_item", offset: abs })?;
     if magic.get(..4) != Some(b"dex\n".as_slice()) {
         return Err(Error::BadMagic { offset: abs });
     }
@@ -323,33 +303,21 @@ fn parse_at(data: &[u8], at: usize) -> Result<DexFile<'_>> {
     if header.endian_tag != ENDIAN_CONSTANT {
         // ART refuses byte-swapped files (DexFileVerifier::CheckHeader), and
         // every offset would be garbage if read little-endian.
-        return Err(Error::BadEndianTag {
-            value: header.endian_tag,
-            offset: endian_at,
-        });
+        return Err(Error::BadEndianTag { value: header.endian_tag, offset: endian_at });
     }
 
     // v41 container fields.
     let container = version >= DEX_CONTAINER_VERSION;
     if container && header.header_size as usize >= HEADER_SIZE_V41 {
-        let extra_at = at.checked_add(HEADER_SIZE).ok_or(Error::Truncated {
-            what: "header_item (v41)",
-            offset: abs,
-        })?;
-        let truncated = Error::Truncated {
-            what: "header_item (v41)",
-            offset: extra_at as u64,
-        };
+        let extra_at =
+            at.checked_add(HEADER_SIZE).ok_or(Error::Truncated { what: "header_item (v41)", offset: abs })?;
+        let truncated = Error::Truncated { what: "header_item (v41)", offset: extra_at as u64 };
         header.container_size = u32_le_at(data, extra_at).ok_or(truncated.clone())?;
         let off_at = extra_at.checked_add(4).ok_or(truncated.clone())?;
         header.header_offset = u32_le_at(data, off_at).ok_or(truncated)?;
     }
 
-    let expected_header = if container {
-        HEADER_SIZE_V41
-    } else {
-        HEADER_SIZE
-    };
+    let expected_header = if container { HEADER_SIZE_V41 } else { HEADER_SIZE };
     if header.header_size as usize != expected_header {
         anomalies.push(DexAnomaly {
             id: "dex-header-size-unexpected",
@@ -365,21 +333,14 @@ fn parse_at(data: &[u8], at: usize) -> Result<DexFile<'_>> {
         if header.header_offset as usize != at {
             anomalies.push(DexAnomaly {
                 id: "dex-container-header-offset-mismatch",
-                message: format!(
-                    "header_offset {:#x} but the header is at {at:#x}",
-                    header.header_offset
-                ),
+                message: format!("header_offset {:#x} but the header is at {at:#x}", header.header_offset),
                 offset: abs.saturating_add(HEADER_SIZE as u64).saturating_add(4),
             });
         }
         if header.container_size as usize != data.len() && at == 0 {
             anomalies.push(DexAnomaly {
                 id: "dex-file-size-mismatch",
-                message: format!(
-                    "container_size {} but the container is {} bytes",
-                    header.container_size,
-                    data.len()
-                ),
+                message: format!("container_size {} but the container is {} bytes", header.container_size, data.len()),
                 offset: abs.saturating_add(HEADER_SIZE as u64),
             });
         }
@@ -388,10 +349,7 @@ fn parse_at(data: &[u8], at: usize) -> Result<DexFile<'_>> {
         if header.file_size as usize != available {
             anomalies.push(DexAnomaly {
                 id: "dex-file-size-mismatch",
-                message: format!(
-                    "file_size {} but {} bytes are present",
-                    header.file_size, available
-                ),
+                message: format!("file_size {} but {} bytes are present", header.file_size, available),
                 offset: abs.saturating_add(32),
             });
         }
@@ -399,41 +357,13 @@ fn parse_at(data: &[u8], at: usize) -> Result<DexFile<'_>> {
 
     // Offsets are relative to the file start (<= v40, where `at` is 0) or the
     // container start (v41); either way, to `data`.
-    let string_ids = section(
-        data,
-        "string_ids",
-        header.string_ids_off,
-        header.string_ids_size,
-        STRING_ID_SIZE,
-        &mut anomalies,
-    );
-    let type_ids = section(
-        data,
-        "type_ids",
-        header.type_ids_off,
-        header.type_ids_size,
-        TYPE_ID_SIZE,
-        &mut anomalies,
-    );
-    let class_defs = section(
-        data,
-        "class_defs",
-        header.class_defs_off,
-        header.class_defs_size,
-        CLASS_DEF_SIZE,
-        &mut anomalies,
-    );
+    let string_ids =
+        section(data, "string_ids", header.string_ids_off, header.string_ids_size, STRING_ID_SIZE, &mut anomalies);
+    let type_ids = section(data, "type_ids", header.type_ids_off, header.type_ids_size, TYPE_ID_SIZE, &mut anomalies);
+    let class_defs =
+        section(data, "class_defs", header.class_defs_off, header.class_defs_size, CLASS_DEF_SIZE, &mut anomalies);
 
-    Ok(DexFile {
-        data,
-        header_at: at,
-        version,
-        header,
-        string_ids,
-        type_ids,
-        class_defs,
-        anomalies,
-    })
+    Ok(DexFile { data, header_at: at, version, header, string_ids, type_ids, class_defs, anomalies })
 }
 
 /// The in-bounds whole records of a table declared as (`off`, `count`).
@@ -454,10 +384,7 @@ fn section<'a>(
     let Some(rest) = data.get(start..) else {
         anomalies.push(DexAnomaly {
             id: "dex-section-out-of-bounds",
-            message: format!(
-                "{what}: offset {off:#x} is past the end ({} bytes); {count} records dropped",
-                data.len()
-            ),
+            message: format!("{what}: offset {off:#x} is past the end ({} bytes); {count} records dropped", data.len()),
             offset: u64::from(off),
         });
         return &[];
@@ -467,9 +394,7 @@ fn section<'a>(
     if usable < count as usize {
         anomalies.push(DexAnomaly {
             id: "dex-section-out-of-bounds",
-            message: format!(
-                "{what}: {count} records declared at {off:#x}, only {usable} fit in the file"
-            ),
+            message: format!("{what}: {count} records declared at {off:#x}, only {usable} fit in the file"),
             offset: u64::from(off),
         });
     }
@@ -521,13 +446,11 @@ impl<'a> DexFile<'a> {
 
     /// `string_data_off` of string `idx`.
     pub fn string_data_offset(&self, idx: u32) -> Result<u32> {
-        let at = (idx as usize)
-            .checked_mul(STRING_ID_SIZE)
-            .ok_or(Error::IndexOutOfRange {
-                what: "string_ids",
-                index: idx,
-                count: self.string_count(),
-            })?;
+        let at = (idx as usize).checked_mul(STRING_ID_SIZE).ok_or(Error::IndexOutOfRange {
+            what: "string_ids",
+            index: idx,
+            count: self.string_count(),
+        })?;
         u32_le_at(self.string_ids, at).ok_or(Error::IndexOutOfRange {
             what: "string_ids",
             index: idx,
@@ -547,24 +470,16 @@ impl<'a> DexFile<'a> {
     /// string data never overlaps, so this only stops tampered files whose
     /// ids all point at one huge NUL-free region).
     pub fn strings(&self) -> StringIter<'a> {
-        StringIter {
-            data: self.data,
-            ids: self.string_ids,
-            pos: 0,
-            budget: scan_budget(self.data.len()),
-            done: false,
-        }
+        StringIter { data: self.data, ids: self.string_ids, pos: 0, budget: scan_budget(self.data.len()), done: false }
     }
 
     /// Descriptor (`Lcom/foo/Bar;`) of type `idx`.
     pub fn type_descriptor(&self, idx: u32) -> Result<&'a [u8]> {
-        let at = (idx as usize)
-            .checked_mul(TYPE_ID_SIZE)
-            .ok_or(Error::IndexOutOfRange {
-                what: "type_ids",
-                index: idx,
-                count: self.type_count(),
-            })?;
+        let at = (idx as usize).checked_mul(TYPE_ID_SIZE).ok_or(Error::IndexOutOfRange {
+            what: "type_ids",
+            index: idx,
+            count: self.type_count(),
+        })?;
         let sidx = u32_le_at(self.type_ids, at).ok_or(Error::IndexOutOfRange {
             what: "type_ids",
             index: idx,
@@ -576,12 +491,7 @@ impl<'a> DexFile<'a> {
     /// The descriptor of each defined class, in `class_defs` order. Stops
     /// after the first error and after a byte budget like [`Self::strings`].
     pub fn class_defs(&self) -> ClassDefIter<'a, '_> {
-        ClassDefIter {
-            dex: self,
-            pos: 0,
-            budget: scan_budget(self.data.len()),
-            done: false,
-        }
+        ClassDefIter { dex: self, pos: 0, budget: scan_budget(self.data.len()), done: false }
     }
 
     /// Verifies the Adler-32 checksum over this file's bytes after the
@@ -605,27 +515,19 @@ fn scan_budget(len: usize) -> usize {
 /// Reads a `string_data_item` at `off`: uleb128 UTF-16 length, then MUTF-8
 /// bytes up to a NUL (which must come within [`MAX_STRING_BYTES`]).
 fn string_data(data: &[u8], off: u32) -> Result<&[u8]> {
-    let mut r = Reader::at(data, off as usize).ok_or(Error::Truncated {
-        what: "string_data_item",
-        offset: u64::from(off),
-    })?;
+    let mut r =
+        Reader::at(data, off as usize).ok_or(Error::Truncated { what: "string_data_item", offset: u64::from(off) })?;
     // The UTF-16 length is not trusted (ART reads up to the NUL); it is only
     // skipped.
-    r.uleb128().ok_or(Error::Truncated {
-        what: "string_data_item length",
-        offset: u64::from(off),
-    })?;
+    r.uleb128().ok_or(Error::Truncated { what: "string_data_item length", offset: u64::from(off) })?;
     let rest = r.rest();
     let window = rest.get(..MAX_STRING_BYTES).unwrap_or(rest);
     match window.iter().position(|&b| b == 0) {
         Some(n) => Ok(window.get(..n).unwrap_or(&[])),
-        None if window.len() == MAX_STRING_BYTES => Err(Error::LimitExceeded {
-            what: "string_data_item bytes",
-            limit: MAX_STRING_BYTES as u64,
-        }),
-        None => Err(Error::UnterminatedString {
-            offset: u64::from(off),
-        }),
+        None if window.len() == MAX_STRING_BYTES => {
+            Err(Error::LimitExceeded { what: "string_data_item bytes", limit: MAX_STRING_BYTES as u64 })
+        }
+        None => Err(Error::UnterminatedString { offset: u64::from(off) }),
     }
 }
 
@@ -775,10 +677,7 @@ pub fn mutf8_to_string(bytes: &[u8], out: &mut String) {
             }
         } else if b0 & 0xf8 == 0xf0 {
             match (cont(1), cont(2), cont(3)) {
-                (Some(c1), Some(c2), Some(c3)) => (
-                    Some((u32::from(b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3),
-                    4,
-                ),
+                (Some(c1), Some(c2), Some(c3)) => (Some((u32::from(b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3), 4),
                 _ => (None, 1),
             }
         } else {
@@ -797,9 +696,7 @@ pub fn mutf8_to_string(bytes: &[u8], out: &mut String) {
             }
             0xdc00..=0xdfff => match pending_high.take() {
                 Some(high) => {
-                    let c = 0x10000u32
-                        .saturating_add((u32::from(high) & 0x3ff) << 10)
-                        .saturating_add(u & 0x3ff);
+                    let c = 0x10000u32.saturating_add((u32::from(high) & 0x3ff) << 10).saturating_add(u & 0x3ff);
                     out.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
                 }
                 None => out.push(char::REPLACEMENT_CHARACTER),
@@ -827,11 +724,7 @@ pub fn descriptor_to_java_name(desc: &[u8], out: &mut String) -> bool {
         }
     };
     if inner.is_ascii() {
-        out.extend(
-            inner
-                .iter()
-                .map(|&b| if b == b'/' { '.' } else { char::from(b) }),
-        );
+        out.extend(inner.iter().map(|&b| if b == b'/' { '.' } else { char::from(b) }));
     } else {
         mutf8_to_string(inner, out);
         if out.contains('/') {

@@ -67,16 +67,7 @@ fn build(version: &[u8; 3], strings: &[&[u8]], types: &[u32], classes: &[u32]) -
 }
 
 fn sample() -> Vec<u8> {
-    build(
-        b"035",
-        &[
-            b"Lcom/foo/Bar$Baz;",
-            b"Ljava/lang/Object;",
-            b"https://api.example.com/v1",
-        ],
-        &[0, 1],
-        &[0],
-    )
+    build(b"035", &[b"Lcom/foo/Bar$Baz;", b"Ljava/lang/Object;", b"https://api.example.com/v1"], &[0, 1], &[0])
 }
 
 fn ids(d: &DexFile<'_>) -> Vec<&'static str> {
@@ -117,13 +108,7 @@ fn checksum_mismatch_is_detected_on_demand_only() {
 #[test]
 fn too_short_is_truncated() {
     let bytes = sample();
-    assert_eq!(
-        parse(&bytes[..0x40]).unwrap_err(),
-        Error::Truncated {
-            what: "header_item",
-            offset: 0
-        }
-    );
+    assert_eq!(parse(&bytes[..0x40]).unwrap_err(), Error::Truncated { what: "header_item", offset: 0 });
     assert!(matches!(parse(&bytes[..3]), Err(Error::Truncated { .. })));
 }
 
@@ -138,34 +123,15 @@ fn bad_magic_is_rejected() {
 fn big_endian_tag_is_rejected() {
     let mut bytes = sample();
     bytes[40..44].copy_from_slice(&REVERSE_ENDIAN_CONSTANT.to_le_bytes());
-    assert_eq!(
-        parse(&bytes).unwrap_err(),
-        Error::BadEndianTag {
-            value: REVERSE_ENDIAN_CONSTANT,
-            offset: 40
-        }
-    );
+    assert_eq!(parse(&bytes).unwrap_err(), Error::BadEndianTag { value: REVERSE_ENDIAN_CONSTANT, offset: 40 });
 }
 
 #[test]
 fn index_out_of_range_is_an_error() {
     let bytes = sample();
     let d = parse(&bytes).unwrap();
-    assert_eq!(
-        d.string(3).unwrap_err(),
-        Error::IndexOutOfRange {
-            what: "string_ids",
-            index: 3,
-            count: 3
-        }
-    );
-    assert!(matches!(
-        d.type_descriptor(u32::MAX),
-        Err(Error::IndexOutOfRange {
-            what: "type_ids",
-            ..
-        })
-    ));
+    assert_eq!(d.string(3).unwrap_err(), Error::IndexOutOfRange { what: "string_ids", index: 3, count: 3 });
+    assert!(matches!(d.type_descriptor(u32::MAX), Err(Error::IndexOutOfRange { what: "type_ids", .. })));
 }
 
 #[test]
@@ -192,10 +158,7 @@ fn huge_nul_free_string_hits_the_limit() {
     let d = parse(&bytes).unwrap();
     assert_eq!(
         d.string(0).unwrap_err(),
-        Error::LimitExceeded {
-            what: "string_data_item bytes",
-            limit: MAX_STRING_BYTES as u64
-        }
+        Error::LimitExceeded { what: "string_data_item bytes", limit: MAX_STRING_BYTES as u64 }
     );
 }
 
@@ -217,10 +180,7 @@ fn shared_string_data_cannot_cause_quadratic_work() {
     let d = parse(&bytes).unwrap();
     let results: Vec<_> = d.strings().collect();
     assert!(results.len() < 40, "walked {} strings", results.len());
-    assert!(matches!(
-        results.last(),
-        Some(Err(Error::LimitExceeded { .. }))
-    ));
+    assert!(matches!(results.last(), Some(Err(Error::LimitExceeded { .. }))));
 }
 
 #[test]
@@ -234,13 +194,7 @@ fn sections_out_of_bounds_are_clamped_with_an_anomaly() {
     assert_eq!(d.type_count(), 0);
     let fit = (bytes.len() - d.header().class_defs_off as usize) / 32;
     assert_eq!(d.class_def_count() as usize, fit);
-    assert_eq!(
-        ids(&d)
-            .iter()
-            .filter(|i| **i == "dex-section-out-of-bounds")
-            .count(),
-        2
-    );
+    assert_eq!(ids(&d).iter().filter(|i| **i == "dex-section-out-of-bounds").count(), 2);
     // Class descriptors now fail (type_ids gone) and the iterator stops.
     let mut it = d.class_defs();
     assert!(it.next().unwrap().is_err());
@@ -297,18 +251,8 @@ fn v41_container_yields_every_member() {
     assert_eq!(all.len(), 2);
     assert!(all[0].is_container());
     assert_eq!(all[1].header_offset(), b_at);
-    let names: Vec<_> = all
-        .iter()
-        .flat_map(|d| d.class_defs().map(|c| c.unwrap().to_vec()))
-        .collect();
-    assert_eq!(
-        names,
-        vec![
-            b"Lfirst/A;".to_vec(),
-            b"Lsecond/B;".to_vec(),
-            b"Lsecond/C;".to_vec()
-        ]
-    );
+    let names: Vec<_> = all.iter().flat_map(|d| d.class_defs().map(|c| c.unwrap().to_vec())).collect();
+    assert_eq!(names, vec![b"Lfirst/A;".to_vec(), b"Lsecond/B;".to_vec(), b"Lsecond/C;".to_vec()]);
     for d in &all {
         assert!(d.anomalies().is_empty(), "{:?}", d.anomalies());
     }

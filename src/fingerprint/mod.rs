@@ -1,0 +1,332 @@
+//! Matches one app's `Facts` against the compiled signatures: SDK detections
+//! with evidence and a confidence, endpoint owners, and the publisher.
+//!
+//! Confidence rises with independent kinds of evidence (code, native library,
+//! manifest, endpoint, asset/resource): code alone is `medium`; code plus any
+//! other kind is `high`; without code (renamed by an obfuscator) two other
+//! kinds give `medium` and one gives `low`. A detection resting only on a
+//! vendor-wide prefix is `low` and says so (`broad_prefix_only`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::Evidence;
+use crate::extract::facts::Facts;
+use crate::signatures::compile::{Matchers, SdkIdx};
+
+/// Evidence kept per detection and kind; the counts say how many there were.
+const MAX_EVIDENCE_PER_KIND: usize = 5;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SdkDetection {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub country: String,
+    pub category: String,
+    pub prc_linked: bool,
+    pub collects_data: bool,
+    pub tags: Vec<String>,
+    pub confidence: String,
+    /// Independent evidence kinds found: `code`, `native`, `manifest`, `endpoint`, `asset`.
+    pub evidence_kinds: Vec<String>,
+    /// True when the only code evidence is a vendor-wide prefix.
+    pub broad_prefix_only: bool,
+    /// Classes matched (all of them, not just the listed evidence).
+    pub class_count: usize,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HostOwner {
+    pub provider: Option<String>,
+    pub owner: Option<String>,
+    pub country: Option<String>,
+    /// Id of the cloud or publisher entry that matched.
+    pub source_id: Option<String>,
+    /// One of the clouds the Clean Cloud line names.
+    pub clean_cloud_named: bool,
+    /// The suffix that matched.
+    pub suffix: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublisherDetection {
+    pub id: Option<String>,
+    pub name: String,
+    pub country: Option<String>,
+    pub confidence: String,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Detections {
+    pub sdks: Vec<SdkDetection>,
+    /// Owner per endpoint, in the order of `Facts::endpoints`.
+    pub hosts: Vec<HostOwner>,
+    pub publisher: Option<PublisherDetection>,
+}
+
+#[derive(Default)]
+struct Acc {
+    kinds: BTreeSet<&'static str>,
+    specific_code: bool,
+    class_count: usize,
+    per_kind: BTreeMap<&'static str, usize>,
+    evidence: Vec<Evidence>,
+}
+
+impl Acc {
+    fn add(&mut self, kind: &'static str, ev: Evidence) {
+        self.kinds.insert(kind);
+        let n = self.per_kind.entry(kind).or_default();
+        if *n < MAX_EVIDENCE_PER_KIND {
+            self.evidence.push(ev);
+        }
+        *n = n.saturating_add(1);
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Matches an app's facts. Pure function of its inputs.
+pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
+    let mut acc: BTreeMap<SdkIdx, Acc> = BTreeMap::new();
+
+    for dex in &facts.dex {
+        for class in &dex.classes {
+            if let Some(hit) = m.match_class(class) {
+                let a = acc.entry(hit.sdk).or_default();
+                a.class_count = a.class_count.saturating_add(1);
+                if !hit.broad {
+                    a.specific_code = true;
+                }
+                let kind = if hit.broad { "class-broad" } else { "class" };
+                a.add("code", Evidence::new(kind, class.clone(), dex.file.clone(), None));
+            }
+        }
+    }
+    for lib in &facts.native_libs {
+        let name = file_name(&lib.path);
+        let mut hits: Vec<SdkIdx> = m.native_lib(name).into_iter().collect();
+        hits.extend(m.native_lib_patterns.matches(name).into_iter().map(|(i, _)| i));
+        hits.sort_unstable();
+        hits.dedup();
+        for i in hits {
+            acc.entry(i).or_default().add("native", Evidence::new("native-lib", name, lib.path.clone(), None));
+        }
+    }
+    let package = facts.manifest.as_ref().and_then(|mf| mf.package.as_deref());
+    if let Some(mf) = &facts.manifest {
+        let file = "AndroidManifest.xml";
+        for md in &mf.meta_data {
+            for &i in m.meta_data(&md.name) {
+                acc.entry(i).or_default().add("manifest", Evidence::new("meta-data", md.name.clone(), file, None));
+            }
+        }
+        let c = &mf.components;
+        for comp in
+            c.activities.iter().chain(&c.activity_aliases).chain(&c.services).chain(&c.receivers).chain(&c.providers)
+        {
+            let mut hits: Vec<SdkIdx> = m.component(&comp.name).to_vec();
+            hits.extend(m.component_patterns.matches(&comp.name).into_iter().map(|(i, _)| i));
+            hits.sort_unstable();
+            hits.dedup();
+            for i in hits {
+                acc.entry(i).or_default().add("manifest", Evidence::new("component", comp.name.clone(), file, None));
+            }
+            for action in &comp.intent_actions {
+                for &i in m.intent_action(action) {
+                    acc.entry(i)
+                        .or_default()
+                        .add("manifest", Evidence::new("intent-action", action.clone(), file, None));
+                }
+            }
+        }
+        for p in mf.uses_permissions.iter().map(|p| &p.name).chain(mf.declared_permissions.iter().map(|p| &p.name)) {
+            for i in m.permission(p, package) {
+                acc.entry(i).or_default().add("manifest", Evidence::new("permission", p.clone(), file, None));
+            }
+        }
+    }
+    for entry in &facts.entries {
+        if let Some(rel) = entry.strip_prefix("assets/") {
+            for &i in m.asset(rel) {
+                acc.entry(i).or_default().add("asset", Evidence::new("asset", entry.clone(), entry.clone(), None));
+            }
+        }
+    }
+    let mut hosts = Vec::with_capacity(facts.endpoints.len());
+    for ep in &facts.endpoints {
+        let place = ep.evidence.first();
+        let ev = |kind: &str| Evidence {
+            kind: kind.to_string(),
+            value: ep.host.clone(),
+            file: place.map(|p| p.file.clone()).unwrap_or_default(),
+            offset: place.and_then(|p| p.offset),
+        };
+        if let Some((sdks, _)) = m.sdk_domain(&ep.host) {
+            for &i in sdks {
+                acc.entry(i).or_default().add("endpoint", ev("endpoint"));
+            }
+        }
+        for (i, _) in m.domain_patterns.matches(&ep.host) {
+            acc.entry(i).or_default().add("endpoint", ev("endpoint"));
+        }
+        hosts.push(host_owner(&ep.host, m));
+    }
+
+    let sdks = acc
+        .into_iter()
+        .filter_map(|(i, a)| {
+            let s = m.set.sdks.get(i)?;
+            let others = a.kinds.iter().filter(|k| **k != "code").count();
+            let has_code = a.kinds.contains("code");
+            let confidence = if has_code && a.specific_code {
+                if others >= 1 {
+                    "high"
+                } else {
+                    "medium"
+                }
+            } else if others >= 2 || (has_code && others >= 1) {
+                // Renamed code (two non-code kinds), or a vendor-wide prefix
+                // backed by another kind.
+                "medium"
+            } else {
+                "low"
+            };
+            Some(SdkDetection {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                vendor: s.vendor.clone(),
+                country: s.country.clone(),
+                category: s.category.clone(),
+                prc_linked: s.prc_linked,
+                collects_data: s.collects_data,
+                tags: s.tags.clone(),
+                confidence: confidence.to_string(),
+                evidence_kinds: a.kinds.iter().map(|k| k.to_string()).collect(),
+                broad_prefix_only: has_code && !a.specific_code,
+                class_count: a.class_count,
+                evidence: a.evidence,
+            })
+        })
+        .collect();
+    Detections { sdks, hosts, publisher: publisher(facts, m) }
+}
+
+fn host_owner(host: &str, m: &Matchers) -> HostOwner {
+    if let Some((i, suffix)) = m.cloud(host) {
+        if let Some(c) = m.set.clouds.get(i) {
+            return HostOwner {
+                provider: Some(c.provider.clone()),
+                owner: Some(c.owner.clone()),
+                country: Some(c.country.clone()),
+                source_id: Some(c.id.clone()),
+                clean_cloud_named: c.clean_cloud_named,
+                suffix: Some(suffix.to_string()),
+            };
+        }
+    }
+    if let Some((i, suffix)) = m.publisher_domain(host) {
+        if let Some(p) = m.set.publishers.get(i) {
+            return HostOwner {
+                provider: None,
+                owner: Some(p.company.clone()),
+                country: Some(p.country.clone()),
+                source_id: Some(p.id.clone()),
+                clean_cloud_named: false,
+                suffix: Some(suffix.to_string()),
+            };
+        }
+    }
+    if let Some((sdks, suffix)) = m.sdk_domain(host) {
+        if let Some(s) = sdks.first().and_then(|&i| m.set.sdks.get(i)) {
+            return HostOwner {
+                provider: Some(s.name.clone()),
+                owner: Some(s.parent_company.clone().unwrap_or_else(|| s.vendor.clone())),
+                country: Some(s.country.clone()),
+                source_id: Some(s.id.clone()),
+                clean_cloud_named: false,
+                suffix: Some(suffix.to_string()),
+            };
+        }
+    }
+    HostOwner::default()
+}
+
+/// Subject field of an RFC 2253-style DN (`CN=x, O=y, C=z`).
+pub fn dn_field<'a>(dn: &'a str, key: &str) -> Option<&'a str> {
+    dn.split(", ").find_map(|part| part.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+fn publisher(facts: &Facts, m: &Matchers) -> Option<PublisherDetection> {
+    let package = facts.manifest.as_ref().and_then(|mf| mf.package.as_deref());
+    let mut evidence = Vec::new();
+    let mut found: Option<(usize, &'static str)> = None;
+    let rank = |c: &str| match c {
+        "high" => 2,
+        "medium" => 1,
+        _ => 0,
+    };
+    let mut consider = |idx: usize, conf: &'static str, ev: Evidence, evidence: &mut Vec<Evidence>| {
+        evidence.push(ev);
+        if found.is_none_or(|(_, c)| rank(conf) > rank(c)) {
+            found = Some((idx, conf));
+        }
+    };
+    for s in &facts.signers {
+        if let Some(i) = m.publisher_cert(&s.cert_sha256) {
+            consider(
+                i,
+                "high",
+                Evidence::new("certificate", s.cert_sha256.clone(), "signing certificate", None),
+                &mut evidence,
+            );
+        }
+        for (i, p) in m.set.publishers.iter().enumerate() {
+            for want in &p.cert_subjects {
+                if !want.is_empty() && want.iter().all(|(k, v)| dn_field(&s.subject, k) == Some(v.as_str())) {
+                    consider(
+                        i,
+                        "medium",
+                        Evidence::new("certificate-subject", s.subject.clone(), "signing certificate", None),
+                        &mut evidence,
+                    );
+                }
+            }
+        }
+    }
+    if let Some(pkg) = package {
+        if let Some(i) = m.publisher_package(pkg) {
+            consider(i, "high", Evidence::new("package", pkg, "AndroidManifest.xml", None), &mut evidence);
+        } else if let Some((i, _)) = m.publisher_prefix(pkg) {
+            consider(i, "medium", Evidence::new("package-prefix", pkg, "AndroidManifest.xml", None), &mut evidence);
+        }
+    }
+    if let Some((i, conf)) = found {
+        let p = m.set.publishers.get(i)?;
+        return Some(PublisherDetection {
+            id: Some(p.id.clone()),
+            name: p.company.clone(),
+            country: Some(p.country.clone()),
+            confidence: conf.to_string(),
+            evidence,
+        });
+    }
+    // No known publisher: the signing certificate's own subject still names
+    // who signed, and its country field is the signer's own statement.
+    let s = facts.signers.first()?;
+    let name = dn_field(&s.subject, "O").or_else(|| dn_field(&s.subject, "CN"))?;
+    let country = dn_field(&s.subject, "C").map(str::to_string);
+    Some(PublisherDetection {
+        id: None,
+        name: name.to_string(),
+        country,
+        confidence: "low".to_string(),
+        evidence: vec![Evidence::new("certificate-subject", s.subject.clone(), "signing certificate", None)],
+    })
+}

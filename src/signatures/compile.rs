@@ -1,0 +1,327 @@
+//! The signature set compiled once per run into matchers.
+//!
+//! - Class names: a map of prefixes probed at package boundaries (`.` and
+//!   `$`), longest first — `com.umeng` matches `com.umeng.x` and `com.umeng$y`
+//!   but never `com.umengfoo`. A two-segment head set rejects most names
+//!   (the app's own code, androidx) after one probe.
+//! - Hosts: suffix maps probed at label boundaries, longest first.
+//! - File names, manifest keys, certificate digests: exact maps.
+//! - Patterns: one `RegexSet` per fact kind.
+
+use std::collections::{HashMap, HashSet};
+
+use regex::RegexSet;
+
+use super::{Error, SignatureSet};
+
+/// Stands for the app's package name in permission markers (Gradle's manifest placeholder).
+const APPLICATION_ID: &str = "${applicationId}";
+
+/// Which SDK a marker belongs to.
+pub type SdkIdx = usize;
+
+/// A class-prefix hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClassHit<'a> {
+    pub sdk: SdkIdx,
+    pub prefix: &'a str,
+    pub broad: bool,
+}
+
+pub struct PatternSet {
+    set: RegexSet,
+    owners: Vec<SdkIdx>,
+}
+
+impl PatternSet {
+    fn new(items: Vec<(String, SdkIdx)>) -> Result<Self, Error> {
+        let (patterns, owners): (Vec<String>, Vec<SdkIdx>) = items.into_iter().unzip();
+        let set = RegexSet::new(&patterns).map_err(|e| Error::Invalid(vec![format!("pattern set: {e}")]))?;
+        Ok(PatternSet { set, owners })
+    }
+
+    /// SDKs with a pattern matching `text`, with the pattern.
+    pub fn matches(&self, text: &str) -> Vec<(SdkIdx, &str)> {
+        if self.owners.is_empty() {
+            return Vec::new();
+        }
+        self.set
+            .matches(text)
+            .iter()
+            .filter_map(|i| Some((*self.owners.get(i)?, self.set.patterns().get(i)?.as_str())))
+            .collect()
+    }
+}
+
+pub struct Matchers {
+    pub set: SignatureSet,
+    class_prefixes: HashMap<String, (SdkIdx, bool)>,
+    /// First two segments (or the whole prefix when it has one) of every class prefix.
+    class_heads: HashSet<String>,
+    native_libs: HashMap<String, SdkIdx>,
+    pub native_lib_patterns: PatternSet,
+    meta_data: HashMap<String, Vec<SdkIdx>>,
+    components: HashMap<String, Vec<SdkIdx>>,
+    pub component_patterns: PatternSet,
+    permissions: HashMap<String, Vec<SdkIdx>>,
+    /// Permission markers holding `${applicationId}`.
+    permission_templates: Vec<(String, SdkIdx)>,
+    intent_actions: HashMap<String, Vec<SdkIdx>>,
+    assets: HashMap<String, Vec<SdkIdx>>,
+    resource_names: HashMap<String, Vec<SdkIdx>>,
+    sdk_domains: HashMap<String, Vec<SdkIdx>>,
+    pub domain_patterns: PatternSet,
+    cloud_suffixes: HashMap<String, usize>,
+    publisher_domains: HashMap<String, usize>,
+    publisher_packages: HashMap<String, usize>,
+    /// (prefix, publisher) longest first.
+    publisher_prefixes: Vec<(String, usize)>,
+    publisher_certs: HashMap<String, usize>,
+}
+
+fn head(prefix: &str) -> &str {
+    let mut dots = prefix.match_indices(['.', '$']).map(|(i, _)| i);
+    let _first = dots.next();
+    match dots.next() {
+        Some(second) => prefix.get(..second).unwrap_or(prefix),
+        None => prefix,
+    }
+}
+
+fn push_multi(map: &mut HashMap<String, Vec<SdkIdx>>, key: &str, idx: SdkIdx) {
+    let v = map.entry(key.to_string()).or_default();
+    if !v.contains(&idx) {
+        v.push(idx);
+    }
+}
+
+impl Matchers {
+    /// Validates and compiles; an invalid set is refused with every problem listed.
+    pub fn compile(set: SignatureSet) -> Result<Matchers, Error> {
+        let problems = set.validate();
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let mut class_prefixes = HashMap::new();
+        let mut class_heads = HashSet::new();
+        let mut native_libs = HashMap::new();
+        let mut native_pats = Vec::new();
+        let mut meta_data = HashMap::new();
+        let mut components = HashMap::new();
+        let mut component_pats = Vec::new();
+        let mut permissions = HashMap::new();
+        let mut permission_templates = Vec::new();
+        let mut intent_actions = HashMap::new();
+        let mut assets = HashMap::new();
+        let mut resource_names = HashMap::new();
+        let mut sdk_domains = HashMap::new();
+        let mut domain_pats = Vec::new();
+        for (i, s) in set.sdks.iter().enumerate() {
+            let m = &s.markers;
+            for p in &m.class_prefixes {
+                class_prefixes.insert(p.clone(), (i, false));
+                class_heads.insert(head(p).to_string());
+            }
+            for p in &m.class_prefixes_broad {
+                class_prefixes.entry(p.clone()).or_insert((i, true));
+                class_heads.insert(head(p).to_string());
+            }
+            for l in &m.native_libs {
+                native_libs.insert(l.clone(), i);
+            }
+            native_pats.extend(m.native_lib_patterns.iter().map(|p| (p.clone(), i)));
+            for k in &m.meta_data {
+                push_multi(&mut meta_data, k, i);
+            }
+            for k in &m.components {
+                push_multi(&mut components, k, i);
+            }
+            component_pats.extend(m.component_patterns.iter().map(|p| (p.clone(), i)));
+            for k in &m.permissions {
+                if k.contains(APPLICATION_ID) {
+                    permission_templates.push((k.clone(), i));
+                } else {
+                    push_multi(&mut permissions, k, i);
+                }
+            }
+            for k in &m.intent_actions {
+                push_multi(&mut intent_actions, k, i);
+            }
+            for k in &m.assets {
+                let k = k.strip_prefix("assets/").unwrap_or(k);
+                push_multi(&mut assets, k, i);
+            }
+            for k in &m.resource_names {
+                push_multi(&mut resource_names, k, i);
+            }
+            for d in &m.domains {
+                push_multi(&mut sdk_domains, d, i);
+            }
+            domain_pats.extend(m.domain_patterns.iter().map(|p| (p.clone(), i)));
+        }
+        let mut cloud_suffixes = HashMap::new();
+        for (i, c) in set.clouds.iter().enumerate() {
+            for d in &c.domain_suffixes {
+                cloud_suffixes.insert(d.clone(), i);
+            }
+        }
+        let mut publisher_domains = HashMap::new();
+        let mut publisher_packages = HashMap::new();
+        let mut publisher_prefixes = Vec::new();
+        let mut publisher_certs = HashMap::new();
+        for (i, p) in set.publishers.iter().enumerate() {
+            for d in &p.domain_suffixes {
+                publisher_domains.insert(d.clone(), i);
+            }
+            for k in p.packages.keys() {
+                publisher_packages.insert(k.clone(), i);
+            }
+            for k in &p.package_prefixes {
+                publisher_prefixes.push((k.clone(), i));
+            }
+            for c in &p.cert_sha256 {
+                publisher_certs.insert(c.clone(), i);
+            }
+        }
+        publisher_prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        Ok(Matchers {
+            class_prefixes,
+            class_heads,
+            native_libs,
+            native_lib_patterns: PatternSet::new(native_pats)?,
+            meta_data,
+            components,
+            component_patterns: PatternSet::new(component_pats)?,
+            permissions,
+            permission_templates,
+            intent_actions,
+            assets,
+            resource_names,
+            sdk_domains,
+            domain_patterns: PatternSet::new(domain_pats)?,
+            cloud_suffixes,
+            publisher_domains,
+            publisher_packages,
+            publisher_prefixes,
+            publisher_certs,
+            set,
+        })
+    }
+
+    /// The longest class prefix matching `name` at a package boundary.
+    pub fn match_class(&self, name: &str) -> Option<ClassHit<'_>> {
+        let bytes = name.as_bytes();
+        let mut boundaries = bytes.iter().enumerate().filter(|(_, b)| **b == b'.' || **b == b'$').map(|(i, _)| i);
+        let first = boundaries.next();
+        let second = boundaries.next();
+        // One-segment prefixes and the two-segment head gate.
+        let head_end = second.unwrap_or(name.len());
+        let mut best = None;
+        if let Some(f) = first {
+            if let Some((k, &(sdk, broad))) = self.class_prefixes.get_key_value(name.get(..f)?) {
+                best = Some(ClassHit { sdk, prefix: k.as_str(), broad });
+            }
+        }
+        if !self.class_heads.contains(name.get(..head_end)?) {
+            return best;
+        }
+        let ends = second.into_iter().chain(boundaries).chain(std::iter::once(name.len()));
+        for end in ends {
+            if let Some((k, &(sdk, broad))) = self.class_prefixes.get_key_value(name.get(..end)?) {
+                best = Some(ClassHit { sdk, prefix: k.as_str(), broad });
+            }
+        }
+        best
+    }
+
+    pub fn native_lib(&self, file_name: &str) -> Option<SdkIdx> {
+        self.native_libs.get(file_name).copied()
+    }
+
+    pub fn meta_data(&self, name: &str) -> &[SdkIdx] {
+        self.meta_data.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn component(&self, name: &str) -> &[SdkIdx] {
+        self.components.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Permission markers; `${applicationId}` in a marker stands for the app's package.
+    pub fn permission(&self, name: &str, package: Option<&str>) -> Vec<SdkIdx> {
+        let mut out: Vec<SdkIdx> = self.permissions.get(name).cloned().unwrap_or_default();
+        if let Some(pkg) = package {
+            for (templ, i) in &self.permission_templates {
+                if templ.replace(APPLICATION_ID, pkg) == name && !out.contains(i) {
+                    out.push(*i);
+                }
+            }
+        }
+        out
+    }
+
+    pub fn intent_action(&self, name: &str) -> &[SdkIdx] {
+        self.intent_actions.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// `path` relative to `assets/`.
+    pub fn asset(&self, path: &str) -> &[SdkIdx] {
+        self.assets.get(path).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn resource_name(&self, name: &str) -> &[SdkIdx] {
+        self.resource_names.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// SDKs whose domain is a suffix of `host` at a label boundary (longest suffix).
+    pub fn sdk_domain(&self, host: &str) -> Option<(&[SdkIdx], &str)> {
+        suffixes(host).find_map(|s| self.sdk_domains.get_key_value(s).map(|(k, v)| (v.as_slice(), k.as_str())))
+    }
+
+    /// The cloud owning `host`, with the matching suffix.
+    pub fn cloud(&self, host: &str) -> Option<(usize, &str)> {
+        suffixes(host).find_map(|s| self.cloud_suffixes.get_key_value(s).map(|(k, &v)| (v, k.as_str())))
+    }
+
+    /// The publisher owning `host` by its domain suffixes.
+    pub fn publisher_domain(&self, host: &str) -> Option<(usize, &str)> {
+        suffixes(host).find_map(|s| self.publisher_domains.get_key_value(s).map(|(k, &v)| (v, k.as_str())))
+    }
+
+    pub fn publisher_package(&self, package: &str) -> Option<usize> {
+        self.publisher_packages.get(package).copied()
+    }
+
+    /// Longest publisher package prefix of `package`. Prefixes are matched as
+    /// written: a prefix ending in `.` only matches below that package.
+    pub fn publisher_prefix(&self, package: &str) -> Option<(usize, &str)> {
+        self.publisher_prefixes.iter().find_map(|(p, i)| {
+            let hit = if p.ends_with('.') {
+                package.starts_with(p.as_str())
+            } else {
+                package == p || package.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('.'))
+            };
+            hit.then_some((*i, p.as_str()))
+        })
+    }
+
+    pub fn publisher_cert(&self, sha256: &str) -> Option<usize> {
+        self.publisher_certs.get(sha256).copied()
+    }
+}
+
+/// `a.b.c` → `a.b.c`, `b.c`, `c`.
+fn suffixes(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(host).chain(host.match_indices('.').filter_map(move |(i, _)| host.get(i.saturating_add(1)..)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_walk_label_boundaries() {
+        assert_eq!(suffixes("a.b.cn").collect::<Vec<_>>(), vec!["a.b.cn", "b.cn", "cn"]);
+        assert_eq!(head("com.umeng.analytics"), "com.umeng");
+        assert_eq!(head("bolts"), "bolts");
+    }
+}

@@ -1,0 +1,698 @@
+//! The signature database: SDKs, clouds, publishers and policies as data
+//! (`signatures/*.json`), parsed strictly (`deny_unknown_fields`), validated
+//! into a `SignatureSet` that cannot be invalid, and compiled once per run
+//! into matchers (`compile`).
+//!
+//! Code holds no vendor names: everything a detection says comes from here.
+
+pub mod compile;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Json { path: String, source: serde_json::Error },
+    #[error("signature database is invalid:\n{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+}
+
+/// Where a fact comes from.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supports: Vec<String>,
+}
+
+/// Markers by fact kind. Every list is optional.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Markers {
+    /// Dotted Java prefixes, matched at package boundaries (`.` or `$`).
+    #[serde(default)]
+    pub class_prefixes: Vec<String>,
+    /// Vendor-wide prefixes: weak evidence naming the vendor, not the SDK.
+    #[serde(default)]
+    pub class_prefixes_broad: Vec<String>,
+    #[serde(default)]
+    pub native_libs: Vec<String>,
+    /// Anchored regular expressions over the library file name.
+    #[serde(default)]
+    pub native_lib_patterns: Vec<String>,
+    #[serde(default)]
+    pub meta_data: Vec<String>,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub component_patterns: Vec<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub intent_actions: Vec<String>,
+    /// Paths under `assets/`.
+    #[serde(default)]
+    pub assets: Vec<String>,
+    #[serde(default)]
+    pub resource_names: Vec<String>,
+    /// Host suffixes, matched at label boundaries.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub domain_patterns: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IosMarkers {
+    #[serde(default)]
+    pub frameworks: Vec<String>,
+    #[serde(default)]
+    pub bundle_id_prefixes: Vec<String>,
+    #[serde(default)]
+    pub objc_class_prefixes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LowConfidenceMarker {
+    pub field: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sdk {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub country: String,
+    #[serde(default)]
+    pub parent_company: Option<String>,
+    pub category: String,
+    pub prc_linked: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub collects_data: bool,
+    #[serde(default)]
+    pub phone_maker_service: bool,
+    #[serde(default)]
+    pub website: Option<String>,
+    pub confidence: String,
+    pub markers: Markers,
+    #[serde(default)]
+    pub ios: Option<IosMarkers>,
+    #[serde(default)]
+    pub low_confidence_markers: Vec<LowConfidenceMarker>,
+    pub references: Vec<Reference>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkFile {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub sdks: Vec<Sdk>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cloud {
+    pub id: String,
+    pub provider: String,
+    pub owner: String,
+    pub country: String,
+    pub clean_cloud_named: bool,
+    pub domain_suffixes: Vec<String>,
+    #[serde(default)]
+    pub client_sdk_ids: Vec<String>,
+    pub confidence: String,
+    pub references: Vec<Reference>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudFile {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub clouds: Vec<Cloud>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publisher {
+    pub id: String,
+    pub company: String,
+    pub country: String,
+    #[serde(default)]
+    pub package_prefixes: Vec<String>,
+    /// Exact package → app name.
+    #[serde(default)]
+    pub packages: BTreeMap<String, String>,
+    #[serde(default)]
+    pub domain_suffixes: Vec<String>,
+    #[serde(default)]
+    pub cert_sha256: Vec<String>,
+    /// Each object: subject fields that must all match (e.g. {"O": "X", "C": "CN"}).
+    #[serde(default)]
+    pub cert_subjects: Vec<BTreeMap<String, String>>,
+    pub confidence: String,
+    pub references: Vec<Reference>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub prefix_note: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublisherFile {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub publishers: Vec<Publisher>,
+}
+
+/// A policy: rules over detections and facts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub schema_version: u32,
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    /// `fail` or `warn`.
+    pub severity: String,
+    pub message: String,
+    pub when: Condition,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// The fixed vocabulary of rule conditions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Condition {
+    Sdk(SdkCondition),
+    Endpoint(EndpointCondition),
+    Publisher(PublisherCondition),
+    Anomaly(AnomalyCondition),
+    SigningBlock(SigningBlockCondition),
+    Manifest(ManifestCondition),
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkCondition {
+    #[serde(default)]
+    pub country: Vec<String>,
+    #[serde(default)]
+    pub tags_any: Vec<String>,
+    #[serde(default)]
+    pub collects_data: Option<bool>,
+    #[serde(default)]
+    pub prc_linked: Option<bool>,
+    #[serde(default)]
+    pub min_confidence: Option<String>,
+    #[serde(default)]
+    pub max_confidence: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointCondition {
+    #[serde(default)]
+    pub clean_cloud_named: Option<bool>,
+    #[serde(default)]
+    pub country: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublisherCondition {
+    #[serde(default)]
+    pub country: Vec<String>,
+    /// true: only publishers found in the database; false: only those named
+    /// by the signing certificate alone.
+    #[serde(default)]
+    pub known: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnomalyCondition {
+    #[serde(default)]
+    pub ids_any: Vec<String>,
+    #[serde(default)]
+    pub any: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningBlockCondition {
+    #[serde(default)]
+    pub ids_any: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestCondition {
+    #[serde(default)]
+    pub queries_packages_any: Vec<String>,
+    #[serde(default)]
+    pub meta_data_any: Vec<String>,
+    #[serde(default)]
+    pub permissions_any: Vec<String>,
+}
+
+/// The database as loaded, with where it came from.
+#[derive(Clone, Debug)]
+pub struct SignatureSet {
+    pub sdks: Vec<Sdk>,
+    pub clouds: Vec<Cloud>,
+    pub publishers: Vec<Publisher>,
+    pub policies: Vec<Policy>,
+    pub info: DatabaseInfo,
+}
+
+/// Which database judged a report (so that a verdict can be reproduced).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DatabaseInfo {
+    pub version: Option<String>,
+    /// SHA-256 over every file read (relative name, NUL, length, bytes), in order.
+    pub sha256: String,
+    pub sources: Vec<String>,
+    pub policies: Vec<String>,
+}
+
+/// Counts printed by `cleanscan signatures check`.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub sdks: usize,
+    pub prc_sdks: usize,
+    pub clouds: usize,
+    pub clean_cloud_named: usize,
+    pub publishers: usize,
+    pub policies: usize,
+    pub rules: usize,
+    pub markers: usize,
+}
+
+/// The default database folder: `signatures/` of this source tree, found
+/// beside the executable's repository or the current directory.
+pub fn default_dir() -> PathBuf {
+    let here = PathBuf::from("signatures");
+    if here.join("sdks.json").is_file() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures")
+}
+
+fn read(path: &Path, hasher: &mut Sha256, base: &Path) -> Result<Vec<u8>, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    let rel = path.strip_prefix(base).unwrap_or(path).display().to_string();
+    hasher.update(rel.as_bytes());
+    hasher.update([0u8]);
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(&bytes);
+    Ok(bytes)
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|source| Error::Json { path: path.display().to_string(), source })
+}
+
+/// Loads a database folder, then each overlay folder on top of it: an overlay
+/// entry with an existing id replaces it; a new id is added. Each folder may
+/// hold `sdks.json`, `clouds.json`, `publishers.json` and `policies/*.json`.
+pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    let mut hasher = Sha256::new();
+    let mut set = SignatureSet {
+        sdks: Vec::new(),
+        clouds: Vec::new(),
+        publishers: Vec::new(),
+        policies: Vec::new(),
+        info: DatabaseInfo::default(),
+    };
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(overlays.iter().cloned());
+    for (n, d) in dirs.iter().enumerate() {
+        let required = n == 0;
+        set.info.sources.push(d.display().to_string());
+        let p = d.join("sdks.json");
+        if p.is_file() || required {
+            let f: SdkFile = parse(&p, &read(&p, &mut hasher, d)?)?;
+            if set.info.version.is_none() {
+                set.info.version = f.version.clone();
+            }
+            merge(&mut set.sdks, f.sdks, |s| s.id.clone());
+        }
+        let p = d.join("clouds.json");
+        if p.is_file() || required {
+            let f: CloudFile = parse(&p, &read(&p, &mut hasher, d)?)?;
+            merge(&mut set.clouds, f.clouds, |c| c.id.clone());
+        }
+        let p = d.join("publishers.json");
+        if p.is_file() || required {
+            let f: PublisherFile = parse(&p, &read(&p, &mut hasher, d)?)?;
+            merge(&mut set.publishers, f.publishers, |c| c.id.clone());
+        }
+        let pd = d.join("policies");
+        if pd.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&pd)
+                .map_err(|source| Error::Io { path: pd.display().to_string(), source })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            files.sort();
+            let mut policies = Vec::new();
+            for p in files {
+                policies.push(parse::<Policy>(&p, &read(&p, &mut hasher, d)?)?);
+            }
+            merge(&mut set.policies, policies, |p| p.id.clone());
+        }
+    }
+    set.info.sha256 = crate::scan::hex(&hasher.finalize());
+    set.info.policies = set.policies.iter().map(|p| p.id.clone()).collect();
+    Ok(set)
+}
+
+fn merge<T>(into: &mut Vec<T>, more: Vec<T>, id: impl Fn(&T) -> String) {
+    for item in more {
+        let key = id(&item);
+        if let Some(slot) = into.iter_mut().find(|x| id(x) == key) {
+            *slot = item;
+        } else {
+            into.push(item);
+        }
+    }
+}
+
+const CATEGORIES: &[&str] = &[
+    "analytics",
+    "ads",
+    "push",
+    "payment",
+    "social",
+    "maps",
+    "crash",
+    "cloud-storage",
+    "login",
+    "webview",
+    "library",
+    "other",
+];
+const CONFIDENCE: &[&str] = &["high", "medium", "low"];
+const TAGS: &[&str] = &["clean_store", "clean_cloud", "clean_apps", "clean_path"];
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.' || b == b'_')
+}
+
+fn valid_domain(d: &str) -> bool {
+    !d.is_empty()
+        && d.len() <= 253
+        && !d.starts_with('.')
+        && !d.ends_with('.')
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+fn valid_prefix(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('.')
+        && !p.ends_with('.')
+        && !p.contains("..")
+        && p.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_' || c == '$')
+}
+
+fn check_regex(pattern: &str, what: &str, problems: &mut Vec<String>) {
+    if let Err(e) = regex::Regex::new(pattern) {
+        problems.push(format!("{what}: bad regex {pattern:?}: {e}"));
+    }
+    if !pattern.starts_with('^') || !pattern.ends_with('$') {
+        problems.push(format!("{what}: regex {pattern:?} must be anchored with ^...$"));
+    }
+}
+
+impl SignatureSet {
+    /// Every problem that makes the set unusable: unknown enum values,
+    /// duplicate ids, bad regexes, malformed prefixes and domains, the same
+    /// prefix claimed by two SDKs, empty markers, missing references.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut ids = HashSet::new();
+        let mut prefix_owner: HashMap<&str, &str> = HashMap::new();
+        let mut lib_owner: HashMap<&str, &str> = HashMap::new();
+        for s in &self.sdks {
+            let what = format!("sdks.json {}", s.id);
+            if !valid_id(&s.id) {
+                problems.push(format!("{what}: id must be lowercase [a-z0-9._-]"));
+            }
+            if !ids.insert(s.id.as_str()) {
+                problems.push(format!("{what}: duplicate id"));
+            }
+            if !CATEGORIES.contains(&s.category.as_str()) {
+                problems.push(format!("{what}: unknown category {:?}", s.category));
+            }
+            if !CONFIDENCE.contains(&s.confidence.as_str()) {
+                problems.push(format!("{what}: unknown confidence {:?}", s.confidence));
+            }
+            for t in &s.tags {
+                if !TAGS.contains(&t.as_str()) {
+                    problems.push(format!("{what}: unknown tag {t:?}"));
+                }
+            }
+            if s.prc_linked && !s.tags.iter().any(|t| t == "clean_store") {
+                problems.push(format!("{what}: a PRC-linked SDK must carry the clean_store tag"));
+            }
+            if s.country.len() != 2 || !s.country.bytes().all(|b| b.is_ascii_uppercase()) {
+                problems.push(format!("{what}: country must be ISO 3166-1 alpha-2 (or XX)"));
+            }
+            if s.references.is_empty() {
+                problems.push(format!("{what}: no references"));
+            }
+            let m = &s.markers;
+            let lists: [(&str, &Vec<String>); 13] = [
+                ("class_prefixes", &m.class_prefixes),
+                ("class_prefixes_broad", &m.class_prefixes_broad),
+                ("native_libs", &m.native_libs),
+                ("native_lib_patterns", &m.native_lib_patterns),
+                ("meta_data", &m.meta_data),
+                ("components", &m.components),
+                ("component_patterns", &m.component_patterns),
+                ("permissions", &m.permissions),
+                ("intent_actions", &m.intent_actions),
+                ("assets", &m.assets),
+                ("resource_names", &m.resource_names),
+                ("domains", &m.domains),
+                ("domain_patterns", &m.domain_patterns),
+            ];
+            let total: usize = lists.iter().map(|(_, l)| l.len()).sum();
+            let ios =
+                s.ios.as_ref().map(|i| i.frameworks.len() + i.bundle_id_prefixes.len() + i.objc_class_prefixes.len());
+            if total == 0 && ios.unwrap_or(0) == 0 {
+                problems.push(format!("{what}: no markers"));
+            }
+            for (key, list) in lists {
+                let mut seen = HashSet::new();
+                for v in list {
+                    if v.trim().is_empty() {
+                        problems.push(format!("{what}: empty {key} marker"));
+                    }
+                    if !seen.insert(v) {
+                        problems.push(format!("{what}: duplicate {key} marker {v:?}"));
+                    }
+                }
+            }
+            for p in m.class_prefixes.iter().chain(&m.class_prefixes_broad) {
+                if !valid_prefix(p) {
+                    problems.push(format!("{what}: malformed class prefix {p:?}"));
+                }
+                if let Some(other) = prefix_owner.insert(p, &s.id) {
+                    if other != s.id {
+                        problems.push(format!("{what}: class prefix {p:?} also claimed by {other}"));
+                    }
+                }
+            }
+            for l in &m.native_libs {
+                if let Some(other) = lib_owner.insert(l, &s.id) {
+                    if other != s.id {
+                        problems.push(format!("{what}: native lib {l:?} also claimed by {other}"));
+                    }
+                }
+            }
+            for d in &m.domains {
+                if !valid_domain(d) {
+                    problems.push(format!("{what}: malformed domain {d:?}"));
+                }
+            }
+            // A framework permission is requested by countless apps: it
+            // proves nothing about an SDK.
+            for p in &m.permissions {
+                if p.starts_with("android.permission.") {
+                    problems.push(format!("{what}: framework permission {p:?} is not an SDK marker"));
+                }
+            }
+            for p in m.native_lib_patterns.iter().chain(&m.component_patterns).chain(&m.domain_patterns) {
+                check_regex(p, &what, &mut problems);
+            }
+        }
+        let sdk_ids: HashSet<&str> = self.sdks.iter().map(|s| s.id.as_str()).collect();
+        let mut suffix_owner: HashMap<&str, &str> = HashMap::new();
+        for c in &self.clouds {
+            let what = format!("clouds.json {}", c.id);
+            if !valid_id(&c.id) || !ids.insert(c.id.as_str()) {
+                problems.push(format!("{what}: bad or duplicate id"));
+            }
+            if c.domain_suffixes.is_empty() {
+                problems.push(format!("{what}: no domain suffixes"));
+            }
+            if c.references.is_empty() {
+                problems.push(format!("{what}: no references"));
+            }
+            if !CONFIDENCE.contains(&c.confidence.as_str()) {
+                problems.push(format!("{what}: unknown confidence {:?}", c.confidence));
+            }
+            for d in &c.domain_suffixes {
+                if !valid_domain(d) {
+                    problems.push(format!("{what}: malformed domain {d:?}"));
+                }
+                if let Some(other) = suffix_owner.insert(d, &c.id) {
+                    problems.push(format!("{what}: domain suffix {d:?} also claimed by {other}"));
+                }
+            }
+            for id in &c.client_sdk_ids {
+                if !sdk_ids.contains(id.as_str()) {
+                    problems.push(format!("{what}: client_sdk_ids names unknown SDK {id:?}"));
+                }
+            }
+        }
+        for p in &self.publishers {
+            let what = format!("publishers.json {}", p.id);
+            if !valid_id(&p.id) || !ids.insert(p.id.as_str()) {
+                problems.push(format!("{what}: bad or duplicate id"));
+            }
+            if p.references.is_empty() {
+                problems.push(format!("{what}: no references"));
+            }
+            if p.package_prefixes.is_empty()
+                && p.packages.is_empty()
+                && p.cert_sha256.is_empty()
+                && p.cert_subjects.is_empty()
+            {
+                problems.push(format!("{what}: no markers"));
+            }
+            for c in &p.cert_sha256 {
+                if c.len() != 64 || !c.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                    problems.push(format!("{what}: cert_sha256 must be 64 lowercase hex digits: {c:?}"));
+                }
+            }
+            for d in &p.domain_suffixes {
+                if !valid_domain(d) {
+                    problems.push(format!("{what}: malformed domain {d:?}"));
+                }
+            }
+        }
+        let mut policy_ids = HashSet::new();
+        for pol in &self.policies {
+            let what = format!("policy {}", pol.id);
+            if !policy_ids.insert(pol.id.as_str()) {
+                problems.push(format!("{what}: duplicate policy id"));
+            }
+            let mut rule_ids = HashSet::new();
+            if pol.rules.is_empty() {
+                problems.push(format!("{what}: no rules"));
+            }
+            for r in &pol.rules {
+                if !rule_ids.insert(r.id.as_str()) {
+                    problems.push(format!("{what}: duplicate rule id {}", r.id));
+                }
+                if r.severity != "fail" && r.severity != "warn" {
+                    problems.push(format!("{what}: rule {}: severity must be fail or warn", r.id));
+                }
+                if let Condition::Sdk(c) = &r.when {
+                    for mc in c.min_confidence.iter().chain(&c.max_confidence) {
+                        if !CONFIDENCE.contains(&mc.as_str()) {
+                            problems.push(format!("{what}: rule {}: unknown confidence {mc:?}", r.id));
+                        }
+                    }
+                    for t in &c.tags_any {
+                        if !TAGS.contains(&t.as_str()) {
+                            problems.push(format!("{what}: rule {}: unknown tag {t:?}", r.id));
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    pub fn counts(&self) -> Counts {
+        let markers = self
+            .sdks
+            .iter()
+            .map(|s| {
+                let m = &s.markers;
+                m.class_prefixes.len()
+                    + m.class_prefixes_broad.len()
+                    + m.native_libs.len()
+                    + m.native_lib_patterns.len()
+                    + m.meta_data.len()
+                    + m.components.len()
+                    + m.component_patterns.len()
+                    + m.permissions.len()
+                    + m.intent_actions.len()
+                    + m.assets.len()
+                    + m.resource_names.len()
+                    + m.domains.len()
+                    + m.domain_patterns.len()
+            })
+            .sum();
+        Counts {
+            sdks: self.sdks.len(),
+            prc_sdks: self.sdks.iter().filter(|s| s.prc_linked).count(),
+            clouds: self.clouds.len(),
+            clean_cloud_named: self.clouds.iter().filter(|c| c.clean_cloud_named).count(),
+            publishers: self.publishers.len(),
+            policies: self.policies.len(),
+            rules: self.policies.iter().map(|p| p.rules.len()).sum(),
+            markers,
+        }
+    }
+}
