@@ -19,9 +19,11 @@ now() { date +%s.%N; }
 xargs -d '\n' cat < "$LIST" > /dev/null
 t0=$(now); while IFS= read -r f; do unzip -p "$f" > /dev/null 2>&1 || true; done < "$LIST"; t1=$(now)
 UNZIP=$(awk "BEGIN{print $t1 - $t0}")
-t0=$(now); "$BIN" scan -q -j 1 -f jsonl - < "$LIST" > /dev/null; t1=$(now)
+# Exit code 1 means "some app failed a policy", not an error.
+scan() { "$BIN" scan -q -j "$1" -f jsonl - < "$LIST" > /dev/null || [ $? -eq 1 ]; }
+t0=$(now); scan 1; t1=$(now)
 J1=$(awk "BEGIN{print $t1 - $t0}")
-t0=$(now); "$BIN" scan -q -j 2 -f jsonl - < "$LIST" > /dev/null; t1=$(now)
+t0=$(now); scan 2; t1=$(now)
 J2=$(awk "BEGIN{print $t1 - $t0}")
 printf '%-40s %8.3f s\n' "unzip -p (sequential, every entry)" "$UNZIP" "cleanscan scan -j 1" "$J1" "cleanscan scan -j 2" "$J2"
 printf 'ratio cleanscan -j 2 / unzip -p: %.3f\n' "$(awk "BEGIN{print $J2 / $UNZIP}")"

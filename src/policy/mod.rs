@@ -44,6 +44,7 @@ fn in_list(list: &[String], v: &str) -> bool {
 pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
     let mut findings = Vec::new();
     for rule in &policy.rules {
+        let msg = rule.message.trim_end_matches('.');
         let mut push = |message: String, evidence: Vec<Evidence>| {
             findings.push(Finding { rule: rule.id.clone(), severity: rule.severity.clone(), message, evidence });
         };
@@ -61,7 +62,7 @@ pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
                         push(
                             format!(
                                 "{}: {} ({}, {}), {} confidence",
-                                rule.message, s.name, s.vendor, s.country, s.confidence
+                                msg, s.name, s.vendor, s.country, s.confidence
                             ),
                             s.evidence.clone(),
                         );
@@ -76,7 +77,7 @@ pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
                     if ok {
                         let who = owner.provider.as_deref().or(owner.owner.as_deref()).unwrap_or("?");
                         push(
-                            format!("{}: {} ({who}, {country})", rule.message, ep.host),
+                            format!("{}: {} ({who}, {country})", msg, ep.host),
                             ep.evidence.iter().take(3).cloned().collect(),
                         );
                     }
@@ -88,7 +89,7 @@ pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
                     let known_ok = c.known.is_none_or(|k| k == p.id.is_some());
                     if known_ok && !country.is_empty() && in_list(&c.country, country) {
                         push(
-                            format!("{}: {} ({country}), {} confidence", rule.message, p.name, p.confidence),
+                            format!("{}: {} ({country}), {} confidence", msg, p.name, p.confidence),
                             p.evidence.clone(),
                         );
                     }
@@ -110,7 +111,7 @@ pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
                     let mut ids: Vec<&str> = hits.iter().map(|e| e.value.as_str()).collect();
                     ids.sort_unstable();
                     ids.dedup();
-                    push(format!("{}: {}", rule.message, ids.join(", ")), hits.into_iter().take(10).collect());
+                    push(format!("{}: {}", msg, ids.join(", ")), hits.into_iter().take(10).collect());
                 }
             }
             Condition::SigningBlock(c) => {
@@ -119,7 +120,7 @@ pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
                         if c.ids_any.iter().any(|id| id.eq_ignore_ascii_case(&e.id)) {
                             let name = e.name.as_deref().unwrap_or("unknown block");
                             push(
-                                format!("{}: {} ({name}, {} bytes)", rule.message, e.id, e.size),
+                                format!("{}: {} ({name}, {} bytes)", msg, e.id, e.size),
                                 vec![Evidence::new("signing-block", e.id.clone(), "APK Signing Block", Some(b.offset))],
                             );
                         }
@@ -147,7 +148,7 @@ pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
                 }
                 if !ev.is_empty() {
                     let vals: Vec<&str> = ev.iter().map(|e| e.value.as_str()).collect();
-                    push(format!("{}: {}", rule.message, vals.join(", ")), ev);
+                    push(format!("{}: {}", msg, vals.join(", ")), ev);
                 }
             }
         }
