@@ -237,3 +237,51 @@ fn broken_files_give_error_records_not_failures() {
         let _ = cleanscan::scan::scan_bytes(&d, AppReport::default(), &opts);
     }
 }
+
+/// Code holds no vendor names: every class prefix, domain, library name and
+/// PRC vendor name of the signature database is data, so none may appear in
+/// the code of src/ (comments citing a format fact's source and unit tests
+/// are not code).
+#[test]
+fn source_code_holds_no_signature_markers() {
+    let set =
+        cleanscan::signatures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures"), &[]).expect("load");
+    let mut needles: BTreeSet<String> = BTreeSet::new();
+    for s in &set.sdks {
+        needles.extend(s.markers.class_prefixes.iter().filter(|p| p.contains('.')).cloned());
+        needles.extend(s.markers.domains.iter().filter(|d| d.len() > 6).cloned());
+        needles.extend(s.markers.native_libs.iter().cloned());
+        if s.prc_linked && s.vendor.len() > 4 {
+            needles.insert(s.vendor.clone());
+        }
+    }
+    for c in &set.clouds {
+        needles.extend(c.domain_suffixes.iter().filter(|d| d.len() > 6).cloned());
+    }
+    let mut hits = Vec::new();
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("src") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            // Code only: comments may cite where a format fact comes from,
+            // and unit tests (at the end of each file) may use real strings.
+            let full = std::fs::read_to_string(&p).unwrap_or_default();
+            let code = full.split("#[cfg(test)]").next().unwrap_or_default();
+            let text: String =
+                code.lines().filter(|l| !l.trim_start().starts_with("//")).map(|l| format!("{l}\n")).collect();
+            for n in &needles {
+                if text.contains(n.as_str()) {
+                    hits.push(format!("{}: {n}", p.display()));
+                }
+            }
+        }
+    }
+    assert!(hits.is_empty(), "signature data written into code:\n{}", hits.join("\n"));
+}

@@ -60,10 +60,7 @@ pub fn evaluate(policy: &Policy, facts: &Facts, det: &Detections) -> Verdict {
                         && c.max_confidence.as_deref().is_none_or(|mc| rank(&s.confidence) <= rank(mc));
                     if ok {
                         push(
-                            format!(
-                                "{}: {} ({}, {}), {} confidence",
-                                msg, s.name, s.vendor, s.country, s.confidence
-                            ),
+                            format!("{}: {} ({}, {}), {} confidence", msg, s.name, s.vendor, s.country, s.confidence),
                             s.evidence.clone(),
                         );
                     }
