@@ -285,3 +285,224 @@ fn source_code_holds_no_signature_markers() {
     }
     assert!(hits.is_empty(), "signature data written into code:\n{}", hits.join("\n"));
 }
+
+// ---------------------------------------------------------------------------
+// Fingerprints and verdicts: every sample's `detections` section (written by
+// hand in examples/gen_corpus/samples.json from the signature data) must be
+// reproduced exactly.
+
+fn matchers() -> std::sync::Arc<cleanscan::signatures::compile::Matchers> {
+    static CELL: std::sync::OnceLock<std::sync::Arc<cleanscan::signatures::compile::Matchers>> =
+        std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        let set = cleanscan::signatures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures"), &[])
+            .expect("bundled signatures load");
+        std::sync::Arc::new(cleanscan::signatures::compile::Matchers::compile(set).expect("signatures compile"))
+    })
+    .clone()
+}
+
+fn judged(path: &Path) -> AppReport {
+    scan_file(path, &Options { threads: 1, matchers: Some(matchers()), ..Options::default() })
+}
+
+/// The report's detections in the shape of an expected file's `detections`.
+fn detections_of(r: &AppReport) -> Value {
+    let mut sdks: Vec<Value> = r
+        .sdks
+        .iter()
+        .map(|s| serde_json::json!({"id": s.id, "confidence": s.confidence, "broad_prefix_only": s.broad_prefix_only}))
+        .collect();
+    sdks.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let mut owners: Vec<Value> = r
+        .endpoints
+        .iter()
+        .filter(|e| e.owner.is_some())
+        .map(|e| {
+            serde_json::json!({"host": e.host, "owner": e.owner, "country": e.country,
+                "clean_cloud_named": e.clean_cloud_named})
+        })
+        .collect();
+    owners.sort_by(|a, b| a["host"].as_str().cmp(&b["host"].as_str()));
+    let publisher = r
+        .publisher
+        .as_ref()
+        .map(|p| serde_json::json!({"id": p.id, "name": p.name, "country": p.country, "confidence": p.confidence}));
+    let mut verdicts = serde_json::Map::new();
+    for v in &r.verdicts {
+        let rules: BTreeSet<&str> = v.findings.iter().map(|f| f.rule.as_str()).collect();
+        verdicts.insert(v.policy.clone(), serde_json::json!({"status": v.status, "rules": rules}));
+    }
+    serde_json::json!({"sdks": sdks, "endpoint_owners": owners, "publisher": publisher, "verdicts": verdicts})
+}
+
+#[test]
+fn every_sample_reports_exactly_its_expected_detections_and_verdicts() {
+    let mut wrong = Vec::new();
+    let all = samples();
+    for (apk, exp) in &all {
+        let r = judged(apk);
+        let name = apk.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let got = detections_of(&r);
+        for key in ["sdks", "endpoint_owners", "publisher", "verdicts"] {
+            if got[key] != exp["detections"][key] {
+                wrong.push(format!("{name}: {key}\n  got      {}\n  expected {}", got[key], exp["detections"][key]));
+            }
+        }
+        let anomalies: BTreeSet<String> = r.anomalies.iter().map(|a| a.id.clone()).collect();
+        let want: BTreeSet<String> = strs(&exp["anomalies"]).into_iter().collect();
+        if anomalies != want {
+            wrong.push(format!("{name}: anomalies {anomalies:?}, expected {want:?}"));
+        }
+        let blocks: Vec<String> = r.signing_block.iter().flat_map(|b| b.entries.iter().map(|e| e.id.clone())).collect();
+        if blocks != strs(&exp["signing"]["block_ids"]) {
+            wrong.push(format!("{name}: signing block ids {blocks:?}, expected {:?}", exp["signing"]["block_ids"]));
+        }
+        if sorted(r.queries_packages.clone()) != sorted(strs(&exp["queries_packages"])) {
+            wrong.push(format!("{name}: queries {:?}", r.queries_packages));
+        }
+        // Every finding names its evidence; every detection has some.
+        for v in &r.verdicts {
+            for f in &v.findings {
+                if f.evidence.is_empty() {
+                    wrong.push(format!("{name}: {} finding {} without evidence", v.policy, f.rule));
+                }
+            }
+        }
+        for s in &r.sdks {
+            if s.evidence.is_empty() {
+                wrong.push(format!("{name}: detection {} without evidence", s.id));
+            }
+        }
+        assert_eq!(r.signatures.as_ref().map(|i| i.sha256.len()), Some(64), "{name}: database sha256 recorded");
+    }
+    assert!(all.len() >= 20, "{} samples", all.len());
+    assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn every_policy_rule_fires_on_some_sample_and_only_there() {
+    let m = matchers();
+    let mut all_rules: BTreeSet<(String, String)> = BTreeSet::new();
+    for p in &m.set.policies {
+        for rule in &p.rules {
+            all_rules.insert((p.id.clone(), rule.id.clone()));
+        }
+    }
+    let mut fired: BTreeSet<(String, String)> = BTreeSet::new();
+    for (_, exp) in samples() {
+        for (policy, v) in exp["detections"]["verdicts"].as_object().expect("verdicts") {
+            for rule in strs(&v["rules"]) {
+                fired.insert((policy.clone(), rule));
+            }
+        }
+    }
+    let missing: Vec<_> = all_rules.difference(&fired).collect();
+    assert!(missing.is_empty(), "rules with no sample: {missing:?}");
+    let unknown: Vec<_> = fired.difference(&all_rules).collect();
+    assert!(unknown.is_empty(), "expected rules that no policy has: {unknown:?}");
+    assert!(all_rules.len() >= 14, "{} rules", all_rules.len());
+}
+
+#[test]
+fn clean_controls_pass_both_policies_without_prc_sdks() {
+    let controls = ["plain-notes.apk", "plain-multidex.apk", "clean-lookalike.apk"];
+    for c in controls {
+        let r = judged(&corpus().join(c));
+        assert_eq!(r.verdicts.len(), 2, "{c}: both policies judged");
+        for v in &r.verdicts {
+            assert_eq!(v.status, "pass", "{c}: {} {:?}", v.policy, v.findings);
+        }
+        let prc: Vec<&str> = r.sdks.iter().filter(|s| s.prc_linked).map(|s| s.id.as_str()).collect();
+        assert!(prc.is_empty(), "{c}: PRC SDKs {prc:?}");
+        assert!(r.endpoints.iter().all(|e| e.country.as_deref() != Some("CN")), "{c}: a PRC endpoint owner");
+        assert!(r.anomalies.is_empty(), "{c}: anomalies {:?}", r.anomalies);
+    }
+}
+
+fn check_output(args: &[&str]) -> (Option<i32>, String) {
+    let out = bin().args(args).output().expect("run");
+    (out.status.code(), String::from_utf8(out.stdout).expect("utf8"))
+}
+
+/// The first number after `key` at the start of a line, and the number in
+/// the parenthesis after it.
+fn count_line(text: &str, key: &str) -> (u64, Option<u64>) {
+    let line = text.lines().find(|l| l.split_whitespace().next() == Some(key)).expect("count line");
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().expect("number"))
+        .collect();
+    (nums[0], nums.get(1).copied())
+}
+
+#[test]
+fn signatures_check_passes_and_prints_the_counts() {
+    let (code, text) = check_output(&["signatures", "check"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (sdks, prc) = count_line(&text, "sdks");
+    assert!(sdks >= 250, "{sdks} SDKs\n{text}");
+    assert!(prc.expect("PRC count") >= 150, "{prc:?} PRC SDKs\n{text}");
+    let (clouds, named) = count_line(&text, "clouds");
+    assert!(clouds >= 20 && named == Some(5), "{text}");
+    assert!(count_line(&text, "publishers").0 >= 20, "{text}");
+    let (policies, rules) = count_line(&text, "policies");
+    assert_eq!(policies, 2, "{text}");
+    assert!(rules.expect("rule count") >= 14, "{text}");
+    assert!(text.lines().any(|l| l.starts_with("sha256") && l.split_whitespace().nth(1).map(str::len) == Some(64)));
+    assert_eq!(text.lines().last(), Some("ok"), "{text}");
+}
+
+#[test]
+fn an_overlay_replacing_one_sdk_changes_the_report_and_the_database_digest() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures");
+    let db: Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("sdks.json")).expect("sdks.json")).expect("json");
+    let mut entry = db["sdks"]
+        .as_array()
+        .expect("sdks")
+        .iter()
+        .find(|s| s["id"] == "tencent-mmkv")
+        .cloned()
+        .expect("tencent-mmkv entry");
+    // A reviewer's local judgement: treat MMKV as data-collecting.
+    entry["collects_data"] = Value::Bool(true);
+    entry["notes"] = Value::String("overlay test: reclassified".into());
+    let dir = std::env::temp_dir().join(format!("cleanscan-overlay-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let overlay = serde_json::json!({"schema_version": 1, "sdks": [entry]});
+    std::fs::write(dir.join("sdks.json"), serde_json::to_vec_pretty(&overlay).expect("ser")).expect("write overlay");
+
+    let dir_s = dir.display().to_string();
+    let (code, with) = check_output(&["signatures", "check", "--overlay", &dir_s]);
+    assert_eq!(code, Some(0), "{with}");
+    let (_, without) = check_output(&["signatures", "check"]);
+    let sha = |t: &str| t.lines().find(|l| l.starts_with("sha256")).map(str::to_string);
+    assert_ne!(sha(&with), sha(&without), "the overlay changes the database digest");
+    assert_eq!(count_line(&with, "sdks"), count_line(&without, "sdks"), "replaced, not added");
+
+    let apk = corpus().join("prc-open-source-lib.apk").display().to_string();
+    let report = |extra: &[&str]| -> Value {
+        let mut args = vec!["scan", "-q", "-f", "jsonl"];
+        args.extend_from_slice(extra);
+        args.push(&apk);
+        let (_, out) = check_output(&args);
+        serde_json::from_str(out.trim()).expect("one JSON line")
+    };
+    let plain = report(&[]);
+    let over = report(&["--overlay", &dir_s]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = |r: &Value| {
+        r["verdicts"].as_array().expect("verdicts").iter().find(|v| v["policy"] == "clean-store").cloned().expect("cs")
+    };
+    assert_eq!(store(&plain)["status"], "warn");
+    assert_eq!(store(&over)["status"], "fail", "the reclassified SDK now fails Clean Store");
+    assert!(store(&over)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["rule"] == "prc-sdk-collects-data"));
+    assert_ne!(plain["signatures"]["sha256"], over["signatures"]["sha256"]);
+    assert_eq!(over["signatures"]["sources"].as_array().map(Vec::len), Some(2), "{}", over["signatures"]);
+}

@@ -40,7 +40,9 @@ fn scanned() -> Option<&'static Scanned> {
         let dir = corpus_dir()?;
         let mut empty = std::io::Cursor::new(Vec::new());
         let inputs: Vec<Input> = cleanscan::input::expand(&[dir.clone()], &mut empty);
-        let opts = Options { threads: 2, ..Options::default() };
+        let set = cleanscan::signatures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures"), &[]).ok()?;
+        let matchers = cleanscan::signatures::compile::Matchers::compile(set).ok()?;
+        let opts = Options { threads: 2, matchers: Some(std::sync::Arc::new(matchers)), ..Options::default() };
         let mut reports = HashMap::new();
         let prefix = format!("{}/", dir.display());
         let n = scan_batch(&inputs, &opts, |_, r: AppReport| -> Result<(), ()> {
@@ -264,4 +266,171 @@ fn apksigner_signer_digests_are_among_ours() {
     }
     assert!(total > 250, "the oracle lists {total} verified APKs");
     assert_eq!(ok, total, "every apksigner-verified APK's signer digests are reported");
+}
+
+fn sdk_ids(r: &AppReport) -> BTreeSet<String> {
+    r.sdks.iter().map(|s| s.id.clone()).collect()
+}
+
+fn status(r: &AppReport, policy: &str) -> String {
+    r.verdicts.iter().find(|v| v.policy == policy).map(|v| v.status.clone()).unwrap_or_else(|| "-".into())
+}
+
+fn rules(r: &AppReport, policy: &str) -> BTreeSet<String> {
+    r.verdicts.iter().filter(|v| v.policy == policy).flat_map(|v| v.findings.iter().map(|f| f.rule.clone())).collect()
+}
+
+fn join<'a>(it: impl IntoIterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = it.into_iter().map(String::as_str).collect();
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// The issue's expectations on real apps, and the per-folder table of
+/// detections and verdicts (`--nocapture` prints it).
+#[test]
+fn sdk_detections_and_verdicts_per_folder() {
+    let Some(sc) = scanned() else { return };
+    let mut apks: Vec<(&String, &AppReport)> = sc.reports.iter().filter(|(_, r)| r.kind == "apk").collect();
+    apks.sort_by(|a, b| a.0.cmp(b.0));
+    let folder = |p: &str| p.split('/').next().unwrap_or_default().to_string();
+
+    // Per folder: APKs, SDK ids (with the number of APKs showing each), verdict counts.
+    let mut table = String::from(
+        "| folder | APKs | SDKs detected (APKs) | PRC SDKs | Clean Store pass/warn/fail | Clean Apps pass/warn/fail |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    let folders: BTreeSet<String> = apks.iter().map(|(p, _)| folder(p)).collect();
+    for f in &folders {
+        let in_f: Vec<&AppReport> = apks.iter().filter(|(p, _)| folder(p) == *f).map(|(_, r)| *r).collect();
+        let mut sdks: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        let mut prc = BTreeSet::new();
+        for r in &in_f {
+            for s in &r.sdks {
+                *sdks.entry(s.id.clone()).or_default() += 1;
+                if s.prc_linked {
+                    prc.insert(s.id.clone());
+                }
+            }
+        }
+        let counts = |policy: &str| {
+            let n = |st: &str| in_f.iter().filter(|r| status(r, policy) == st).count();
+            format!("{}/{}/{}", n("pass"), n("warn"), n("fail"))
+        };
+        let sdk_list: Vec<String> = sdks.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+        table.push_str(&format!(
+            "| {f} | {} | {} | {} | {} | {} |\n",
+            in_f.len(),
+            join(&sdk_list),
+            join(&prc),
+            counts("clean-store"),
+            counts("clean-apps")
+        ));
+    }
+    // Per app for the folders the issue names (all but the signature fixtures).
+    table.push_str("\n| app | SDKs (confidence) | publisher | Clean Store | Clean Apps |\n|---|---|---|---|---|\n");
+    for (p, r) in &apks {
+        if matches!(folder(p).as_str(), "apksig" | "androguard" | "fdroidserver" | "apkinspector") {
+            continue;
+        }
+        let sdks: Vec<String> = r.sdks.iter().map(|s| format!("{} ({})", s.id, s.confidence)).collect();
+        let publisher = r
+            .publisher
+            .as_ref()
+            .map(|p| {
+                format!(
+                    "{} [{}, {}]",
+                    p.id.as_deref().unwrap_or(&p.name),
+                    p.country.as_deref().unwrap_or("?"),
+                    p.confidence
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        table.push_str(&format!(
+            "| {p} | {} | {publisher} | {} {} | {} {} |\n",
+            join(&sdks),
+            status(r, "clean-store"),
+            join(&rules(r, "clean-store")),
+            status(r, "clean-apps"),
+            join(&rules(r, "clean-apps")),
+        ));
+    }
+    eprintln!("{table}");
+
+    let get = |p: &str| sc.reports.get(p).unwrap_or_else(|| panic!("{p} scanned"));
+    let in_folder = |f: &str| -> Vec<(&String, &AppReport)> {
+        apks.iter().filter(|(p, _)| p.starts_with(&format!("{f}/"))).copied().collect()
+    };
+
+    // Tencent Bugly demos.
+    let bugly = in_folder("bugly");
+    assert_eq!(bugly.len(), 4);
+    for (p, r) in &bugly {
+        let s = r.sdks.iter().find(|s| s.id == "tencent-bugly");
+        assert!(s.is_some_and(|s| s.confidence == "high"), "{p}: {:?}", sdk_ids(r));
+        assert_eq!(status(r, "clean-store"), "fail", "{p}");
+    }
+    // JIGUANG: the HBuilder demo carries JPush 2.1.0 (cn.jpush.android classes,
+    // libjpush210.so, manifest markers). JCore did not exist yet at 2.1.0 (no
+    // cn.jiguang classes, no libjcore*.so), so no JCore evidence is expected.
+    let hb = get("jiguang/jpush-hbuilder-HBuilder-Hello.apk");
+    let jpush = hb.sdks.iter().find(|s| s.id == "jpush").expect("jpush detected");
+    assert_eq!(jpush.confidence, "high");
+    for kind in ["code", "native", "manifest"] {
+        assert!(jpush.evidence_kinds.iter().any(|k| k == kind), "jpush {kind} evidence: {:?}", jpush.evidence_kinds);
+    }
+    assert!(rules(hb, "clean-store").contains("prc-sdk-collects-data"));
+    // The JMLink demo is a shell app (cn.jiguang.jmlinkdemo + AndroidX): no
+    // JIGUANG SDK classes, libraries, manifest keys or endpoints at all.
+    let jm = get("jiguang/jmlink-demo-app-debug.apk");
+    assert!(jm.dex.iter().map(|d| d.classes).sum::<u32>() > 1000, "the DEX was read");
+    assert!(jm.sdks.is_empty(), "jmlink demo: {:?}", sdk_ids(jm));
+    assert_eq!(status(jm, "clean-store"), "pass");
+    // SoloPi: Ant Group's own app (com.alipay.hulu). Ant Group is the
+    // publisher (package prefix com.alipay.); its own classes are not an
+    // Alipay SDK.
+    let solo = get("alipay/SoloPi.apk");
+    let p = solo.publisher.as_ref().expect("publisher");
+    assert_eq!(p.id.as_deref(), Some("ant-group"));
+    assert_eq!(p.country.as_deref(), Some("CN"));
+    assert!(!sdk_ids(solo).contains("alipay-sdk"), "{:?}", sdk_ids(solo));
+    assert!(rules(solo, "clean-store").contains("prc-publisher"));
+    // ARouter demos.
+    let arouter = in_folder("arouter");
+    assert_eq!(arouter.len(), 2);
+    for (p, r) in &arouter {
+        assert!(sdk_ids(r).contains("alibaba-arouter"), "{p}: {:?}", sdk_ids(r));
+        assert!(!sdk_ids(r).contains("aliyun-oss"), "{p}: a deep-link host is not the OSS SDK");
+        assert_eq!(r.publisher.as_ref().and_then(|p| p.id.as_deref()), Some("alibaba"), "{p}");
+    }
+    // VasDolly base APKs: the channel *reader* library (com.leon.channel, the
+    // pre-rename VasDolly package) is there; no channel has been written yet,
+    // so the signing block holds no 0x881155ff entry.
+    let vas = in_folder("vasdolly");
+    assert_eq!(vas.len(), 2);
+    for (p, r) in &vas {
+        assert!(sdk_ids(r).contains("tencent-vasdolly"), "{p}: {:?}", sdk_ids(r));
+        let ids: Vec<&str> = r.signing_block.iter().flat_map(|b| b.entries.iter().map(|e| e.id.as_str())).collect();
+        assert!(!ids.contains(&"0x881155ff"), "{p}: {ids:?}");
+        assert!(rules(r, "clean-store").contains("prc-sdk-no-data"), "{p}");
+    }
+    // F-Droid sample apps, apksig fixtures, MobSF hello world: no PRC SDK.
+    let mut clean = 0;
+    for (p, r) in &apks {
+        if p.starts_with("fdroidserver/") || p.starts_with("apksig/") || p.as_str() == "mobsf/helloworld.apk" {
+            let prc: Vec<&str> = r.sdks.iter().filter(|s| s.prc_linked).map(|s| s.id.as_str()).collect();
+            assert!(prc.is_empty(), "{p}: PRC SDKs {prc:?}");
+            assert!(
+                !rules(r, "clean-store").iter().any(|x| x.starts_with("prc-")),
+                "{p}: {:?}",
+                rules(r, "clean-store")
+            );
+            assert_eq!(status(r, "clean-apps"), "pass", "{p}");
+            clean += 1;
+        }
+    }
+    assert!(clean > 400, "{clean} F-Droid / apksig / MobSF APKs checked");
 }

@@ -96,6 +96,29 @@ struct Sample {
     assets: Vec<AssetSpec>,
     bare_hosts: Vec<String>,
     markers: Value,
+    /// `<queries><package android:name=…/>` entries.
+    #[serde(default)]
+    queries_packages: Vec<String>,
+    /// Extra ID-value pairs in the APK Signing Block (channel blocks).
+    #[serde(default)]
+    signing_block_extra: Vec<ExtraBlock>,
+    /// Anomaly ids the scanner must report (exact set).
+    #[serde(default)]
+    anomalies: Vec<String>,
+    /// What fingerprinting and the policies must find (copied as written).
+    detections: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtraBlock {
+    /// `0x…` block id.
+    id: String,
+    /// UTF-8 value bytes.
+    value: String,
+    /// Written before the v2 block instead of after it.
+    #[serde(default)]
+    before_v2: bool,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +189,12 @@ struct NativeSpec {
 struct AssetSpec {
     path: String,
     text: String,
+    /// Stored bytes declared under this (unknown) compression method.
+    #[serde(default)]
+    method: Option<u16>,
+    /// A second central-directory entry of the same name with this text.
+    #[serde(default)]
+    duplicate_text: Option<String>,
 }
 
 /// Android's class-name resolution: ".Foo" and "Foo" become "pkg.Foo".
@@ -222,6 +251,13 @@ fn manifest(s: &Sample) -> Result<Elem, Box<dyn Error>> {
         ));
     for p in &s.permissions {
         root.push(Elem::new("uses-permission").a("name", ATTR_NAME, Val::Str(p.clone())));
+    }
+    if !s.queries_packages.is_empty() {
+        let mut q = Elem::new("queries");
+        for p in &s.queries_packages {
+            q.push(Elem::new("package").a("name", ATTR_NAME, Val::Str(p.clone())));
+        }
+        root.push(q);
     }
     for p in &s.declared_permissions {
         root.push(Elem::new("permission").a("name", ATTR_NAME, Val::Str(p.name.clone())).a(
@@ -328,6 +364,7 @@ fn build(s: &Sample, publishers: &BTreeMap<String, sign::Publisher>) -> Result<(
         data: axml::encode(&man, &[("android", ANDROID_NS)], s.utf8),
         deflate: true,
         align: 0,
+        method: None,
     });
 
     let mut dex_facts = Vec::new();
@@ -348,27 +385,44 @@ fn build(s: &Sample, publishers: &BTreeMap<String, sign::Publisher>) -> Result<(
             "class_def_count": sum.class_def_count,
             "classes": names,
         }));
-        entries.push(zip::Entry { name: d.file.clone(), data: bytes, deflate: true, align: 0 });
+        entries.push(zip::Entry { name: d.file.clone(), data: bytes, deflate: true, align: 0, method: None });
     }
     all_classes.sort();
 
     let table =
         arsc::Table { package: &s.package, label: &s.label, alt_label: (&s.alt_label.0, &s.alt_label.1), utf8: s.utf8 };
-    entries.push(zip::Entry { name: "resources.arsc".into(), data: arsc::encode(&table), deflate: false, align: 4 });
+    entries.push(zip::Entry {
+        name: "resources.arsc".into(),
+        data: arsc::encode(&table),
+        deflate: false,
+        align: 4,
+        method: None,
+    });
     entries.push(zip::Entry {
         name: arsc::NSC_PATH.into(),
         data: axml::encode(&network_security_config(&s.nsc_domains), &[], s.utf8),
         deflate: true,
         align: 0,
+        method: None,
     });
     for a in &s.assets {
         texts.push(a.text.clone());
         entries.push(zip::Entry {
             name: format!("assets/{}", a.path),
             data: a.text.as_bytes().to_vec(),
-            deflate: true,
+            deflate: a.method.is_none(),
             align: 0,
+            method: a.method,
         });
+        if let Some(t) = &a.duplicate_text {
+            entries.push(zip::Entry {
+                name: format!("assets/{}", a.path),
+                data: t.as_bytes().to_vec(),
+                deflate: true,
+                align: 0,
+                method: None,
+            });
+        }
     }
     let mut native_facts = Vec::new();
     for n in &s.native {
@@ -387,13 +441,25 @@ fn build(s: &Sample, publishers: &BTreeMap<String, sign::Publisher>) -> Result<(
                 "exported_symbols": n.symbols,
             }));
             // Page-aligned like `zipalign -p`, so the library can be mapped in place.
-            entries.push(zip::Entry { name: path, data: elf::encode(&so), deflate: false, align: 4096 });
+            entries.push(zip::Entry { name: path, data: elf::encode(&so), deflate: false, align: 4096, method: None });
         }
     }
     native_facts.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
 
     let z = zip::write(&entries)?;
-    let (apk, cert) = sign::sign_v2(&z, publisher);
+    let mut extra = Vec::new();
+    for b in &s.signing_block_extra {
+        let id = u32::from_str_radix(b.id.trim_start_matches("0x"), 16)?;
+        extra.push(sign::Pair { id, value: b.value.as_bytes().to_vec(), before_v2: b.before_v2 });
+    }
+    let (apk, cert) = sign::sign_v2(&z, publisher, &extra);
+    let mut block_ids: Vec<String> =
+        s.signing_block_extra.iter().filter(|b| b.before_v2).map(|b| b.id.clone()).collect();
+    block_ids.push("0x7109871a".to_string());
+    block_ids.extend(s.signing_block_extra.iter().filter(|b| !b.before_v2).map(|b| b.id.clone()));
+    let mut anomalies = s.anomalies.clone();
+    anomalies.sort();
+    anomalies.dedup();
 
     // Facts.
     let mut hosts = BTreeSet::new();
@@ -489,7 +555,7 @@ fn build(s: &Sample, publishers: &BTreeMap<String, sign::Publisher>) -> Result<(
         "entries": entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
         "signing": {
             "schemes": ["v2"],
-            "block_ids": ["0x7109871a"],
+            "block_ids": block_ids,
             "algorithm": "0x0201 ECDSA-SHA256",
         },
         "cert_sha256": bytes::hex(&Sha256::digest(&cert)),
@@ -500,6 +566,9 @@ fn build(s: &Sample, publishers: &BTreeMap<String, sign::Publisher>) -> Result<(
         "cert_serial": format!("{:x}", publisher.serial),
         "hosts": hosts,
         "markers": s.markers,
+        "queries_packages": s.queries_packages,
+        "anomalies": anomalies,
+        "detections": s.detections,
     });
     Ok((apk, expected))
 }

@@ -192,9 +192,24 @@ fn chunked_sha256(sections: &[&[u8]]) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-/// Inserts a v2 signing block between the entries and the central directory.
-/// Returns the signed APK bytes and the signer's certificate (DER).
-pub fn sign_v2(zip: &Zip, publisher: &Publisher) -> (Vec<u8>, Vec<u8>) {
+/// An extra ID-value pair of the APK Signing Block (e.g. a channel block).
+/// Verifiers ignore unknown ids and the block is outside the signed sections.
+pub struct Pair {
+    pub id: u32,
+    pub value: Vec<u8>,
+    pub before_v2: bool,
+}
+
+fn put_pair(out: &mut Vec<u8>, id: u32, value: &[u8]) {
+    out.u64(4 + value.len() as u64);
+    out.u32(id);
+    out.extend_from_slice(value);
+}
+
+/// Inserts a v2 signing block (plus `extra` pairs) between the entries and
+/// the central directory. Returns the signed APK bytes and the signer's
+/// certificate (DER).
+pub fn sign_v2(zip: &Zip, publisher: &Publisher, extra: &[Pair]) -> (Vec<u8>, Vec<u8>) {
     let cert = publisher.certificate();
     let digest = chunked_sha256(&[&zip.body, &zip.cd, &zip.eocd]);
 
@@ -214,9 +229,13 @@ pub fn sign_v2(zip: &Zip, publisher: &Publisher) -> (Vec<u8>, Vec<u8>) {
     let v2_value = lp(&lp(&signer));
 
     let mut pairs = Vec::new();
-    pairs.u64(4 + v2_value.len() as u64);
-    pairs.u32(V2_BLOCK_ID);
-    pairs.extend_from_slice(&v2_value);
+    for p in extra.iter().filter(|p| p.before_v2) {
+        put_pair(&mut pairs, p.id, &p.value);
+    }
+    put_pair(&mut pairs, V2_BLOCK_ID, &v2_value);
+    for p in extra.iter().filter(|p| !p.before_v2) {
+        put_pair(&mut pairs, p.id, &p.value);
+    }
     let block_size = (pairs.len() + 8 + 16) as u64;
     let mut block = Vec::new();
     block.u64(block_size);

@@ -20,6 +20,9 @@ pub struct Entry {
     pub deflate: bool,
     /// Alignment of the stored data (0 = none).
     pub align: usize,
+    /// Compression method written in the headers instead of the real one
+    /// (the data stays stored): an unknown method, as tampered APKs carry.
+    pub method: Option<u16>,
 }
 
 pub struct Zip {
@@ -45,6 +48,7 @@ pub fn write(entries: &[Entry]) -> Result<Zip, Box<dyn std::error::Error>> {
         } else {
             (0u16, e.data.clone())
         };
+        let method = e.method.unwrap_or(method);
         let offset = body.len();
         let mut extra = Vec::new();
         if !e.deflate && e.align > 0 {

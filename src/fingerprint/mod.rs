@@ -95,10 +95,19 @@ fn file_name(path: &str) -> &str {
 /// Matches an app's facts. Pure function of its inputs.
 pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
     let mut acc: BTreeMap<SdkIdx, Acc> = BTreeMap::new();
+    let package = facts.manifest.as_ref().and_then(|mf| mf.package.as_deref());
+    // The app's own code: a vendor-wide prefix there names the publisher
+    // (reported as such), not an embedded SDK.
+    let own_code = |class: &str| {
+        package.is_some_and(|p| class.strip_prefix(p).is_some_and(|r| r.starts_with('.') || r.starts_with('$')))
+    };
 
     for dex in &facts.dex {
         for class in &dex.classes {
             if let Some(hit) = m.match_class(class) {
+                if hit.broad && own_code(class) {
+                    continue;
+                }
                 let a = acc.entry(hit.sdk).or_default();
                 a.class_count = a.class_count.saturating_add(1);
                 if !hit.broad {
@@ -119,7 +128,6 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
             acc.entry(i).or_default().add("native", Evidence::new("native-lib", name, lib.path.clone(), None));
         }
     }
-    let package = facts.manifest.as_ref().and_then(|mf| mf.package.as_deref());
     if let Some(mf) = &facts.manifest {
         let file = "AndroidManifest.xml";
         for md in &mf.meta_data {
