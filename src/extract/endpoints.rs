@@ -8,8 +8,11 @@
 //!   kept, including single-label ones when a port or path follows
 //!   (`http://localhost:8080/`), IPv4 and bracketed IPv6 literals. `file`,
 //!   `content`, `android.resource`, `jar`, `data`, `javascript` and `about`
-//!   are never hosts. For any other scheme (app deep links such as
-//!   `weixin://dl/...`), the host must pass the bare-host rules below.
+//!   are never hosts. `intent://host/...#Intent;scheme=https` opens a web
+//!   page, so it counts as a network scheme. Any other scheme is an app deep
+//!   link (`weixin://dl/...`, `arouter://m.host.com/route`): its "host" is a
+//!   route inside an app, not a place the app sends data, so the whole URL is
+//!   skipped.
 //! * **Bare host names** inside a string (`api.foo.com`, `"*.qq.com"`,
 //!   `//cdn.foo.com/x.js`). DEX and native strings are full of dotted
 //!   identifiers, so a bare name is accepted only when all of these hold:
@@ -110,7 +113,7 @@ fn scheme_class(scheme: &[u8]) -> SchemeClass {
         | b"ldaps" | b"ssh" | b"telnet" | b"git" | b"svn" | b"irc" | b"ircs" | b"nntp" | b"gopher" | b"socks"
         | b"socks4" | b"socks5" | b"grpc" | b"grpcs" | b"redis" | b"rediss" | b"mongodb" | b"mongodb+srv"
         | b"postgres" | b"postgresql" | b"mysql" | b"webdav" | b"dav" | b"davs" | b"h2" | b"h2c" | b"stratum+tcp"
-        | b"hls" => SchemeClass::Network,
+        | b"hls" | b"intent" => SchemeClass::Network,
         b"file" | b"content" | b"android.resource" | b"jar" | b"data" | b"javascript" | b"about" | b"blob" => {
             SchemeClass::Ignored
         }
@@ -557,16 +560,17 @@ impl EndpointCollector {
                 SchemeClass::Ignored => None,
                 SchemeClass::Network if a.ipv6 => std::str::from_utf8(a.host).ok().map(|h| h.to_ascii_lowercase()),
                 SchemeClass::Network => lenient_host(a.host, a.has_tail),
-                SchemeClass::Other if a.ipv6 => None,
-                SchemeClass::Other => {
-                    let ctx = BareContext { slashes: true, path: a.has_tail, port: false };
-                    strict_host(&a.host.to_ascii_lowercase(), ctx)
-                }
+                // A custom scheme (`arouter://m.host.com/route`, `weixin://dl/x`)
+                // names an app route, not a place the app sends data.
+                SchemeClass::Other => None,
             });
             match host {
                 Some(h) => {
                     let url = text.get(s..url_end).unwrap_or(&[]);
                     self.record(h, Some(url), url, kind, file, offset);
+                    bare_from = bare_from.max(url_end);
+                }
+                None if class == SchemeClass::Other => {
                     bare_from = bare_from.max(url_end);
                 }
                 None => {
@@ -821,11 +825,13 @@ mod tests {
     }
 
     #[test]
-    fn custom_schemes_need_real_hosts() {
+    fn custom_schemes_are_app_routes_not_endpoints() {
         assert!(one("weixin://dl/business/?t=x").is_empty());
         assert!(one("alipays://platformapi/startapp?appId=1").is_empty());
         assert!(one("android-app://com.foo.bar/http/host").is_empty());
-        assert_eq!(one("myapp://www.foo.com/open"), ["www.foo.com"]);
+        assert!(one("myapp://www.foo.com/open").is_empty(), "a deep-link route is not a network endpoint");
+        // ...but a real URL after it in the same string still counts.
+        assert_eq!(one("myapp://route.foo.com/x https://api.bar.com/v1"), ["api.bar.com"]);
         assert_eq!(one("intent://m.foo.com/#Intent;scheme=https;end"), ["m.foo.com"]);
     }
 

@@ -266,6 +266,27 @@ fn host_owner(host: &str, m: &Matchers) -> HostOwner {
     HostOwner::default()
 }
 
+/// The subject of the certificate in the Android SDK's generated debug
+/// keystore (`~/.android/debug.keystore`, made by the build tools with
+/// `CN=Android Debug,O=Android,C=US`): shared by every developer, so it names
+/// no publisher.
+const ANDROID_DEBUG_SUBJECT: &str = "CN=Android Debug, O=Android, C=US";
+
+/// A certificate's self-declared country as ISO 3166-1 alpha-2. Two letters
+/// are taken as written; a few common non-ISO spellings seen in real
+/// certificates (the English name, the calling code 86) are mapped; anything
+/// else is unknown.
+pub fn normalise_country(c: &str) -> Option<String> {
+    let t = c.trim();
+    if t.len() == 2 && t.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Some(t.to_ascii_uppercase());
+    }
+    match t.to_ascii_lowercase().as_str() {
+        "china" | "prc" | "86" | "+86" | "people's republic of china" | "中国" => Some("CN".to_string()),
+        _ => None,
+    }
+}
+
 /// Subject field of an RFC 2253-style DN (`CN=x, O=y, C=z`).
 pub fn dn_field<'a>(dn: &'a str, key: &str) -> Option<&'a str> {
     dn.split(", ").find_map(|part| part.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
@@ -326,10 +347,15 @@ fn publisher(facts: &Facts, m: &Matchers) -> Option<PublisherDetection> {
         });
     }
     // No known publisher: the signing certificate's own subject still names
-    // who signed, and its country field is the signer's own statement.
+    // who signed, and its country field is the signer's own statement. The
+    // SDK's debug certificate and keytool's "Unknown" placeholders name nobody.
     let s = facts.signers.first()?;
-    let name = dn_field(&s.subject, "O").or_else(|| dn_field(&s.subject, "CN"))?;
-    let country = dn_field(&s.subject, "C").map(str::to_string);
+    if s.subject == ANDROID_DEBUG_SUBJECT {
+        return None;
+    }
+    let named = |k: &str| dn_field(&s.subject, k).filter(|v| !v.is_empty() && *v != "Unknown");
+    let name = named("O").or_else(|| named("CN"))?;
+    let country = named("C").and_then(normalise_country);
     Some(PublisherDetection {
         id: None,
         name: name.to_string(),
@@ -337,4 +363,45 @@ fn publisher(facts: &Facts, m: &Matchers) -> Option<PublisherDetection> {
         confidence: "low".to_string(),
         evidence: vec![Evidence::new("certificate-subject", s.subject.clone(), "signing certificate", None)],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::facts::Signer;
+
+    #[test]
+    fn certificate_countries_are_normalised() {
+        assert_eq!(normalise_country("cn").as_deref(), Some("CN"));
+        assert_eq!(normalise_country("China").as_deref(), Some("CN"));
+        assert_eq!(normalise_country("86").as_deref(), Some("CN"));
+        assert_eq!(normalise_country("Unknown"), None);
+        assert_eq!(normalise_country("USA"), None);
+    }
+
+    fn facts_signed_by(subject: &str) -> Facts {
+        Facts { signers: vec![Signer { subject: subject.to_string(), ..Signer::default() }], ..Facts::default() }
+    }
+
+    fn empty_matchers() -> Matchers {
+        let set = crate::signatures::SignatureSet {
+            sdks: vec![],
+            clouds: vec![],
+            publishers: vec![],
+            policies: vec![],
+            info: Default::default(),
+        };
+        Matchers::compile(set).expect("an empty set compiles")
+    }
+
+    #[test]
+    fn certificate_subject_names_the_publisher_unless_it_is_a_placeholder() {
+        let m = empty_matchers();
+        let p = publisher(&facts_signed_by("CN=Li Lei, O=Example Soft, L=Hangzhou, C=china"), &m).expect("named");
+        assert_eq!((p.name.as_str(), p.country.as_deref(), p.id.as_deref()), ("Example Soft", Some("CN"), None));
+        assert!(publisher(&facts_signed_by(ANDROID_DEBUG_SUBJECT), &m).is_none());
+        assert!(publisher(&facts_signed_by("CN=Unknown, OU=Unknown, O=Unknown, C=Unknown"), &m).is_none());
+        let p = publisher(&facts_signed_by("CN=Jane Roe, O=Unknown, C=Unknown"), &m).expect("CN names her");
+        assert_eq!((p.name.as_str(), p.country), ("Jane Roe", None));
+    }
 }
