@@ -158,7 +158,7 @@ pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppRepo
             finish(&mut report, analysis, opts);
         }
         (Kind::Staticlib | Kind::Macho | Kind::Dex | Kind::Elf, _) => {
-            let analysis = crate::extract::archive::analyze_file(data, kind, limits);
+            let analysis = crate::extract::archive::analyze_file(data, kind, &report.path, limits);
             finish(&mut report, analysis, opts);
         }
         (Kind::Unknown, Err(e)) if container::looks_like_zip(data) => {
