@@ -380,7 +380,28 @@ pub fn pick_member(dir: &ZipDirectory) -> impl Fn(&ZipEntry) -> Option<(&'static
 /// Analyses a split-set zip (`.apks`, `.xapk`, `.apkm`).
 pub fn analyze_split_zip(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
     let mut set = SplitSet::new();
-    set.anomalies.extend(dir.anomalies.iter().cloned());
+    // Stored member APKs carry their own EOCD: those are not a second
+    // directory of the outer zip.
+    let inside_stored_apk = |off: u64| {
+        dir.entries.iter().any(|e| {
+            e.method == 0
+                && e.name.ends_with(".apk")
+                && off >= e.local_header_offset
+                && off < e.local_header_offset.saturating_add(e.compressed_size).saturating_add(0x1_0000)
+        })
+    };
+    let tail_start = data.len().saturating_sub(0xffff + 22);
+    let extra_eocds_explained = data
+        .get(tail_start..)
+        .unwrap_or_default()
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"PK\x05\x06")
+        .map(|(i, _)| (tail_start.saturating_add(i)) as u64)
+        .filter(|&o| o != dir.eocd_offset)
+        .all(inside_stored_apk);
+    set.anomalies
+        .extend(dir.anomalies.iter().filter(|a| !(a.id == "zip-multiple-eocd" && extra_eocds_explained)).cloned());
     let pick = pick_member(dir);
     set.add_from_zip(data, dir, limits, &pick);
     let xapk = xapk_manifest(data, dir, limits);

@@ -106,7 +106,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Member<'_>>> {
             return Err(Error::LimitExceeded { what: "ar members", limit: MAX_MEMBERS as u64 });
         }
         let data = body.get(data_start..).unwrap_or_default();
-        out.push(Member { name, offset: at.saturating_add((HEADER_LEN + data_start) as u64), data });
+        out.push(Member { name, offset: at.saturating_add(HEADER_LEN.saturating_add(data_start) as u64), data });
     }
     Ok(out)
 }
