@@ -53,8 +53,11 @@ enum SignaturesCommand {
 #[derive(clap::Args)]
 struct ScanArgs {
     /// Files or folders to scan.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "split_sets")]
     paths: Vec<PathBuf>,
+    /// A folder of split APKs scanned as one app (repeatable).
+    #[arg(long = "split-set", value_name = "DIR")]
+    split_sets: Vec<PathBuf>,
     /// Output format.
     #[arg(short = 'f', long, value_enum, default_value_t = Format::Json)]
     format: Format,
@@ -159,7 +162,12 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let opts = Options { threads, limits, matchers };
     let mut stdin = std::io::stdin().lock();
-    let inputs = cleanscan::input::expand(&args.paths, &mut stdin);
+    let mut inputs = cleanscan::input::expand(&args.paths, &mut stdin);
+    // A split-set folder is one input; `scan_file` treats a folder as a split set.
+    for dir in &args.split_sets {
+        let error = (!dir.is_dir()).then(|| format!("{}: not a folder", dir.display()));
+        inputs.push(cleanscan::input::Input { path: dir.clone(), error });
+    }
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::new(

@@ -85,6 +85,10 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
             return report;
         }
     };
+    // Input expansion walks folders, so a folder here is a `--split-set`.
+    if meta.is_dir() {
+        return scan_split_dir(path, opts);
+    }
     if meta.len() > opts.limits.max_file_bytes {
         report.size = meta.len();
         report.kind = Kind::Unknown.as_str().to_string();
@@ -130,13 +134,32 @@ pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppRepo
                 ));
             }
             report.entry_count = dir.entries.len();
-            let mut analysis = crate::extract::analyze_apk(data, &dir, limits);
-            analysis.facts.anomalies.append(&mut report.anomalies);
-            if let Some(m) = &opts.matchers {
-                judge(&mut report, &analysis.facts, m);
-            }
-            fill_from_facts(&mut report, analysis.facts);
-            report.errors.extend(analysis.errors);
+            let analysis = crate::extract::analyze_apk(data, &dir, limits);
+            finish(&mut report, analysis, opts);
+        }
+        (Kind::Apks | Kind::Xapk | Kind::Apkm, Ok(dir)) => {
+            report.entry_count = dir.entries.len();
+            let analysis = crate::extract::splits::analyze_split_zip(data, &dir, limits);
+            finish(&mut report, analysis, opts);
+        }
+        (Kind::Aab, Ok(dir)) => {
+            report.entry_count = dir.entries.len();
+            let analysis = crate::extract::aab::analyze_aab(data, &dir, limits);
+            finish(&mut report, analysis, opts);
+        }
+        (Kind::Ipa, Ok(dir)) => {
+            report.entry_count = dir.entries.len();
+            let analysis = crate::extract::ipa::analyze_ipa(data, &dir, limits);
+            finish(&mut report, analysis, opts);
+        }
+        (Kind::Jar | Kind::Aar | Kind::Zip, Ok(dir)) => {
+            report.entry_count = dir.entries.len();
+            let analysis = crate::extract::archive::analyze_archive(data, &dir, kind, limits);
+            finish(&mut report, analysis, opts);
+        }
+        (Kind::Staticlib | Kind::Macho | Kind::Dex | Kind::Elf, _) => {
+            let analysis = crate::extract::archive::analyze_file(data, kind, &report.path, limits);
+            finish(&mut report, analysis, opts);
         }
         (Kind::Unknown, Err(e)) if container::looks_like_zip(data) => {
             report.kind = Kind::Zip.as_str().to_string();
@@ -153,6 +176,26 @@ pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppRepo
             ));
         }
     }
+    report
+}
+
+/// Judges an analysis and maps it onto the report.
+fn finish(report: &mut AppReport, mut analysis: crate::extract::ApkAnalysis, opts: &Options) {
+    analysis.facts.anomalies.append(&mut report.anomalies);
+    if let Some(m) = &opts.matchers {
+        judge(report, &analysis.facts, m);
+    }
+    fill_from_facts(report, analysis.facts);
+    report.errors.extend(analysis.errors);
+}
+
+/// Scans a folder of split APKs as one app (`--split-set DIR`).
+pub fn scan_split_dir(path: &Path, opts: &Options) -> AppReport {
+    let mut report =
+        AppReport { path: path.display().to_string(), kind: "split-set".to_string(), ..AppReport::default() };
+    let analysis = crate::extract::splits::analyze_split_dir(path, &opts.limits);
+    report.entry_count = analysis.facts.members.len();
+    finish(&mut report, analysis, opts);
     report
 }
 
@@ -203,9 +246,18 @@ fn fill_from_facts(report: &mut AppReport, facts: Facts) {
         report.application = m.application;
         report.meta_data = m.meta_data;
         report.queries_packages = m.queries_packages;
-    } else {
+    } else if facts.ios.is_none() {
         report.app.platform = Some("android".to_string());
     }
+    if let Some(ios) = &facts.ios {
+        report.app.platform = Some("ios".to_string());
+        report.app.id = ios.bundle_id.clone();
+        report.app.version_name = ios.short_version.clone().or_else(|| ios.build_version.clone());
+        report.app.label = ios.display_name.clone();
+    }
+    report.members = facts.members;
+    report.ios = facts.ios;
+    report.bundle = facts.bundle;
     report.dex = facts
         .dex
         .iter()

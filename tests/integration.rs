@@ -154,9 +154,11 @@ fn cli_jsonl_is_one_line_per_app_in_input_order() {
                 .to_string()
         })
         .collect();
-    let mut files: Vec<String> =
-        std::fs::read_dir(corpus()).expect("corpus").map(|e| e.expect("entry").path().display().to_string()).collect();
-    files.sort();
+    // Every file under corpus/, sub-folders too (corpus/containers/), in the order the input walk gives.
+    let mut empty = std::io::Cursor::new(Vec::new());
+    let files: Vec<String> =
+        cleanscan::input::expand(&[corpus()], &mut empty).into_iter().map(|i| i.path.display().to_string()).collect();
+    assert!(files.iter().any(|f| f.ends_with("plain-notes.apk")) && files.iter().any(|f| f.ends_with("app.ipa")));
     assert_eq!(paths, files, "one report per file, in sorted input order");
 }
 

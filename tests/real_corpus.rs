@@ -268,6 +268,23 @@ fn apksigner_signer_digests_are_among_ours() {
     assert_eq!(ok, total, "every apksigner-verified APK's signer digests are reported");
 }
 
+// ---------------------------------------------------------------------------
+// Containers (issue 7): split sets, App Bundles, IPAs, SDK archives.
+
+fn judged_opts() -> Options {
+    let set = cleanscan::signatures::load(&cleanscan::signatures::default_dir(), &[]).expect("signature database");
+    let m = cleanscan::signatures::compile::Matchers::compile(set).expect("compiled database");
+    Options { threads: 1, matchers: Some(std::sync::Arc::new(m)), ..Options::default() }
+}
+
+fn scan_one(path: &Path, opts: &Options) -> AppReport {
+    cleanscan::scan::scan_file(path, opts)
+}
+
+fn hosts(r: &AppReport) -> BTreeSet<String> {
+    r.endpoints.iter().map(|e| e.host.clone()).collect()
+}
+
 fn sdk_ids(r: &AppReport) -> BTreeSet<String> {
     r.sdks.iter().map(|s| s.id.clone()).collect()
 }
@@ -433,4 +450,155 @@ fn sdk_detections_and_verdicts_per_folder() {
         }
     }
     assert!(clean > 400, "{clean} F-Droid / apksig / MobSF APKs checked");
+}
+
+#[test]
+fn split_set_bundle_and_extracted_splits_agree() {
+    let Some(dir) = corpus_dir() else { return };
+    let d = dir.join("splits-listall");
+    let opts = judged_opts();
+    let aab = scan_one(&d.join("app-release.aab"), &opts);
+    let apks = scan_one(&d.join("app-release.apks"), &opts);
+    let folder = cleanscan::scan::scan_split_dir(&d.join("apks-extracted"), &opts);
+    assert_eq!((aab.kind.as_str(), apks.kind.as_str(), folder.kind.as_str()), ("aab", "apks", "split-set"));
+    for r in [&aab, &apks, &folder] {
+        assert!(r.errors.is_empty(), "{}: {:?}", r.path, r.errors);
+        assert_eq!(r.app.id.as_deref(), Some("com.listall"), "{}", r.path);
+        assert_eq!(r.app.version_code, Some(1), "{}", r.path);
+        assert_eq!(r.app.version_name.as_deref(), Some("0.0.1"), "{}", r.path);
+        assert_eq!(r.app.min_sdk, Some(24), "{}", r.path);
+        assert_eq!(r.app.target_sdk, Some(33), "{}", r.path);
+    }
+    let perms = |r: &AppReport| r.permissions.iter().cloned().collect::<BTreeSet<_>>();
+    assert_eq!(perms(&aab), perms(&apks));
+    assert_eq!(perms(&aab), perms(&folder));
+    assert_eq!(sdk_ids(&aab), sdk_ids(&apks));
+    assert_eq!(sdk_ids(&aab), sdk_ids(&folder));
+    assert_eq!(hosts(&aab), hosts(&apks), "endpoints of the bundle and the APK set");
+    assert_eq!(hosts(&aab), hosts(&folder), "endpoints of the bundle and the extracted splits");
+    let classes = |r: &AppReport| r.dex.iter().map(|d| d.classes).sum::<u32>();
+    assert_eq!(classes(&aab), classes(&apks));
+    // Members: the APK set lists every split with its split name; evidence names the member.
+    assert!(apks.members.len() > 50, "{} members", apks.members.len());
+    assert_eq!(apks.members[0].name, "splits/base-master.apk");
+    assert!(apks.members.iter().any(|m| m.split.as_deref() == Some("config.xhdpi")));
+    assert!(apks.dex.iter().all(|d| d.file.starts_with("splits/base-master.apk!/")));
+    assert!(aab.dex.iter().all(|d| d.file.starts_with("base/dex/")));
+    assert_eq!(folder.members.len(), 3);
+    assert_eq!(aab.bundle.as_ref().and_then(|b| b.bundletool_version.as_deref()), Some("1.11.4"));
+    // Differences with cause: only the APKs carry resources.arsc, so only they resolve the label.
+    assert_eq!(apks.app.label.as_deref(), Some("ListAll"));
+    assert_eq!(aab.app.label, None);
+    eprintln!(
+        "splits-listall: {} permissions, {} hosts, sdks {:?}, {} classes; members apks {} folder {}",
+        aab.permissions.len(),
+        hosts(&aab).len(),
+        sdk_ids(&aab),
+        classes(&aab),
+        apks.members.len(),
+        folder.members.len()
+    );
+}
+
+#[test]
+fn bundletool_bundles_decode_their_protobuf_manifests() {
+    let Some(dir) = corpus_dir() else { return };
+    let opts = Options { threads: 1, ..Options::default() };
+    let a = scan_one(&dir.join("bundletool/install-time-permanent-modules.aab"), &opts);
+    assert_eq!(a.kind, "aab");
+    assert_eq!(a.app.id.as_deref(), Some("com.google.android.samples.dynamicfeatures.ondemand"));
+    assert_eq!((a.app.version_code, a.app.version_name.as_deref()), (Some(1), Some("1.0")));
+    let modules: Vec<_> = a.members.iter().map(|m| (m.name.as_str(), m.kind.as_str())).collect();
+    assert!(modules.contains(&("base/", "base")) && modules.contains(&("assets/", "asset-pack")), "{modules:?}");
+    assert!(!a.signers.is_empty(), "the bundle's JAR signature");
+    let w = scan_one(&dir.join("bundletool/watch-face-from-tool.aab"), &opts);
+    assert_eq!(w.app.id.as_deref(), Some("com.watchfacestudio.testinstall"));
+    assert_eq!(w.app.version_code, Some(10_000_001));
+    assert_eq!(w.app.min_sdk, Some(30));
+    assert_eq!(w.permissions.len(), 12, "{:?}", w.permissions);
+    for r in [&a, &w] {
+        assert!(r.errors.is_empty(), "{}: {:?}", r.path, r.errors);
+    }
+}
+
+#[test]
+fn ipas_give_bundle_id_version_executable_and_team() {
+    let Some(dir) = corpus_dir() else { return };
+    let opts = Options { threads: 1, ..Options::default() };
+    for (file, id, exe, team) in [
+        ("ipa/xinxi1990-iPARepo-iOSDemoNew.ipa", "com.Demo.iOSDemo.xinxi", "iOSDemo", "8BXDXWSN5T"),
+        ("ipa/xinxi1990-iPARepo-test.ipa", "com.smallBei.shortcuts", "iOSDemo", "897SN97QDY"),
+        ("mobsf/helloworld.ipa", "com.kthcorp.helloworld", "helloworld", "M8ZCXDJQW4"),
+    ] {
+        let r = scan_one(&dir.join(file), &opts);
+        assert_eq!(r.kind, "ipa", "{file}");
+        assert!(r.errors.is_empty(), "{file}: {:?}", r.errors);
+        assert_eq!(r.app.platform.as_deref(), Some("ios"));
+        assert_eq!(r.app.id.as_deref(), Some(id), "{file}");
+        assert_eq!(r.app.version_name.as_deref(), Some("1.0"), "{file}");
+        let ios = r.ios.as_ref().expect("ios facts");
+        assert_eq!(ios.executable.as_deref(), Some(exe), "{file}");
+        assert_eq!(ios.team_id.as_deref(), Some(team), "{file}");
+        assert!(ios.frameworks.is_empty(), "{file}: these small apps embed no frameworks");
+        let main = &ios.binaries[0];
+        assert!(!main.archs.is_empty() && !main.encrypted, "{file}");
+        assert!(main.dylibs.iter().any(|d| d.contains("UIKit")), "{file}: {:?}", main.dylibs);
+        assert!(ios.provision.is_some(), "{file}: embedded.mobileprovision");
+        eprintln!(
+            "{file}: {id} {:?} team {team} archs {:?} signer {:?}",
+            ios.short_version,
+            main.archs,
+            r.signers.first().map(|s| &s.subject)
+        );
+    }
+}
+
+#[test]
+fn sdk_archives_are_identified_as_their_vendors() {
+    let Some(dir) = corpus_dir() else { return };
+    let opts = judged_opts();
+    for (file, kind, sdk) in [
+        ("umeng/umeng-analytics-v5.4.1.jar", "jar", "umeng-analytics"),
+        ("umeng/umeng_social_sdk.jar", "jar", "umeng-share"),
+        ("umeng/rn-demo/umeng-common-1.5.4.jar", "jar", "umeng-analytics"),
+        ("umeng/rn-demo/umeng-share-core-6.9.3.jar", "jar", "umeng-share"),
+        ("umeng/rn-demo/umeng-share-wechat-simplify-6.9.3.jar", "jar", "umeng-share"),
+        ("umeng/SocialSDK_WeiXin_1.jar", "jar", "tencent-wechat-opensdk"),
+        ("umeng/SocialSDK_QQZone_2.jar", "jar", "tencent-qq-connect"),
+        ("getui/GetuiSDK4.3.2.0.jar", "jar", "getui-push"),
+        ("getui/gtc-3.2.1.0.aar", "aar", "getui-push"),
+        ("getui/gtsdk-3.2.15.0.aar", "aar", "getui-push"),
+        ("getui/native/arm64-v8a/libgetuiext3.so", "elf", "getui-push"),
+        ("alipay/alipaySdk-15.5.9-20181123210601.aar", "aar", "alipay-sdk"),
+        ("umeng/rn-demo/libapshare20161108.jar", "jar", "alipay-sdk"),
+        ("bugly/sdk/bugly_crashreport_upgrade-1.5.0.aar", "aar", "tencent-bugly"),
+        ("jiguang/ios/jpush-extension-ios-1.1.2.a", "staticlib", "jpush"),
+    ] {
+        let r = scan_one(&dir.join(file), &opts);
+        assert_eq!(r.kind, kind, "{file}");
+        assert!(r.errors.is_empty(), "{file}: {:?}", r.errors);
+        assert!(sdk_ids(&r).contains(sdk), "{file}: {sdk} not among {:?}", sdk_ids(&r));
+    }
+    // iOS static libraries: every architecture and the Objective-C classes are read.
+    for file in
+        ["alipay/ios/libAPOpenSdk.a", "jiguang/ios/liblibPush-iphoneos.a", "umeng/rn-demo/ios/libSocialWeChat.a"]
+    {
+        let r = scan_one(&dir.join(file), &opts);
+        assert_eq!(r.kind, "staticlib", "{file}");
+        assert!(r.errors.is_empty(), "{file}: {:?}", r.errors);
+        let b = &r.ios.as_ref().expect("ios facts").binaries[0];
+        assert!(b.archs.contains(&"arm64".to_string()), "{file}: {:?}", b.archs);
+        assert!(r.dex.iter().map(|d| d.classes).sum::<u32>() > 10, "{file}: Objective-C classes");
+    }
+    let wechat = scan_one(&dir.join("umeng/rn-demo/ios/libSocialWeChat.a"), &opts);
+    assert!(hosts(&wechat).contains("open.weixin.qq.com"));
+}
+
+#[test]
+fn an_apk_wrapped_in_a_zip_is_scanned_through_the_same_path() {
+    let Some(dir) = corpus_dir() else { return };
+    let r = scan_one(&dir.join("bugly/BuglyHotfixDemo_tinker1.9.13.zip"), &judged_opts());
+    assert_eq!(r.app.id.as_deref(), Some("com.tencent.bugly.hotfix"));
+    assert!(r.dex.iter().all(|d| d.file.starts_with("tinker1.9.13.apk!/")));
+    assert!(sdk_ids(&r).contains("tencent-bugly"));
 }

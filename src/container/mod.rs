@@ -99,6 +99,7 @@ pub fn classify_bytes(data: &[u8]) -> Kind {
     match data {
         [b'd', b'e', b'x', b'\n', ..] => Kind::Dex,
         [0x7f, b'E', b'L', b'F', ..] => Kind::Elf,
+        [0xca, 0xfe, 0xba, 0xbe, ..] if crate::formats::macho::is_fat_archive(data) => Kind::Staticlib,
         [0xcf, 0xfa, 0xed, 0xfe, ..] | [0xce, 0xfa, 0xed, 0xfe, ..] | [0xca, 0xfe, 0xba, 0xbe, ..] => Kind::Macho,
         [b'!', b'<', b'a', b'r', b'c', b'h', b'>', b'\n', ..] => Kind::Staticlib,
         [0x03, 0x00, 0x08, 0x00, ..] => Kind::Axml,

@@ -222,4 +222,138 @@ pub struct Facts {
     /// Entry names of the archive (for asset and resource markers).
     pub entries: Vec<String>,
     pub anomalies: Vec<Anomaly>,
+    /// The packages of a split set, the modules of an App Bundle, the
+    /// bundles (frameworks, extensions) of an IPA.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub members: Vec<Member>,
+    /// iOS facts (IPA).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ios: Option<IosFacts>,
+    /// App Bundle facts (AAB).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bundle: Option<BundleFacts>,
+}
+
+/// One package of a split set (`splits/base-master.apk`), module of an App
+/// Bundle (`base/`), or nested bundle of an IPA (`Frameworks/X.framework`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// Entry path inside the container (or file name in a `--split-set` folder).
+    pub name: String,
+    /// `base`, `split`, `standalone`, `universal`, `module`, `asset-pack`,
+    /// `framework`, `appex`, `obb`, `other`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub package: Option<String>,
+    /// The `split` attribute of its manifest (feature or config name).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub split: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version_code: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version_name: Option<String>,
+    /// Its facts are part of the app's facts (false for alternatives such as
+    /// standalone APKs beside the splits, or for OBB files).
+    pub merged: bool,
+    /// Its own signer certificates.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub signers: Vec<Signer>,
+    pub size: u64,
+}
+
+/// What an App Bundle's `BundleConfig.pb` and module layout say.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleFacts {
+    /// bundletool version that built the bundle.
+    pub bundletool_version: Option<String>,
+    /// Module names (`base`, features, asset packs).
+    pub modules: Vec<String>,
+}
+
+/// What an IPA says about itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IosFacts {
+    /// `Payload/<Name>.app/`
+    pub app_dir: String,
+    pub bundle_id: Option<String>,
+    pub executable: Option<String>,
+    pub display_name: Option<String>,
+    /// CFBundleShortVersionString
+    pub short_version: Option<String>,
+    /// CFBundleVersion
+    pub build_version: Option<String>,
+    pub minimum_os: Option<String>,
+    /// CFBundleURLTypes → CFBundleURLSchemes.
+    pub url_schemes: Vec<String>,
+    /// LSApplicationQueriesSchemes.
+    pub queries_schemes: Vec<String>,
+    /// `NS*UsageDescription` keys with their text.
+    pub usage_descriptions: Vec<KeyValue>,
+    pub ats: Option<AtsFacts>,
+    /// The main executable and every framework/extension binary.
+    pub binaries: Vec<MachoFacts>,
+    pub provision: Option<Provision>,
+    /// `Frameworks/*.framework` and `*.dylib` names.
+    pub frameworks: Vec<String>,
+    /// `PlugIns/*.appex` names.
+    pub plugins: Vec<String>,
+    pub privacy_manifests: Vec<PrivacyManifest>,
+    /// Team ID from the main executable's signature, else the provisioning profile.
+    pub team_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// NSAppTransportSecurity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AtsFacts {
+    pub allows_arbitrary_loads: Option<bool>,
+    /// NSExceptionDomains keys.
+    pub exception_domains: Vec<String>,
+}
+
+/// One Mach-O binary (thin or fat) of an IPA or static library member.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachoFacts {
+    pub path: String,
+    /// `arm64`, `armv7`, `x86_64`, ...
+    pub archs: Vec<String>,
+    /// LC_LOAD_DYLIB and friends.
+    pub dylibs: Vec<String>,
+    /// LC_ENCRYPTION_INFO cryptid != 0 (FairPlay): strings are not trusted.
+    pub encrypted: bool,
+    /// Code-signature identifier (CodeDirectory).
+    pub identifier: Option<String>,
+    pub team_id: Option<String>,
+    /// Entitlement keys of the embedded entitlements plist.
+    pub entitlements: Vec<String>,
+    /// Subject of the CMS signer certificate, when present.
+    pub signer_subject: Option<String>,
+    pub size: u64,
+}
+
+/// `embedded.mobileprovision`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provision {
+    pub name: Option<String>,
+    pub team_id: Option<String>,
+    pub team_name: Option<String>,
+    pub app_id_name: Option<String>,
+    pub expiration: Option<String>,
+    pub devices: usize,
+    pub provisions_all_devices: bool,
+    pub entitlements: Vec<String>,
+}
+
+/// `PrivacyInfo.xcprivacy` of the app or a framework.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyManifest {
+    pub file: String,
+    pub tracking: Option<bool>,
+    pub tracking_domains: Vec<String>,
+    pub collected_data_types: Vec<String>,
 }

@@ -4,12 +4,16 @@
 //! handed to its format's parser; a part that fails gives an error record and
 //! the rest of the app is still analysed.
 
+pub mod aab;
+pub mod archive;
 pub mod dex;
 pub mod endpoints;
 pub mod facts;
+pub mod ipa;
 pub mod manifest;
 pub mod native;
 pub mod signers;
+pub mod splits;
 
 use crate::container::Limits;
 use crate::evidence::{Anomaly, ErrorRecord};
@@ -185,14 +189,35 @@ fn push_anomalies(facts: &mut Facts, anomalies: Vec<Anomaly>, prefix: &str) {
 
 /// Analyses an APK (or any zip holding an AndroidManifest.xml).
 pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
+    analyze_zip(data, dir, limits, &|n: &str| Some(n.to_string()), true)
+}
+
+/// Analyses a zip laid out like an APK after renaming: `apk_name` maps an
+/// entry's name to the APK-relative name its role is judged by
+/// (`base/dex/classes.dex` → `classes.dex` in an App Bundle module), or None
+/// to leave the entry out. Evidence keeps the entry's real name. With
+/// `read_manifest` false, `AndroidManifest.xml` and `resources.arsc` are
+/// not read (the caller decodes its own manifest).
+pub fn analyze_zip(
+    data: &[u8],
+    dir: &ZipDirectory,
+    limits: &Limits,
+    apk_name: &dyn Fn(&str) -> Option<String>,
+    read_manifest: bool,
+) -> ApkAnalysis {
     let mut out = ApkAnalysis::default();
     let mut endpoints = EndpointCollector::new();
     let facts = &mut out.facts;
     let errors = &mut out.errors;
     facts.anomalies.extend(dir.anomalies.iter().cloned());
-    facts.entries = dir.entries.iter().map(|e| e.name.clone()).collect();
+    facts.entries = dir.entries.iter().filter_map(|e| apk_name(&e.name)).collect();
     let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "" };
     let mut buf = Vec::new();
+    if !read_manifest {
+        analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints);
+        facts.endpoints = endpoints.finish();
+        return out;
+    }
 
     // resources.arsc first: the manifest's label and meta-data resolve through it.
     // The table borrows its entry's bytes, so it gets a buffer of its own.
@@ -229,50 +254,67 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
         None => errors.push(ErrorRecord::new("manifest", "AndroidManifest.xml", "no AndroidManifest.xml entry")),
     }
     drop(table);
+    analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints);
+    facts.endpoints = endpoints.finish();
+    out
+}
 
+/// The per-entry pass of `analyze_zip`: DEX, native libraries, v1
+/// signature files, XML and text assets, probes for hidden DEX/archives.
+#[allow(clippy::too_many_arguments)]
+fn analyze_entries(
+    dir: &ZipDirectory,
+    limits: &Limits,
+    apk_name: &dyn Fn(&str) -> Option<String>,
+    reader: &mut EntryReader<'_>,
+    buf: &mut Vec<u8>,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+) {
+    let data = reader.data;
     let mut v1_files: Vec<(String, Vec<u8>)> = Vec::new();
     for entry in &dir.entries {
         // Only the first entry of a duplicated name is analysed (see formats::zip).
         if !dir.find(&entry.name).is_some_and(|first| std::ptr::eq(first, entry)) {
             continue;
         }
-        match role(&entry.name) {
+        let Some(name) = apk_name(&entry.name) else { continue };
+        match role(&name) {
             Role::Skip => {}
             Role::Dex => {
-                if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "dex") {
-                    analyze_dex(bytes, &entry.name, facts, errors, &mut endpoints);
+                if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "dex") {
+                    analyze_dex(bytes, &entry.name, facts, errors, endpoints);
                 }
             }
             Role::Native => {
-                if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "native") {
-                    analyze_native(bytes, &entry.name, facts, errors, &mut endpoints);
+                if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "native") {
+                    analyze_native(bytes, &entry.name, facts, errors, endpoints);
                 }
             }
             Role::V1Signature => {
-                if let Some(bytes) = reader.read(entry, 16 << 20, &mut buf, facts, errors, "signing") {
+                if let Some(bytes) = reader.read(entry, 16 << 20, buf, facts, errors, "signing") {
                     v1_files.push((entry.name.clone(), bytes.to_vec()));
                 }
             }
             Role::ResXml => {
-                if let Some(bytes) =
-                    reader.read(entry, limits.max_text_asset_bytes, &mut buf, facts, errors, "resources")
-                {
-                    scan_xml(bytes, &entry.name, &mut endpoints);
+                if let Some(bytes) = reader.read(entry, limits.max_text_asset_bytes, buf, facts, errors, "resources") {
+                    scan_xml(bytes, &entry.name, endpoints);
                 }
             }
             Role::TextAsset => {
                 if entry.uncompressed_size > limits.max_text_asset_bytes {
                     continue;
                 }
-                if let Some(bytes) = reader.read(entry, limits.max_text_asset_bytes, &mut buf, facts, errors, "asset") {
+                if let Some(bytes) = reader.read(entry, limits.max_text_asset_bytes, buf, facts, errors, "asset") {
                     if bytes.starts_with(&[0x03, 0x00, 0x08, 0x00]) {
-                        scan_xml(bytes, &entry.name, &mut endpoints);
+                        scan_xml(bytes, &entry.name, endpoints);
                     } else {
                         endpoints.scan_blob(bytes, "asset", &entry.name);
                     }
                 }
             }
-            Role::Probe => probe(entry, &mut reader, &mut buf, facts, errors, &mut endpoints, 1),
+            Role::Probe => probe(entry, reader, buf, facts, errors, endpoints, 1),
         }
     }
 
@@ -281,8 +323,6 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
     facts.signers = signed.signers;
     facts.signing_block = signed.signing_block;
     facts.anomalies.extend(signed.anomalies);
-    facts.endpoints = endpoints.finish();
-    out
 }
 
 fn analyze_dex(

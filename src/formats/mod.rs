@@ -4,11 +4,15 @@
 
 pub mod reader;
 
+pub mod aab;
+pub mod ar;
 pub mod arsc;
 pub mod axml;
+pub mod classfile;
 pub mod der;
 pub mod dex;
 pub mod elf;
+pub mod macho;
 pub mod pkcs7;
 pub mod sigblock;
 pub mod x509;

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::evidence::ErrorRecord;
 use crate::evidence::{Anomaly, Evidence};
-use crate::extract::facts::{Application, DeclaredPermission, Endpoint, MetaData, NativeLib, Signer, SigningBlock};
+use crate::extract::facts::{
+    Application, BundleFacts, DeclaredPermission, Endpoint, IosFacts, Member, MetaData, NativeLib, Signer, SigningBlock,
+};
 pub use crate::fingerprint::{PublisherDetection, SdkDetection};
 pub use crate::policy::{Finding, Verdict};
 pub use crate::signatures::DatabaseInfo;
@@ -44,6 +46,16 @@ pub struct AppReport {
     pub entry_count: usize,
     /// The signature database that judged this report (None when no database was used).
     pub signatures: Option<DatabaseInfo>,
+    /// Split sets: every member APK with its own signers; App Bundles: the
+    /// modules; IPAs: frameworks and app extensions.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub members: Vec<Member>,
+    /// iOS facts (IPA): Info.plist, Mach-O binaries, code signature, provisioning.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ios: Option<IosFacts>,
+    /// App Bundle facts (bundletool version, modules).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bundle: Option<BundleFacts>,
     /// Owners per endpoint, carried from fingerprinting to `endpoints` (not serialised).
     #[serde(skip)]
     pub host_owners: Vec<crate::fingerprint::HostOwner>,
