@@ -6,7 +6,8 @@
 #                          [--gen-large K] [--peers "LIST"] [--no-peers] [--timeout S]
 #
 # Measures wall time, CPU time (user+sys) and peak RSS with GNU time
-# (`/usr/bin/time -f '%e %U %S %M'`) of:
+# (`/usr/bin/time -f '%e %U %S %M'`; per-APK runs with the same wait4 figures at microsecond
+# resolution, scripts/bench_per_apk.py) of:
 #   floor      cat of every APK; `unzip -p APK > /dev/null` one APK after another;
 #              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2
 #   cleanscan  `scan -q -f jsonl -j 1|2` (release build, report to /dev/null; exit 1 = a policy failed)
@@ -203,12 +204,10 @@ CMD[cleanscan]="$BIN scan -q -j 1 -f jsonl"
 for tool in cleanscan aapt apksigner apk-info apkid exodus androguard; do
     [ -n "${CMD[$tool]:-}" ] || continue
     log "per-APK runs: $tool on the sample ($(wc -l < "$WORK/sample.list") APKs) and on the largest generated APK"
-    while IFS= read -r f; do
-        # shellcheck disable=SC2086 # the command prefix is split on purpose
-        measure per "$tool" sample "$f" /dev/null ${CMD[$tool]} "$f"
-    done < "$WORK/sample.list"
+    # shellcheck disable=SC2086 # the command prefix is split on purpose
+    python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" sample "$WORK/sample.list" "$TIMEOUT" ${CMD[$tool]}
     # shellcheck disable=SC2086
-    measure per "$tool" largest "$LARGEST" /dev/null ${CMD[$tool]} "$LARGEST"
+    python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" largest "$WORK/largest.list" "$TIMEOUT" ${CMD[$tool]}
 done
 note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); raw measurements: $RES"
 
