@@ -131,7 +131,7 @@ fn class_name(r: &mut Rng, package: &str) -> String {
         s.extend(c.to_uppercase());
         s.push_str(cs.as_str());
     }
-    s.push_str(*r.pick(JAVA_WORDS));
+    s.push_str(r.pick::<&str>(JAVA_WORDS));
     if r.range(0, 4) == 0 {
         s.push_str(&format!("${}", r.range(1, 9)));
     }
@@ -151,7 +151,7 @@ fn dex_string(r: &mut Rng, hosts: &[String]) -> String {
         6..=9 => format!("({}){}", "Ljava/lang/String;I", r.pick(&["V", "Z", "I", "Ljava/lang/Object;"])),
         _ => {
             let mut s = word(r, 1, 3);
-            s.push_str(*r.pick(JAVA_WORDS));
+            s.push_str(r.pick::<&str>(JAVA_WORDS));
             s
         }
     }
