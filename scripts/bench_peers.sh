@@ -159,7 +159,7 @@ if have_peer apk-info; then
         cargo install --quiet --locked apk-info-cli --root "$CACHE/cargo" > "$WORK/cargo-ai.log" 2>&1 || true
     fi
     if [ -x "$AI" ]; then
-        CMD[apk-info]="$AI show"
+        CMD[apk-info]="$AI show --signatures --json"
         note "apk-info: $("$AI" --version 2>&1 | head -1) (cargo install apk-info-cli --root $CACHE/cargo)"
     else note "apk-info: cargo install apk-info-cli failed, skipped: $(grep -m1 '^error' "$WORK/cargo-ai.log" 2>/dev/null)"; fi
 fi
