@@ -18,7 +18,7 @@
 # over all APKs of the real corpus (default ../shared/corpus/real) and a generated corpus
 # (examples/gen_bench.rs; 200 APKs, the last 4 over 50 MB) kept with the peers' installs in
 # ${CLEANSCAN_BENCH_CACHE:-~/.cache/cleanscan-bench} (never in the repository). Peers are slow,
-# so they run on a fixed sample (--sample N, default 40: evenly spaced APKs of at most 5 MB,
+# so they run on a fixed sample (--sample N, default 40: evenly spaced APKs of 100 KB to 5 MB,
 # three quarters real, one quarter generated) and once on the largest generated APK.
 # Peers are installed here from the package registries (pip into a venv, apt, cargo install
 # --root), idempotently; a peer whose install fails is skipped with a message.
@@ -98,13 +98,14 @@ SETS=""
 for s in real gen; do [ -s "$WORK/$s.list" ] && SETS="$SETS $s"; done
 cat "$WORK/real.list" "$WORK/gen.list" > "$WORK/all.list"
 LARGEST=$(xargs -d '\n' ls -S < "$WORK/gen.list" | head -1)
-# The peer sample: evenly spaced APKs of at most 5 MB, 3/4 real and 1/4 generated.
+# The peer sample: evenly spaced APKs of 100 KB to 5 MB (real apps, not the tiny signature-test
+# APKs that make up most of the real corpus), 3/4 real and 1/4 generated.
 python3 - "$WORK" "$SAMPLE" > "$WORK/sample.list" <<'EOF'
 import os, sys
 work, n = sys.argv[1], int(sys.argv[2])
 def pick(name, k):
     files = [l.rstrip("\n") for l in open(os.path.join(work, name + ".list")) if l.strip()]
-    files = [f for f in files if os.path.getsize(f) <= 5_000_000]
+    files = [f for f in files if 100_000 <= os.path.getsize(f) <= 5_000_000]
     k = min(k, len(files))
     return [files[(i * len(files)) // k] for i in range(k)] if k else []
 real = pick("real", n - n // 4)
