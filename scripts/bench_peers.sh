@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Whole-process benchmark of cleanscan against the physical floor and the tools
+# people use today, in ONE run on the same inputs (issue 6; method in BENCHMARKS.md).
+#
+#   scripts/bench_peers.sh [-o REPORT.md] [--real DIR] [--sample N] [--gen-count N]
+#                          [--gen-large K] [--peers "LIST"] [--no-peers] [--timeout S]
+#
+# Measures wall time, CPU time (user+sys) and peak RSS with GNU time
+# (`/usr/bin/time -f '%e %U %S %M'`; per-APK runs with the same wait4 figures at microsecond
+# resolution, scripts/bench_per_apk.py) of:
+#   floor      cat of every APK; `unzip -p APK > /dev/null` one APK after another;
+#              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2
+#   cleanscan  `scan -q -f jsonl -j 1|2` (release build, report to /dev/null; exit 1 = a policy failed)
+#   peers      one process per APK, as they are used: androguard 4 APK()+DEX() listing
+#              (scripts/androguard_list.py), the Exodus method (dexdump + regex loop,
+#              scripts/exodus_method.py), `aapt dump badging`, `apksigner verify --print-certs`,
+#              APKiD, and the apk-info crate's CLI
+# over all APKs of the real corpus (default ../shared/corpus/real) and a generated corpus
+# (examples/gen_bench.rs; 200 APKs, the last 4 over 50 MB) kept with the peers' installs in
+# ${CLEANSCAN_BENCH_CACHE:-~/.cache/cleanscan-bench} (never in the repository). Peers are slow,
+# so they run on a fixed sample (--sample N, default 40: evenly spaced APKs of 100 KB to 5 MB,
+# three quarters real, one quarter generated) and once on the largest generated APK.
+# Peers are installed here from the package registries (pip into a venv, apt, cargo install
+# --root), idempotently; a peer whose install fails is skipped with a message.
+# The markdown tables go to stdout and, with -o, to REPORT.md; the raw measurements stay in the
+# cache folder (results-*.tsv). About 10-15 minutes on a quiet 2-core machine once installed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+OUT=""
+REAL=../shared/corpus/real
+SAMPLE=40
+GEN_COUNT=200
+GEN_LARGE=4
+PEERS="aapt apksigner apk-info apkid exodus androguard"
+TIMEOUT=300
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -o) OUT=$2; shift 2 ;;
+        --real) REAL=$2; shift 2 ;;
+        --sample) SAMPLE=$2; shift 2 ;;
+        --gen-count) GEN_COUNT=$2; shift 2 ;;
+        --gen-large) GEN_LARGE=$2; shift 2 ;;
+        --peers) PEERS=$2; shift 2 ;;
+        --no-peers) PEERS=""; shift ;;
+        --timeout) TIMEOUT=$2; shift 2 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+CACHE=${CLEANSCAN_BENCH_CACHE:-$HOME/.cache/cleanscan-bench}
+GEN=$CACHE/gen
+VENV=$CACHE/venv
+mkdir -p "$CACHE"
+WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
+RES=$CACHE/results-$(date +%Y%m%d-%H%M%S).tsv
+: > "$RES"
+
+log() { echo "[bench] $*" >&2; }
+note() { echo "# $*" >> "$RES"; log "$*"; }
+
+apt_get() { # install Debian packages, updating the package lists once if needed
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" > "$WORK/apt.log" 2>&1 && return 0
+    apt-get update -q > /dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" > "$WORK/apt.log" 2>&1
+}
+
+# --- tools ----------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+    log "installing GNU time"; apt_get time || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 2; }
+fi
+command -v unzip > /dev/null || apt_get unzip || { echo "unzip is needed" >&2; exit 2; }
+
+# --- inputs ---------------------------------------------------------------
+log "building (release): cleanscan, examples inflate_needed and gen_bench"
+cargo build --release --quiet --bin cleanscan --example inflate_needed --example gen_bench || exit 2
+BIN=$ROOT/target/release/cleanscan
+FLOOR=$ROOT/target/release/examples/inflate_needed
+
+STAMP=$( (cat examples/gen_bench.rs examples/gen_corpus/*.rs signatures/sdks.json; echo "$GEN_COUNT $GEN_LARGE") | sha256sum | cut -c1-16)
+if [ "$(cat "$GEN/.stamp" 2>/dev/null)" != "$STAMP" ]; then
+    log "generating $GEN_COUNT APKs into $GEN (about a minute)"
+    rm -rf "$GEN"; mkdir -p "$GEN"
+    "$ROOT/target/release/examples/gen_bench" "$GEN" --count "$GEN_COUNT" --large "$GEN_LARGE" 2> "$WORK/gen.log" \
+        || { cat "$WORK/gen.log" >&2; exit 2; }
+    echo "$STAMP" > "$GEN/.stamp"
+fi
+
+find "$GEN" -type f -name '*.apk' | sort > "$WORK/gen.list"
+if [ -d "$REAL" ]; then
+    find "$REAL" -type f -name '*.apk' | sort > "$WORK/real.list"
+else
+    log "no real corpus at $REAL: generated corpus only"; : > "$WORK/real.list"
+fi
+SETS=""
+for s in real gen; do [ -s "$WORK/$s.list" ] && SETS="$SETS $s"; done
+cat "$WORK/real.list" "$WORK/gen.list" > "$WORK/all.list"
+LARGEST=$(xargs -d '\n' ls -S < "$WORK/gen.list" | head -1)
+# The peer sample: evenly spaced APKs of 100 KB to 5 MB (real apps, not the tiny signature-test
+# APKs that make up most of the real corpus), 3/4 real and 1/4 generated.
+python3 - "$WORK" "$SAMPLE" > "$WORK/sample.list" <<'EOF'
+import os, sys
+work, n = sys.argv[1], int(sys.argv[2])
+def pick(name, k):
+    files = [l.rstrip("\n") for l in open(os.path.join(work, name + ".list")) if l.strip()]
+    files = [f for f in files if 100_000 <= os.path.getsize(f) <= 5_000_000]
+    k = min(k, len(files))
+    return [files[(i * len(files)) // k] for i in range(k)] if k else []
+real = pick("real", n - n // 4)
+for f in real + pick("gen", n - len(real)):
+    print(f)
+EOF
+mb() { xargs -d '\n' cat < "$1" | wc -c | awk '{printf "%.1f", $1 / 1e6}'; }
+note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -m | awk '/Mem:/{print $2}') MB RAM; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+note "cleanscan $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+local changes'); inputs: real $(wc -l < "$WORK/real.list") APKs ($(mb "$WORK/real.list") MB), generated $(wc -l < "$WORK/gen.list") APKs ($(mb "$WORK/gen.list") MB), largest generated $(basename "$LARGEST") ($(mb <(echo "$LARGEST")) MB); peer sample $(wc -l < "$WORK/sample.list") APKs ($(mb "$WORK/sample.list") MB)"
+
+# --- peers ----------------------------------------------------------------
+declare -A CMD # peer -> command prefix (the APK path is appended)
+have_peer() { [[ " $PEERS " == *" $1 "* ]]; }
+venv() {
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" > /dev/null 2>&1 || return 1
+}
+if have_peer aapt; then
+    command -v aapt > /dev/null || apt_get aapt || true
+    if command -v aapt > /dev/null; then CMD[aapt]="aapt dump badging"; note "aapt: $(aapt version 2>&1 | head -1)"
+    else note "aapt: install failed (apt-get install aapt), skipped"; fi
+fi
+if have_peer apksigner; then
+    command -v apksigner > /dev/null || apt_get apksigner || true
+    if command -v apksigner > /dev/null; then CMD[apksigner]="apksigner verify --print-certs"; note "apksigner: $(apksigner --version 2>&1 | head -1)"
+    else note "apksigner: install failed (apt-get install apksigner), skipped"; fi
+fi
+if have_peer exodus; then
+    command -v dexdump > /dev/null || apt_get dexdump || true
+    if command -v dexdump > /dev/null; then
+        CMD[exodus]="python3 $ROOT/scripts/exodus_method.py $ROOT/signatures/sdks.json"
+        note "exodus method: Debian dexdump ($(dpkg-query -W -f '${Version}' dexdump 2>/dev/null)) + python3 regex loop over $(python3 -c "import json;print(len(json.load(open('signatures/sdks.json'))['sdks']))") SDK signatures"
+    else note "exodus method: dexdump install failed (apt-get install dexdump), skipped"; fi
+fi
+if have_peer androguard; then
+    if venv && { "$VENV/bin/python" -c 'import androguard.core.apk' 2> /dev/null \
+        || "$VENV/bin/pip" install -q 'androguard>=4,<5' > "$WORK/pip-ag.log" 2>&1; }; then
+        CMD[androguard]="$VENV/bin/python $ROOT/scripts/androguard_list.py"
+        note "androguard: $("$VENV/bin/pip" show androguard 2>/dev/null | awk '/^Version/{print $2}') (pip, $VENV)"
+    else note "androguard: pip install 'androguard>=4,<5' failed, skipped: $(tail -1 "$WORK/pip-ag.log" 2>/dev/null)"; fi
+fi
+if have_peer apkid; then
+    if venv && { [ -x "$VENV/bin/apkid" ] || "$VENV/bin/pip" install -q apkid > "$WORK/pip-apkid.log" 2>&1; } \
+        && "$VENV/bin/apkid" --help > /dev/null 2>&1; then
+        CMD[apkid]="$VENV/bin/apkid"
+        note "apkid: $("$VENV/bin/pip" show apkid 2>/dev/null | awk '/^Version/{print $2}') with yara-python-dex $("$VENV/bin/pip" show yara-python-dex 2>/dev/null | awk '/^Version/{print $2}') (pip, prebuilt wheel)"
+    else note "apkid: pip install apkid failed (its yara-python-dex fork), skipped: $(tail -1 "$WORK/pip-apkid.log" 2>/dev/null)"; fi
+fi
+if have_peer apk-info; then
+    AI=$CACHE/cargo/bin/apk-info
+    if [ ! -x "$AI" ]; then
+        log "cargo install apk-info-cli (several minutes, once)"
+        cargo install --quiet --locked apk-info-cli --root "$CACHE/cargo" > "$WORK/cargo-ai.log" 2>&1 || true
+    fi
+    if [ -x "$AI" ]; then
+        CMD[apk-info]="$AI show --signatures --json"
+        note "apk-info: $("$AI" --version 2>&1 | head -1) (cargo install apk-info-cli --root $CACHE/cargo)"
+    else note "apk-info: cargo install apk-info-cli failed, skipped: $(grep -m1 '^error' "$WORK/cargo-ai.log" 2>/dev/null)"; fi
+fi
+
+# --- measuring ------------------------------------------------------------
+# measure KIND TOOL SET FILE INPUT CMD...: runs CMD (stdin from INPUT, stdout to /dev/null) under
+# GNU time and a timeout, appends one row to $RES.
+measure() {
+    local kind=$1 tool=$2 set=$3 file=$4 input=$5; shift 5
+    local t0=$EPOCHREALTIME
+    /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" timeout "$TIMEOUT" "$@" < "$input" > /dev/null 2> "$WORK/stderr"
+    local rc=$? t1=$EPOCHREALTIME
+    [ "$rc" -eq 124 ] && note "$tool timed out after $TIMEOUT s on $file"
+    [ "$rc" -ge 2 ] && [ "$rc" -ne 124 ] && [ "$kind" = whole ] && note "$tool on $set exited $rc: $(tail -1 "$WORK/stderr")"
+    # GNU time's %e has 10 ms steps; the wall time comes from bash's microsecond clock instead.
+    read -r _ user sys rss < <(tail -1 "$WORK/time")
+    local wall; wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$tool" "$set" "$file" "$wall" "$user" "$sys" "$rss" "$rc" >> "$RES"
+}
+unzip_all() { while IFS= read -r f; do unzip -p "$f" > /dev/null 2>&1; done; }
+export -f unzip_all
+
+log "warming the page cache"
+xargs -d '\n' cat < "$WORK/all.list" > /dev/null
+for s in $SETS; do
+    L=$WORK/$s.list
+    log "whole-process runs over $s ($(wc -l < "$L") APKs)"
+    measure whole "cat" "$s" - /dev/null xargs -a "$L" -d '\n' cat
+    measure whole "unzip -p" "$s" - "$L" bash -c unzip_all
+    measure whole "inflate needed -j 1" "$s" - "$L" "$FLOOR" -j 1
+    measure whole "inflate needed -j 2" "$s" - "$L" "$FLOOR" -j 2
+    measure whole "inflate needed + sha256 -j 1" "$s" - "$L" "$FLOOR" -j 1 --sha256
+    measure whole "cleanscan -j 1" "$s" - "$L" "$BIN" scan -q -j 1 -f jsonl -
+    measure whole "cleanscan -j 2" "$s" - "$L" "$BIN" scan -q -j 2 -f jsonl -
+done
+echo "$LARGEST" > "$WORK/largest.list"
+measure whole "inflate needed -j 1" largest - "$WORK/largest.list" "$FLOOR" -j 1
+measure whole "cleanscan -j 1" largest - "$WORK/largest.list" "$BIN" scan -q -j 1 -f jsonl -
+measure whole "cleanscan -j 2" largest - "$WORK/largest.list" "$BIN" scan -q -j 2 -f jsonl -
+
+CMD[cleanscan]="$BIN scan -q -j 1 -f jsonl"
+for tool in cleanscan aapt apksigner apk-info apkid exodus androguard; do
+    [ -n "${CMD[$tool]:-}" ] || continue
+    log "per-APK runs: $tool on the sample ($(wc -l < "$WORK/sample.list") APKs) and on the largest generated APK"
+    # shellcheck disable=SC2086 # the command prefix is split on purpose
+    python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" sample "$WORK/sample.list" "$TIMEOUT" ${CMD[$tool]}
+    # shellcheck disable=SC2086
+    python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" largest "$WORK/largest.list" "$TIMEOUT" ${CMD[$tool]}
+done
+note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); raw measurements: $RES"
+
+python3 "$ROOT/scripts/bench_report.py" "$RES" > "$WORK/report.md"
+cat "$WORK/report.md"
+[ -n "$OUT" ] && cp "$WORK/report.md" "$OUT" && log "report written to $OUT"
+exit 0
