@@ -185,7 +185,20 @@ fn push_anomalies(facts: &mut Facts, anomalies: Vec<Anomaly>, prefix: &str) {
 
 /// Analyses an APK (or any zip holding an AndroidManifest.xml).
 pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
+    analyze_apk_with_idsig(data, dir, limits, None)
+}
+
+/// `targetSandboxVersion` of the manifest's root element.
+fn target_sandbox_version(axml: &[u8]) -> Option<u32> {
+    let doc = crate::formats::axml::parse(axml).ok()?;
+    let root = doc.root()?;
+    root.attributes.iter().find(|a| doc.attribute_name(a) == "targetSandboxVersion").and_then(|a| a.value.as_int())
+}
+
+/// `analyze_apk` plus the v4 signature file (`APK.idsig`) found beside it.
+pub fn analyze_apk_with_idsig(data: &[u8], dir: &ZipDirectory, limits: &Limits, idsig: Option<&[u8]>) -> ApkAnalysis {
     let mut out = ApkAnalysis::default();
+    let mut sandbox = None;
     let mut endpoints = EndpointCollector::new();
     let facts = &mut out.facts;
     let errors = &mut out.errors;
@@ -214,6 +227,7 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
     match dir.find("AndroidManifest.xml") {
         Some(entry) => {
             if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "manifest") {
+                sandbox = target_sandbox_version(bytes);
                 match manifest::extract(bytes, table.as_ref(), "AndroidManifest.xml") {
                     Ok(m) => {
                         for s in &m.strings {
@@ -280,6 +294,20 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
     let signed = signers::extract(data, dir.cd_offset, &v1_refs);
     facts.signers = signed.signers;
     facts.signing_block = signed.signing_block;
+    let manifest = facts.manifest.as_ref();
+    let verification = crate::verify::verify(
+        data,
+        dir,
+        &crate::verify::Input {
+            min_sdk: manifest.and_then(|m| m.min_sdk),
+            target_sdk: manifest.and_then(|m| m.target_sdk),
+            target_sandbox_version: sandbox,
+            idsig,
+            max_entry_bytes: limits.max_entry_bytes,
+        },
+    );
+    signers::apply_verification(&mut facts.signers, &verification);
+    facts.signature_verification = Some(signers::verdict(&verification));
     facts.anomalies.extend(signed.anomalies);
     facts.endpoints = endpoints.finish();
     out

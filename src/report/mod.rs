@@ -38,6 +38,9 @@ pub struct AppReport {
     pub queries_packages: Vec<String>,
     pub dex: Vec<DexSummary>,
     pub signing_block: Option<SigningBlock>,
+    /// Overall signature verdict, decided as apksigner does (APKs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_verification: Option<crate::extract::facts::SignatureVerdict>,
     /// Structural oddities the parsers tolerated (tampering, malformation).
     pub anomalies: Vec<Anomaly>,
     /// Number of zip entries.
