@@ -302,9 +302,22 @@ fn signature_verdict_agrees_with_apksigner() {
         if ours == expected {
             ok += 1;
         } else {
-            let their_errors: Vec<String> =
+            let mut their_errors: Vec<String> =
                 sig["errors"].as_array().map(|a| a.iter().filter_map(s).take(2).collect()).unwrap_or_default();
-            let our_errors: Vec<String> = verdict.map(|v| v.errors.iter().take(2).cloned().collect()).unwrap_or_default();
+            if their_errors.is_empty() {
+                // apksigner stopped with an exception (its own manifest or zip parsing failed).
+                let raw = sig["raw"].as_str().unwrap_or_default().replace("\n--stderr--\n", "");
+                their_errors.push(
+                    raw.lines()
+                        .find(|l| !l.trim().is_empty() && !l.contains("--stderr--"))
+                        .unwrap_or("")
+                        .chars()
+                        .take(200)
+                        .collect(),
+                );
+            }
+            let our_errors: Vec<String> =
+                verdict.map(|v| v.errors.iter().take(2).cloned().collect()).unwrap_or_default();
             misses.push(format!(
                 "{path}: expected {expected} {why}, ours {ours}\n      apksigner: {their_errors:?}\n      ours: {our_errors:?}"
             ));

@@ -12,7 +12,9 @@
 //! whatever parsed is kept.
 
 use crate::evidence::Anomaly;
-use crate::extract::facts::{LineageEntry, SchemeVerification, SignatureVerdict, Signer, SigningBlock, SigningBlockEntry};
+use crate::extract::facts::{
+    LineageEntry, SchemeVerification, SignatureVerdict, Signer, SigningBlock, SigningBlockEntry,
+};
 use crate::formats::pkcs7::{self, SignerId};
 use crate::formats::sigblock::{self, Scheme};
 use crate::formats::x509::{self, Certificate};

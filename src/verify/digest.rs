@@ -134,18 +134,27 @@ fn hash_pages(salt: &[u8], pages: &[&[u8]]) -> Vec<u8> {
 
 /// fs-verity root hash over `pages` (4 KiB each, the last zero-padded).
 pub fn verity_root(salt: &[u8], pages: &[&[u8]]) -> [u8; 32] {
-    let mut level = hash_pages(salt, pages);
-    // Each level shrinks by 128x; 8 levels cover any file size we accept.
+    verity_tree(salt, pages).0
+}
+
+/// fs-verity root hash and the whole tree, top level first (apksig
+/// `VerityTreeBuilder.generateVerityTree` layout).
+pub fn verity_tree(salt: &[u8], pages: &[&[u8]]) -> ([u8; 32], Vec<u8>) {
+    let mut levels = vec![hash_pages(salt, pages)];
+    // Each level shrinks by 128x; a few levels cover any file size we accept.
     for _ in 0..16 {
+        let Some(level) = levels.last() else { break };
         if level.len() <= PAGE {
             break;
         }
         let next = hash_pages(salt, &level.chunks(PAGE).collect::<Vec<_>>());
-        level = next;
+        levels.push(next);
     }
-    let mut top = level;
+    let mut top = levels.last().cloned().unwrap_or_default();
     top.resize(PAGE, 0);
-    salted_page(salt, &top)
+    let root = salted_page(salt, &top);
+    let tree: Vec<u8> = levels.into_iter().rev().flatten().collect();
+    (root, tree)
 }
 
 /// apksig's VERITY_CHUNKED_SHA256 over the three sections: root hash (salt
@@ -169,10 +178,7 @@ fn verity(sections: &Sections<'_>) -> Result<Vec<u8>, String> {
 
 /// Computes the requested content digests. A digest that cannot be computed
 /// maps to Err with the reason.
-pub fn compute(
-    sections: &Sections<'_>,
-    wanted: &[ContentDigest],
-) -> Vec<(ContentDigest, Result<Vec<u8>, String>)> {
+pub fn compute(sections: &Sections<'_>, wanted: &[ContentDigest]) -> Vec<(ContentDigest, Result<Vec<u8>, String>)> {
     let s256 = wanted.contains(&ContentDigest::ChunkedSha256);
     let s512 = wanted.contains(&ContentDigest::ChunkedSha512);
     let (a, b) = if s256 || s512 { chunked(sections, s256, s512) } else { (None, None) };

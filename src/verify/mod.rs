@@ -245,7 +245,9 @@ pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification
     cross_checks(&mut out, &results);
     if let Some(t) = input.target_sdk {
         if t >= SDK_R && max_sdk >= t && !(out.ok("v2") || out.ok("v3") || out.ok("v3.1")) {
-            out.fail(format!("targetSdkVersion {t} requires a minimum of signature scheme v2; the APK is not signed with it"));
+            out.fail(format!(
+                "targetSdkVersion {t} requires a minimum of signature scheme v2; the APK is not signed with it"
+            ));
         }
     }
     if !out.errors.is_empty() {

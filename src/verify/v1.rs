@@ -60,7 +60,11 @@ pub fn parse_sections(data: &[u8]) -> Vec<Section> {
         while let Some(&b) = data.get(j) {
             if b == b'\r' {
                 end_content = j;
-                next = if data.get(j.saturating_add(1)) == Some(&b'\n') { j.saturating_add(2) } else { j.saturating_add(1) };
+                next = if data.get(j.saturating_add(1)) == Some(&b'\n') {
+                    j.saturating_add(2)
+                } else {
+                    j.saturating_add(1)
+                };
                 break;
             }
             if b == b'\n' {
@@ -98,7 +102,9 @@ pub fn parse_sections(data: &[u8]) -> Vec<Section> {
             .map(|l| {
                 let s = String::from_utf8_lossy(l);
                 match s.find(": ") {
-                    Some(p) => (s.get(..p).unwrap_or("").to_string(), s.get(p.saturating_add(2)..).unwrap_or("").to_string()),
+                    Some(p) => {
+                        (s.get(..p).unwrap_or("").to_string(), s.get(p.saturating_add(2)..).unwrap_or("").to_string())
+                    }
                     None => (s.to_string(), String::new()),
                 }
             })
@@ -170,7 +176,8 @@ pub fn digests_to_verify(section: &Section, suffix: &str, min_sdk: u32, max_sdk:
         }
     }
     if max_sdk >= SDK_JB_MR2 {
-        for (h, attr) in [(Hash::Sha512, "SHA-512"), (Hash::Sha384, "SHA-384"), (Hash::Sha256, "SHA-256"), (Hash::Sha1, "SHA1")]
+        for (h, attr) in
+            [(Hash::Sha512, "SHA-512"), (Hash::Sha384, "SHA-384"), (Hash::Sha256, "SHA-256"), (Hash::Sha1, "SHA1")]
         {
             let Some(v) = section.get(&format!("{attr}{suffix}")) else { continue };
             let d = base64(v).unwrap_or_default();
@@ -374,7 +381,8 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             res.errors.push(format!("no digest for {n} in META-INF/MANIFEST.MF"));
             continue;
         };
-        let set: Vec<usize> = active.iter().enumerate().filter(|(_, s)| s.sf_entries.contains(n)).map(|(i, _)| i).collect();
+        let set: Vec<usize> =
+            active.iter().enumerate().filter(|(_, s)| s.sf_entries.contains(n)).map(|(i, _)| i).collect();
         if set.is_empty() {
             res.errors.push(format!("{n} is not signed by any JAR signer (absent from every .SF)"));
             continue;
@@ -456,13 +464,16 @@ fn verify_sf_against_manifest(
         }
     }
     let signtool = sf_main.get("Created-By").is_some_and(|c| c.contains("signtool"));
-    let whole = digests_to_verify(&sf_main, if signtool { "-Digest" } else { "-Digest-Manifest" }, inp.min_sdk, inp.max_sdk);
+    let whole =
+        digests_to_verify(&sf_main, if signtool { "-Digest" } else { "-Digest-Manifest" }, inp.min_sdk, inp.max_sdk);
     let manifest_verified = !whole.is_empty() && whole.iter().all(|(h, d)| h.digest(&[manifest]) == *d);
     if !signtool {
         let main_bytes = manifest.get(main.start..main.start.saturating_add(main.size)).unwrap_or(&[]);
         for (h, d) in digests_to_verify(&sf_main, "-Digest-Manifest-Main-Attributes", inp.min_sdk, inp.max_sdk) {
             if h.digest(&[main_bytes]) != d {
-                s.result.errors.push(format!("{} digest of META-INF/MANIFEST.MF main section does not match {sf_name}", h.name()));
+                s.result
+                    .errors
+                    .push(format!("{} digest of META-INF/MANIFEST.MF main section does not match {sf_name}", h.name()));
             }
         }
     }
@@ -774,7 +785,8 @@ fn verify_signer_info(
     info: &SignerInfo<'_>,
     sf: &[u8],
 ) -> Result<Option<usize>, String> {
-    let digest = Hash::from_oid(&info.digest_oid).ok_or_else(|| format!("unsupported digest algorithm {}", info.digest_oid))?;
+    let digest =
+        Hash::from_oid(&info.digest_oid).ok_or_else(|| format!("unsupported digest algorithm {}", info.digest_oid))?;
     let (sig_hash, family) =
         sig_oid_info(&info.sig_oid).ok_or_else(|| format!("unsupported signature algorithm {}", info.sig_oid))?;
     let levels = supported_levels(digest, sig_hash, family);
@@ -786,7 +798,8 @@ fn verify_signer_info(
             inp.min_sdk
         ));
     }
-    let ci = find_cert(certs, &info.sid).ok_or("signing certificate referenced in SignerInfo not found in SignedData")?;
+    let ci =
+        find_cert(certs, &info.sid).ok_or("signing certificate referenced in SignerInfo not found in SignedData")?;
     let cert = certs.get(ci).ok_or("certificate index")?;
     let spki = super::v2v3::cert_spki(cert.raw).ok_or("certificate without public key")?;
     let key = crypto::parse_spki(spki)?;
@@ -855,7 +868,10 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s[0].get("manifest-version"), Some("1.0"));
         assert_eq!(s[1].name(), Some("a/very-longname.txt"));
-        assert_eq!(&m[s[1].start..s[1].start + s[1].size], &b"Name: a/very-long\r\n name.txt\r\nSHA-256-Digest: AAEC\r\n\r\n"[..]);
+        assert_eq!(
+            &m[s[1].start..s[1].start + s[1].size],
+            &b"Name: a/very-long\r\n name.txt\r\nSHA-256-Digest: AAEC\r\n\r\n"[..]
+        );
         assert_eq!(s[0].size, 25);
         assert_eq!(s[2].name(), Some("b"));
         assert_eq!(s[2].start + s[2].size, m.len());

@@ -4,7 +4,7 @@
 //! whole APK) and the v2/v3 APK digest; the root hash is recomputed here.
 
 use super::crypto;
-use super::digest::{verity_root, PAGE};
+use super::digest::{verity_tree, PAGE};
 use super::v2v3::{cert_spki, sig_alg};
 use crate::formats::reader::Reader;
 use crate::formats::x509::Certificate;
@@ -107,7 +107,14 @@ fn verify_inner(apk: &[u8], idsig: &[u8], out: &mut V4Result) -> Result<(), Stri
         out.signers.push(signing_info(&mut b, apk.len() as u64, &hashing, n)?);
     }
     let pages: Vec<&[u8]> = apk.chunks(PAGE).collect();
-    let actual = verity_root(salt, &pages);
+    let (actual, tree) = verity_tree(salt, &pages);
+    // The Merkle tree stored after the signature, when present, must be ours.
+    if r.remaining() > 0 {
+        let stored = bytes(&mut r, "verity tree")?;
+        if !stored.is_empty() && stored != tree.as_slice() {
+            return Err("fs-verity tree stored in the .idsig differs from the APK's".into());
+        }
+    }
     if actual.as_slice() != root {
         return Err(format!(
             "fs-verity root hash mismatch (expected {}, actual {})",
