@@ -2,6 +2,7 @@
 //! Field names follow the report contract of DESIGN.md; fields are only ever
 //! added, never renamed. Renderers never decide anything.
 
+pub mod summary;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,8 @@ use crate::formats::der;
 
 /// RSA keys up to this many bits are accepted (apksig tests 16384-bit keys).
 pub const MAX_RSA_BITS: usize = 16384;
+/// DSA `p` up to this many bits (APKs use 1024-3072).
+pub const MAX_DSA_BITS: usize = 8192;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hash {
@@ -173,6 +175,10 @@ pub fn parse_spki(spki: &[u8]) -> Result<PublicKey, String> {
                 Ok(unsigned(pc.required(what).map_err(err)?.expect(der::INTEGER, what).map_err(err)?.content))
             };
             let (pp, q, g) = (int("p")?, int("q")?, int("g")?);
+            // Bound the modular exponentiations a hostile key could ask for.
+            if pp.bits() > MAX_DSA_BITS || q.bits() > 512 {
+                return Err(format!("DSA key of {} bits exceeds the {MAX_DSA_BITS}-bit limit", pp.bits()));
+            }
             let y = der::parse(key).map_err(err)?.expect(der::INTEGER, "DSA public key").map_err(err)?;
             let comps = dsa::Components::from_components(pp, q, g).map_err(|_| "invalid DSA parameters")?;
             dsa::VerifyingKey::from_components(comps, unsigned(y.content))

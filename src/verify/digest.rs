@@ -77,6 +77,9 @@ fn chunk_digest<D: Digest>(chunk: &[u8]) -> Vec<u8> {
     d.finalize().to_vec()
 }
 
+/// One chunk's SHA-256 and SHA-512 chunk digests (each when requested).
+type ChunkPair = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Chunked SHA-256 and/or SHA-512 in one pass over the chunks.
 fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
     let chunks: Vec<&[u8]> = sections.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
@@ -85,13 +88,13 @@ fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u
         let b = sha512.then(|| chunk_digest::<Sha512>(c));
         (a, b)
     };
-    let per_chunk: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> = if chunks.len() >= PARALLEL_MIN_CHUNKS {
+    let per_chunk: Vec<ChunkPair> = if chunks.len() >= PARALLEL_MIN_CHUNKS {
         chunks.par_iter().map(one).collect()
     } else {
         chunks.iter().map(one).collect()
     };
     let count = (chunks.len() as u32).to_le_bytes();
-    let top = |pick: &dyn Fn(&(Option<Vec<u8>>, Option<Vec<u8>>)) -> Option<&Vec<u8>>, is512: bool| {
+    let top = |pick: &dyn Fn(&ChunkPair) -> Option<&Vec<u8>>, is512: bool| {
         let mut buf = vec![0x5au8];
         buf.extend_from_slice(&count);
         for c in &per_chunk {
