@@ -271,10 +271,10 @@ fn apksigner_signer_digests_are_among_ours() {
 /// oracle's verdict and the test's expectation, with the deciding test.
 const APKSIG_TEST_OVERRIDES: &[(&str, bool, &str)] = &[
     // (path, expected verified, ApkVerifierTest line)
-    ("apksig/v31-ec-p256-2-tgt-33-1-tgt-28-targetSdk-30.apk", true, "verify31_minSdkVersionTTargetSdk30_resultSuccessfullyVerified: a verified v3/v3.1 signature meets targetSdk 30's v2 minimum"),
-    ("apksig/v31-block-stripped-v3-attr-value-33.apk", false, "verifyV31_missingV31Block_errorReportedOnSupportedVersions: V31_BLOCK_MISSING"),
+    ("apksig/v31-ec-p256-2-tgt-33-1-tgt-28-targetSdk-30.apk", true, "verify31_minSdkVersionTTargetSdk30_resultSuccessfullyVerified (line 1839-1842): a verified v3/v3.1 signature meets targetSdk 30's v2 minimum"),
+    ("apksig/v31-block-stripped-v3-attr-value-33.apk", false, "verifyV31_missingV31Block_errorReportedOnSupportedVersions (line 1760-1761): V31_BLOCK_MISSING"),
     ("apksig/v1-only-11-signers.apk", false, "testV1MoreThanMaxSupportedSignersRejected (line 281): JAR_SIG_MAX_SIGNATURES_EXCEEDED"),
-    ("apksig/v31-tgt-34-v3-attr-value-33.apk", false, "verifyV31_strippingAttrMismatch_errorReportedOnSupportedVersions: V31_ROTATION_MIN_SDK_MISMATCH"),
+    ("apksig/v31-tgt-34-v3-attr-value-33.apk", false, "verifyV31_strippingAttrMismatch_errorReportedOnSupportedVersions (line 1746-1747): V31_ROTATION_MIN_SDK_MISMATCH"),
 ];
 
 /// The overall verdict (verified or not) equals apksigner's on at least 99%
