@@ -16,6 +16,7 @@ pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod signatures;
+pub mod verify;
 
 use container::Limits;
 use formats::zip::ZipDirectory;

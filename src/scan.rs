@@ -107,11 +107,23 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
             return report;
         }
     };
-    scan_bytes(&data, report, opts)
+    // A v4 signature travels beside the APK as `APK.idsig` (apksigner --v4-signature-file).
+    let mut idsig_path = path.as_os_str().to_owned();
+    idsig_path.push(".idsig");
+    let idsig = std::fs::metadata(&idsig_path)
+        .ok()
+        .filter(|m| m.is_file() && m.len() <= 64 << 20)
+        .and_then(|_| std::fs::read(&idsig_path).ok());
+    scan_bytes_with_idsig(&data, report, opts, idsig.as_deref())
 }
 
 /// Scans bytes already in memory; `report` carries the path.
-pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppReport {
+pub fn scan_bytes(data: &[u8], report: AppReport, opts: &Options) -> AppReport {
+    scan_bytes_with_idsig(data, report, opts, None)
+}
+
+/// `scan_bytes` with the APK's v4 signature file, when there is one.
+pub fn scan_bytes_with_idsig(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> AppReport {
     report.size = data.len() as u64;
     report.sha256 = hex(&Sha256::digest(data));
     let limits = &opts.limits;
@@ -134,7 +146,7 @@ pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppRepo
                 ));
             }
             report.entry_count = dir.entries.len();
-            let analysis = crate::extract::analyze_apk(data, &dir, limits);
+            let analysis = crate::extract::analyze_apk_with_idsig(data, &dir, limits, idsig);
             finish(&mut report, analysis, opts);
         }
         (Kind::Apks | Kind::Xapk | Kind::Apkm, Ok(dir)) => {
@@ -272,6 +284,7 @@ fn fill_from_facts(report: &mut AppReport, facts: Facts) {
     report.native_libs = facts.native_libs;
     report.signers = facts.signers;
     report.signing_block = facts.signing_block;
+    report.signature_verification = facts.signature_verification;
     let owners = std::mem::take(&mut report.host_owners);
     report.endpoints = facts
         .endpoints

@@ -602,3 +602,92 @@ fn an_apk_wrapped_in_a_zip_is_scanned_through_the_same_path() {
     assert!(r.dex.iter().all(|d| d.file.starts_with("tinker1.9.13.apk!/")));
     assert!(sdk_ids(&r).contains("tencent-bugly"));
 }
+
+/// Fixtures where the oracle's apksigner (31.0.2, before v3.1) and AOSP
+/// apksig's own `ApkVerifierTest.java` disagree; the test decides. The
+/// oracle's verdict and the test's expectation, with the deciding test.
+const APKSIG_TEST_OVERRIDES: &[(&str, bool, &str)] = &[
+    // (path, expected verified, ApkVerifierTest line)
+    ("apksig/v31-ec-p256-2-tgt-33-1-tgt-28-targetSdk-30.apk", true, "verify31_minSdkVersionTTargetSdk30_resultSuccessfullyVerified (line 1839-1842): a verified v3/v3.1 signature meets targetSdk 30's v2 minimum"),
+    ("apksig/v31-block-stripped-v3-attr-value-33.apk", false, "verifyV31_missingV31Block_errorReportedOnSupportedVersions (line 1760-1761): V31_BLOCK_MISSING"),
+    ("apksig/v1-only-11-signers.apk", false, "testV1MoreThanMaxSupportedSignersRejected (line 281): JAR_SIG_MAX_SIGNATURES_EXCEEDED"),
+    ("apksig/v31-tgt-34-v3-attr-value-33.apk", false, "verifyV31_strippingAttrMismatch_errorReportedOnSupportedVersions (line 1746-1747): V31_ROTATION_MIN_SDK_MISMATCH"),
+];
+
+/// The overall verdict (verified or not) equals apksigner's on at least 99%
+/// of the APKs; every disagreement is listed with both sides' reasons.
+#[test]
+fn signature_verdict_agrees_with_apksigner() {
+    let Some(sc) = scanned() else { return };
+    let (mut total, mut ok, mut overridden) = (0usize, 0usize, 0usize);
+    let mut misses = Vec::new();
+    for o in &sc.oracle {
+        let path = o["path"].as_str().unwrap_or_default();
+        let sig = &o["apksigner"];
+        let Some(theirs) = sig["verified"].as_bool() else { continue };
+        let (expected, why) = match APKSIG_TEST_OVERRIDES.iter().find(|(p, _, _)| *p == path) {
+            Some((_, e, why)) => {
+                overridden += 1;
+                (*e, format!("ApkVerifierTest {why} (oracle said {theirs})"))
+            }
+            None => (theirs, String::new()),
+        };
+        total += 1;
+        let report = sc.reports.get(path);
+        let verdict = report.and_then(|r| r.signature_verification.as_ref());
+        let ours = verdict.is_some_and(|v| v.verified);
+        if ours == expected {
+            ok += 1;
+        } else {
+            let mut their_errors: Vec<String> =
+                sig["errors"].as_array().map(|a| a.iter().filter_map(s).take(2).collect()).unwrap_or_default();
+            if their_errors.is_empty() {
+                // apksigner stopped with an exception (its own manifest or zip parsing failed).
+                let raw = sig["raw"].as_str().unwrap_or_default().replace("\n--stderr--\n", "");
+                their_errors.push(
+                    raw.lines()
+                        .find(|l| !l.trim().is_empty() && !l.contains("--stderr--"))
+                        .unwrap_or("")
+                        .chars()
+                        .take(200)
+                        .collect(),
+                );
+            }
+            let our_errors: Vec<String> =
+                verdict.map(|v| v.errors.iter().take(2).cloned().collect()).unwrap_or_default();
+            misses.push(format!(
+                "{path}: expected {expected} {why}, ours {ours}\n      apksigner: {their_errors:?}\n      ours: {our_errors:?}"
+            ));
+        }
+    }
+    eprintln!("signature verdict agrees with apksigner: {ok}/{total} ({overridden} decided by ApkVerifierTest)");
+    for m in &misses {
+        eprintln!("  {m}");
+    }
+    assert!(total > 400, "the oracle lists {total} apksigner verdicts");
+    assert!(pct(ok, total) >= 99.0, "signature verdict agreement {ok}/{total}");
+}
+
+/// Per-signer `verified` is set from real checks: never true on an APK whose
+/// verdict is false for that signer's schemes, and None only when no scheme
+/// was checked.
+#[test]
+fn signer_verified_follows_scheme_checks() {
+    let Some(sc) = scanned() else { return };
+    let mut checked = 0;
+    for r in sc.reports.values() {
+        for s in &r.signers {
+            match s.verified {
+                None => assert!(s.verification.is_empty(), "{}: verified None with checks", r.path),
+                Some(v) => {
+                    checked += 1;
+                    assert_eq!(v, s.verification.iter().all(|x| x.verified), "{}", r.path);
+                    for x in &s.verification {
+                        assert_eq!(x.verified, x.reason.is_none(), "{}: reason iff not verified", r.path);
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "{checked} signers verified or rejected");
+}

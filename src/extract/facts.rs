@@ -178,6 +178,58 @@ pub struct Signer {
     pub key_algorithm: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_bits: Option<u32>,
+    /// Per-scheme verification of this signer, in the order Android checks
+    /// the schemes (only the schemes checked for this APK's SDK range).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verification: Vec<SchemeVerification>,
+    /// The certificate is the Android SDK's debug certificate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub debug_certificate: bool,
+    /// Proof-of-rotation lineage ending at this signer, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lineage: Vec<LineageEntry>,
+    /// v3/v3.1 signer SDK range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_sdk: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_sdk: Option<u32>,
+}
+
+/// One scheme's verdict for one signer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeVerification {
+    /// `v1`, `v2`, `v3`, `v3.1`, `v4`
+    pub scheme: String,
+    pub verified: bool,
+    /// Why not (which digest, signer, entry), when `verified` is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One certificate of a signing certificate lineage.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineageEntry {
+    pub cert_sha256: String,
+    pub subject: String,
+    /// Capability flags granted by this certificate to its successor.
+    pub flags: u32,
+}
+
+/// The APK's overall signature verdict, decided as apksigner does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureVerdict {
+    pub verified: bool,
+    /// Schemes that verified (`v1`, `v2`, `v3`, `v3.1`, `v4`).
+    pub schemes_verified: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Source stamp: certificate digest and whether it verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_stamp_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_stamp_verified: Option<bool>,
 }
 
 /// One id/value pair of the APK Signing Block.
@@ -218,6 +270,9 @@ pub struct Facts {
     pub native_libs: Vec<NativeLib>,
     pub signers: Vec<Signer>,
     pub signing_block: Option<SigningBlock>,
+    /// Overall signature verdict (None for non-APK inputs).
+    #[serde(default)]
+    pub signature_verification: Option<SignatureVerdict>,
     pub endpoints: Vec<Endpoint>,
     /// Entry names of the archive (for asset and resource markers).
     pub entries: Vec<String>,

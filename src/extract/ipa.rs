@@ -73,6 +73,7 @@ pub fn cms_signer(cms: &[u8]) -> Option<Signer> {
         not_after: pick.not_after.clone(),
         key_algorithm: Some(pick.key_algorithm.clone()),
         key_bits: pick.key_bits,
+        ..Signer::default()
     })
 }
 

@@ -189,7 +189,19 @@ fn push_anomalies(facts: &mut Facts, anomalies: Vec<Anomaly>, prefix: &str) {
 
 /// Analyses an APK (or any zip holding an AndroidManifest.xml).
 pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
-    analyze_zip(data, dir, limits, &|n: &str| Some(n.to_string()), true)
+    analyze_apk_with_idsig(data, dir, limits, None)
+}
+
+/// `targetSandboxVersion` of the manifest's root element.
+fn target_sandbox_version(axml: &[u8]) -> Option<u32> {
+    let doc = crate::formats::axml::parse(axml).ok()?;
+    let root = doc.root()?;
+    root.attributes.iter().find(|a| doc.attribute_name(a) == "targetSandboxVersion").and_then(|a| a.value.as_int())
+}
+
+/// `analyze_apk` plus the v4 signature file (`APK.idsig`) found beside it.
+pub fn analyze_apk_with_idsig(data: &[u8], dir: &ZipDirectory, limits: &Limits, idsig: Option<&[u8]>) -> ApkAnalysis {
+    analyze_zip_inner(data, dir, limits, &|n: &str| Some(n.to_string()), true, idsig)
 }
 
 /// Analyses a zip laid out like an APK after renaming: `apk_name` maps an
@@ -205,7 +217,19 @@ pub fn analyze_zip(
     apk_name: &dyn Fn(&str) -> Option<String>,
     read_manifest: bool,
 ) -> ApkAnalysis {
+    analyze_zip_inner(data, dir, limits, apk_name, read_manifest, None)
+}
+
+fn analyze_zip_inner(
+    data: &[u8],
+    dir: &ZipDirectory,
+    limits: &Limits,
+    apk_name: &dyn Fn(&str) -> Option<String>,
+    read_manifest: bool,
+    idsig: Option<&[u8]>,
+) -> ApkAnalysis {
     let mut out = ApkAnalysis::default();
+    let mut sandbox = None;
     let mut endpoints = EndpointCollector::new();
     let facts = &mut out.facts;
     let errors = &mut out.errors;
@@ -214,7 +238,8 @@ pub fn analyze_zip(
     let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "" };
     let mut buf = Vec::new();
     if !read_manifest {
-        analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints);
+        let sig = SigInput { sandbox: None, idsig };
+        analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
         facts.endpoints = endpoints.finish();
         return out;
     }
@@ -239,6 +264,7 @@ pub fn analyze_zip(
     match dir.find("AndroidManifest.xml") {
         Some(entry) => {
             if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "manifest") {
+                sandbox = target_sandbox_version(bytes);
                 match manifest::extract(bytes, table.as_ref(), "AndroidManifest.xml") {
                     Ok(m) => {
                         for s in &m.strings {
@@ -254,13 +280,22 @@ pub fn analyze_zip(
         None => errors.push(ErrorRecord::new("manifest", "AndroidManifest.xml", "no AndroidManifest.xml entry")),
     }
     drop(table);
-    analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints);
+    let sig = SigInput { sandbox, idsig };
+    analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
     facts.endpoints = endpoints.finish();
     out
 }
 
+/// What signature verification needs beyond the zip: the manifest's
+/// `targetSandboxVersion` and the v4 `.idsig` file beside the APK.
+struct SigInput<'a> {
+    sandbox: Option<u32>,
+    idsig: Option<&'a [u8]>,
+}
+
 /// The per-entry pass of `analyze_zip`: DEX, native libraries, v1
-/// signature files, XML and text assets, probes for hidden DEX/archives.
+/// signature files, XML and text assets, probes for hidden DEX/archives;
+/// then the signers and their verification.
 #[allow(clippy::too_many_arguments)]
 fn analyze_entries(
     dir: &ZipDirectory,
@@ -271,6 +306,7 @@ fn analyze_entries(
     facts: &mut Facts,
     errors: &mut Vec<ErrorRecord>,
     endpoints: &mut EndpointCollector,
+    sig: SigInput<'_>,
 ) {
     let data = reader.data;
     let mut v1_files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -322,6 +358,20 @@ fn analyze_entries(
     let signed = signers::extract(data, dir.cd_offset, &v1_refs);
     facts.signers = signed.signers;
     facts.signing_block = signed.signing_block;
+    let manifest = facts.manifest.as_ref();
+    let verification = crate::verify::verify(
+        data,
+        dir,
+        &crate::verify::Input {
+            min_sdk: manifest.and_then(|m| m.min_sdk),
+            target_sdk: manifest.and_then(|m| m.target_sdk),
+            target_sandbox_version: sig.sandbox,
+            idsig: sig.idsig,
+            max_entry_bytes: limits.max_entry_bytes,
+        },
+    );
+    signers::apply_verification(&mut facts.signers, &verification);
+    facts.signature_verification = Some(signers::verdict(&verification));
     facts.anomalies.extend(signed.anomalies);
 }
 

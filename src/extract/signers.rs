@@ -7,11 +7,14 @@
 //! list). Certificates are merged by SHA-256 over their original bytes, so one
 //! key used by several schemes is one `Signer` listing each scheme.
 //!
-//! Signatures are not verified yet: `verified` is always None. Never panics;
-//! a malformed block becomes an anomaly and whatever parsed is kept.
+//! `extract` leaves `verified` None; `apply_verification` fills it from
+//! `crate::verify`. Never panics; a malformed block becomes an anomaly and
+//! whatever parsed is kept.
 
 use crate::evidence::Anomaly;
-use crate::extract::facts::{Signer, SigningBlock, SigningBlockEntry};
+use crate::extract::facts::{
+    LineageEntry, SchemeVerification, SignatureVerdict, Signer, SigningBlock, SigningBlockEntry,
+};
 use crate::formats::pkcs7::{self, SignerId};
 use crate::formats::sigblock::{self, Scheme};
 use crate::formats::x509::{self, Certificate};
@@ -225,6 +228,64 @@ fn duplicate_blocks(
                 Some(dup.offset),
             ));
         }
+    }
+}
+
+/// The Android SDK's debug certificate subject (`~/.android/debug.keystore`).
+pub const DEBUG_SUBJECT: &str = "CN=Android Debug, O=Android, C=US";
+
+/// Applies signature verification to the extracted signers: each signer gets
+/// one entry per scheme Android checked in which it takes part, `verified`
+/// (true only when every such scheme verified; None when none was checked),
+/// its v3 SDK range and rotation lineage. Lineage certificates are named by
+/// subject when they parse.
+pub fn apply_verification(signers: &mut [Signer], v: &crate::verify::Verification) {
+    for s in signers.iter_mut() {
+        s.debug_certificate = s.subject == DEBUG_SUBJECT;
+        for o in &v.schemes {
+            let pos = o.signer_certs.iter().position(|c| x509::sha256_hex(c) == s.cert_sha256);
+            let listed = s.schemes.iter().any(|n| n == o.scheme);
+            if pos.is_none() && !listed {
+                continue;
+            }
+            let verified = o.verified && pos.is_some();
+            let reason = (!verified).then(|| {
+                if o.errors.is_empty() {
+                    format!("{} signer not among the verified signers", o.scheme)
+                } else {
+                    o.errors.iter().take(8).cloned().collect::<Vec<_>>().join("; ")
+                }
+            });
+            s.verification.push(SchemeVerification { scheme: o.scheme.to_string(), verified, reason });
+            if let Some((min, max)) = pos.and_then(|p| o.signer_sdk.get(p)) {
+                s.min_sdk = Some(s.min_sdk.map_or(*min, |m| m.min(*min)));
+                s.max_sdk = Some(s.max_sdk.map_or(*max, |m| m.max(*max)));
+            }
+        }
+        s.verified = if s.verification.is_empty() { None } else { Some(s.verification.iter().all(|x| x.verified)) };
+        if v.lineage.last().is_some_and(|n| x509::sha256_hex(&n.cert) == s.cert_sha256) {
+            s.lineage = v
+                .lineage
+                .iter()
+                .map(|n| LineageEntry {
+                    cert_sha256: x509::sha256_hex(&n.cert),
+                    subject: Certificate::parse(&n.cert).map(|c| c.subject).unwrap_or_default(),
+                    flags: n.flags,
+                })
+                .collect();
+        }
+    }
+}
+
+/// The report's overall verdict.
+pub fn verdict(v: &crate::verify::Verification) -> SignatureVerdict {
+    SignatureVerdict {
+        verified: v.verified,
+        schemes_verified: v.schemes.iter().filter(|s| s.verified).map(|s| s.scheme.to_string()).collect(),
+        errors: v.errors.clone(),
+        warnings: v.warnings.iter().take(64).cloned().collect(),
+        source_stamp_sha256: v.source_stamp.as_ref().and_then(|s| s.cert_sha256.clone()),
+        source_stamp_verified: v.source_stamp.as_ref().map(|s| s.verified),
     }
 }
 

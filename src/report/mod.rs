@@ -2,6 +2,7 @@
 //! Field names follow the report contract of DESIGN.md; fields are only ever
 //! added, never renamed. Renderers never decide anything.
 
+pub mod summary;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,9 @@ pub struct AppReport {
     pub queries_packages: Vec<String>,
     pub dex: Vec<DexSummary>,
     pub signing_block: Option<SigningBlock>,
+    /// Overall signature verdict, decided as apksigner does (APKs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_verification: Option<crate::extract::facts::SignatureVerdict>,
     /// Structural oddities the parsers tolerated (tampering, malformation).
     pub anomalies: Vec<Anomaly>,
     /// Number of zip entries.

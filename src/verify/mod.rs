@@ -1,0 +1,359 @@
+//! Signature verification at apksigner's level (AOSP apksig `ApkVerifier`):
+//! v1 (JAR), v2, v3, v3.1 and v4, with the SDK-range rules that decide which
+//! schemes Android checks.
+//!
+//! The overall verdict follows `ApkVerifier.verify` with maxSdk unbounded and
+//! minSdk from the manifest (1 when absent): v3.1 (if present), then v3 (if
+//! present; required when v3.1 is), then v2 when minSdk < 28 or nothing newer
+//! was found, then v4 when an `.idsig` is given, then v1 when minSdk < 24 or
+//! no APK Signing Block scheme was found. Any present scheme that fails
+//! fails the APK; stripping protection (v2 attribute, `X-Android-APK-Signed`,
+//! v3 rotation-min-sdk) catches removed schemes. Then the cross-scheme
+//! checks: v1 and v2 signers must match, v1/v2 signer must be the v3 signer or
+//! the root of its lineage, targetSdk >= 30 needs v2+, targetSandboxVersion
+//! >= 2 needs v2+.
+
+pub mod crypto;
+pub mod digest;
+pub mod stamp;
+pub mod v1;
+pub mod v2v3;
+pub mod v4;
+
+use crate::formats::sigblock::{self, SigningBlock};
+use crate::formats::zip::ZipDirectory;
+use v1::V1Result;
+use v2v3::{Context, LineageNode, Scheme, SchemeResult};
+
+const SDK_MAX: u32 = i32::MAX as u32;
+const SDK_O: u32 = 26;
+const SDK_R: u32 = 30;
+
+/// What verification needs besides the APK bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Input<'a> {
+    /// minSdkVersion from the manifest (None: 1, Android's default).
+    pub min_sdk: Option<u32>,
+    pub target_sdk: Option<u32>,
+    pub target_sandbox_version: Option<u32>,
+    /// The `APK.idsig` v4 signature file beside the APK.
+    pub idsig: Option<&'a [u8]>,
+    /// Largest entry inflated for v1 digests.
+    pub max_entry_bytes: u64,
+}
+
+/// The outcome of one scheme for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemeOutcome {
+    /// `v1`, `v2`, `v3`, `v3.1`, `v4`, `source-stamp`
+    pub scheme: &'static str,
+    pub verified: bool,
+    /// All errors, each naming the signer / entry / digest.
+    pub errors: Vec<String>,
+    /// Certificates of the scheme's signers (first = signing certificate).
+    pub signer_certs: Vec<Vec<u8>>,
+    /// v3/v3.1: each signer's SDK range, parallel to `signer_certs`.
+    pub signer_sdk: Vec<(u32, u32)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    pub verified: bool,
+    /// Every error that made the verdict false.
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Schemes Android would check for this APK, in check order.
+    pub schemes: Vec<SchemeOutcome>,
+    /// The signing certificate lineage (oldest first), from v3/v3.1.
+    pub lineage: Vec<LineageNode>,
+    /// The signers apksigner reports for a verified APK (the newest v3.1/v3
+    /// signer, else every v2, else every v1 signer).
+    pub signer_certs: Vec<Vec<u8>>,
+    pub source_stamp: Option<stamp::StampResult>,
+}
+
+impl Verification {
+    fn outcome(&self, scheme: &str) -> Option<&SchemeOutcome> {
+        self.schemes.iter().find(|s| s.scheme == scheme)
+    }
+
+    fn ok(&self, scheme: &str) -> bool {
+        self.outcome(scheme).is_some_and(|s| s.verified)
+    }
+
+    fn fail(&mut self, e: String) -> &mut Self {
+        self.errors.push(e);
+        self
+    }
+}
+
+fn from_scheme(r: &SchemeResult) -> SchemeOutcome {
+    SchemeOutcome {
+        scheme: r.scheme.name(),
+        verified: r.verified,
+        errors: r.all_errors(),
+        signer_certs: r.signers.iter().filter_map(|s| s.cert().map(<[u8]>::to_vec)).collect(),
+        signer_sdk: r.signers.iter().filter(|s| s.cert().is_some()).map(|s| (s.min_sdk, s.max_sdk)).collect(),
+    }
+}
+
+fn from_v1(r: &V1Result) -> SchemeOutcome {
+    SchemeOutcome {
+        scheme: "v1",
+        verified: r.verified,
+        errors: r.all_errors(),
+        signer_certs: r.signers.iter().filter_map(|s| s.chain.first().cloned()).collect(),
+        signer_sdk: Vec::new(),
+    }
+}
+
+/// Verifies an APK's signatures. Never panics; malformed structures become
+/// errors.
+pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification {
+    let mut out = Verification::default();
+    let min_sdk = input.min_sdk.unwrap_or(1);
+    let max_sdk = SDK_MAX;
+    let supported: Vec<u32> = vec![2, 3];
+    let mut found: Vec<u32> = Vec::new();
+    // A malformed block is "no signing block" for apksig (SignatureNotFound).
+    let block: Option<SigningBlock<'_>> = sigblock::locate(apk, dir.cd_offset).ok().flatten();
+    let sections = block.as_ref().and_then(|b| digest::Sections::new(apk, b.offset, dir.cd_offset, dir.eocd_offset));
+    let mut cache: v2v3::DigestCache = Vec::new();
+    let find = |id: u32| block.as_ref().and_then(|b| b.find(id)).map(|p| p.value);
+    let mut results: Vec<SchemeResult> = Vec::new();
+
+    // v3.1
+    let mut rotation_min_sdk = None;
+    if let Some(v) = find(sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID) {
+        // apksig `V3SchemeVerifier.Builder.build`: v3.1 may target any SDK
+        // range as long as v3.0 covers the rest, so its minimum is maxSdk.
+        let ctx = Context { min_sdk: max_sdk, max_sdk, ..Context::default() };
+        let r = v2v3::verify_block(v, Scheme::V31, sections.as_ref(), &ctx, &mut cache);
+        found.push(31);
+        rotation_min_sdk = r.signers.iter().map(|s| s.min_sdk).min();
+        out.schemes.push(from_scheme(&r));
+        let bad = r.has_errors();
+        results.push(r);
+        if bad {
+            return finish_failed(out);
+        }
+    }
+    // v3
+    match find(sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID) {
+        Some(v) => {
+            let ctx = Context {
+                min_sdk: min_sdk.max(v2v3::SDK_P),
+                max_sdk,
+                rotation_min_sdk: rotation_min_sdk.filter(|&m| m > 0),
+                ..Context::default()
+            };
+            let r = v2v3::verify_block(v, Scheme::V3, sections.as_ref(), &ctx, &mut cache);
+            found.push(3);
+            out.schemes.push(from_scheme(&r));
+            let bad = r.has_errors();
+            results.push(r);
+            if bad {
+                return finish_failed(out);
+            }
+        }
+        None if found.contains(&31) => {
+            out.fail("v3.1 signing block found without a v3 block".into());
+            return finish_failed(out);
+        }
+        None => {}
+    }
+    // v2
+    if min_sdk < v2v3::SDK_P || found.is_empty() {
+        if let Some(v) = find(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID) {
+            let ctx = Context {
+                min_sdk: min_sdk.max(v2v3::SDK_N),
+                max_sdk,
+                supported_scheme_ids: supported.clone(),
+                found_scheme_ids: found.clone(),
+                rotation_min_sdk: None,
+            };
+            let r = v2v3::verify_block(v, Scheme::V2, sections.as_ref(), &ctx, &mut cache);
+            found.push(2);
+            out.schemes.push(from_scheme(&r));
+            let bad = r.has_errors();
+            results.push(r);
+            if bad {
+                return finish_failed(out);
+            }
+        }
+    }
+    // v4
+    if let Some(idsig) = input.idsig {
+        let r = v4::verify(apk, idsig);
+        found.push(4);
+        let bad = !r.errors.is_empty();
+        out.schemes.push(SchemeOutcome {
+            scheme: "v4",
+            verified: !bad,
+            errors: r.errors.iter().map(|e| format!("v4: {e}")).collect(),
+            signer_certs: r.signers.iter().map(|s| s.cert.clone()).collect(),
+            signer_sdk: Vec::new(),
+        });
+        if bad {
+            return finish_failed(out);
+        }
+        check_v4(&mut out, &r, &results);
+    }
+    if max_sdk >= SDK_O && input.target_sandbox_version.is_some_and(|v| v > 1) && found.is_empty() {
+        out.fail(format!(
+            "targetSandboxVersion {} requires an APK Signature Scheme v2 or newer signature",
+            input.target_sandbox_version.unwrap_or(0)
+        ));
+    }
+    // v1
+    if min_sdk < v2v3::SDK_N || found.is_empty() {
+        let r = v1::verify(&v1::V1Input {
+            apk,
+            dir,
+            min_sdk,
+            max_sdk,
+            supported_scheme_ids: &supported,
+            found_scheme_ids: &found,
+            max_entry_bytes: input.max_entry_bytes,
+        });
+        out.warnings.extend(r.warnings.iter().map(|w| format!("v1: {w}")));
+        out.schemes.push(from_v1(&r));
+    }
+    for r in &results {
+        for s in &r.signers {
+            out.warnings.extend(s.warnings.iter().map(|w| format!("{} signer #{}: {w}", r.scheme.name(), s.index + 1)));
+        }
+    }
+    if out.schemes.iter().any(|s| !s.verified) || !out.errors.is_empty() {
+        return finish_failed(out);
+    }
+    // Source stamp.
+    if let Some(e) = dir.find(stamp::STAMP_CERT_ENTRY) {
+        let mut buf = Vec::new();
+        let digest_entry = dir.read(apk, e, 4096, &mut buf).map(|(b, _)| b.to_vec()).unwrap_or_default();
+        match find(sigblock::V2_SOURCE_STAMP_BLOCK_ID) {
+            // apksig reports the stamp apart (`Result.getSourceStampInfo`);
+            // a bad stamp does not fail the APK.
+            Some(v) => {
+                let s = stamp::verify(v, &digest_entry, &cache, &out);
+                out.warnings.extend(s.errors.iter().map(|e| format!("source stamp: {e}")));
+                out.source_stamp = Some(s);
+            }
+            None => out.warnings.push("source stamp entry present but no source stamp block".into()),
+        }
+    }
+    cross_checks(&mut out, &results);
+    if let Some(t) = input.target_sdk {
+        if t >= SDK_R && max_sdk >= t && !(out.ok("v2") || out.ok("v3") || out.ok("v3.1")) {
+            out.fail(format!(
+                "targetSdkVersion {t} requires a minimum of signature scheme v2; the APK is not signed with it"
+            ));
+        }
+    }
+    if !out.errors.is_empty() {
+        return finish_failed(out);
+    }
+    out.verified = true;
+    let pick = |s: &str| out.outcome(s).map(|o| o.signer_certs.clone());
+    out.signer_certs = if out.ok("v3.1") {
+        pick("v3.1").and_then(|c| c.last().cloned()).into_iter().collect()
+    } else if out.ok("v3") {
+        pick("v3").and_then(|c| c.last().cloned()).into_iter().collect()
+    } else if out.ok("v2") {
+        pick("v2").unwrap_or_default()
+    } else {
+        pick("v1").unwrap_or_default()
+    };
+    out
+}
+
+fn finish_failed(mut out: Verification) -> Verification {
+    let errs: Vec<String> = out.schemes.iter().flat_map(|s| s.errors.clone()).collect();
+    for e in errs {
+        if !out.errors.contains(&e) {
+            out.errors.push(e);
+        }
+    }
+    if out.errors.is_empty() {
+        out.errors.push("no scheme verified".into());
+    }
+    out.verified = false;
+    out
+}
+
+fn cross_checks(out: &mut Verification, results: &[SchemeResult]) {
+    let v1_certs = out.outcome("v1").filter(|o| o.verified).map(|o| o.signer_certs.clone());
+    let v2_certs = out.outcome("v2").filter(|o| o.verified).map(|o| o.signer_certs.clone());
+    if let (Some(a), Some(b)) = (&v1_certs, &v2_certs) {
+        if a.iter().any(|c| !b.contains(c)) {
+            out.errors.push("a v1 signer has no matching v2 signer".into());
+        } else if b.iter().any(|c| !a.contains(c)) {
+            out.errors.push("a v2 signer has no matching v1 signer".into());
+        }
+    }
+    let v3 = results.iter().find(|r| r.scheme == Scheme::V3 && r.verified);
+    let v31 = results.iter().find(|r| r.scheme == Scheme::V31 && r.verified);
+    let lineage = v3.and_then(|r| r.lineage.clone()).or_else(|| v31.and_then(|r| r.lineage.clone()));
+    if let Some(l) = &lineage {
+        out.lineage = l.clone();
+    }
+    let Some(v3) = v3 else { return };
+    let old = v1_certs.as_ref().or(v2_certs.as_ref());
+    let Some(old) = old else { return };
+    if old.len() != 1 {
+        out.errors.push("v3 supports one past signer, but v1/v2 have several".into());
+    }
+    let Some(old) = old.first() else { return };
+    match &lineage {
+        None => {
+            if v3.signers.len() != 1 {
+                out.errors.push("several v3 signers without a rotation lineage".into());
+            }
+            if v3.signers.first().and_then(|s| s.cert()) != Some(old.as_slice()) {
+                out.errors.push("v3 signer differs from the v1/v2 signer and there is no lineage".into());
+            }
+        }
+        Some(l) => {
+            if l.first().map(|n| &n.cert) != Some(old) {
+                out.errors.push("v1/v2 signer is not the oldest certificate of the v3 lineage".into());
+            }
+        }
+    }
+}
+
+fn check_v4(out: &mut Verification, r: &v4::V4Result, results: &[SchemeResult]) {
+    let v3 = results.iter().find(|r| r.scheme == Scheme::V3 && r.verified);
+    let v31 = results.iter().find(|r| r.scheme == Scheme::V31 && r.verified);
+    let v2 = results.iter().find(|r| r.scheme == Scheme::V2 && r.verified);
+    let pairs: Vec<(&SchemeResult, Option<&v4::V4Signer>)> = match (v3, v2) {
+        (Some(v3), _) => {
+            let mut p = vec![(v3, r.signers.first())];
+            if let Some(v31) = v31 {
+                p.push((v31, r.signers.get(1)));
+            }
+            p
+        }
+        (None, Some(v2)) => vec![(v2, r.signers.first())],
+        (None, None) => {
+            out.errors.push("v4 signature requires a verified v2 or v3 signature".into());
+            return;
+        }
+    };
+    for (scheme, signer) in pairs {
+        let Some(signer) = signer else {
+            out.errors.push(format!("v4 has no signer for the {} signer", scheme.scheme.name()));
+            continue;
+        };
+        let last = scheme.signers.last();
+        if last.and_then(|s| s.cert()) != Some(signer.cert.as_slice()) {
+            out.errors.push(format!("v4 certificate differs from the {} signer's", scheme.scheme.name()));
+        }
+        let digests: Vec<&Vec<u8>> = last.map(|s| s.digests.iter().map(|d| &d.1).collect()).unwrap_or_default();
+        if !digests.iter().any(|d| **d == signer.apk_digest) {
+            out.errors.push(format!("v4 APK digest does not match the {} signer's digests", scheme.scheme.name()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+//! Verification on real fixtures (each test skips with a message when
+//! ../shared is absent) and on mutated copies of them: one test per class of
+//! failure, each asserting the specific reason.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::*;
+use crate::formats::zip::{ZipDirectory, ZipLimits};
+
+pub(crate) fn corpus(rel: &str) -> Option<Vec<u8>> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real").join(rel);
+    match std::fs::read(&p) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            eprintln!("skipped: {} is absent", p.display());
+            None
+        }
+    }
+}
+
+fn run_with(data: &[u8], input: Input<'_>) -> Verification {
+    let dir = ZipDirectory::parse(data, &ZipLimits::default()).unwrap();
+    verify(data, &dir, &Input { max_entry_bytes: 1 << 30, ..input })
+}
+
+pub(crate) fn run(data: &[u8], min_sdk: Option<u32>) -> Verification {
+    run_with(data, Input { min_sdk, ..Input::default() })
+}
+
+fn has(v: &Verification, needle: &str) -> bool {
+    v.errors.iter().any(|e| e.contains(needle))
+}
+
+#[test]
+fn v2_only_verifies_when_min_sdk_allows() {
+    let Some(apk) = corpus("apksig/v2-only-with-rsa-pkcs1-sha256-2048.apk") else { return };
+    let v = run(&apk, Some(24));
+    assert!(v.verified, "{:?}", v.errors);
+    assert_eq!(v.signer_certs.len(), 1);
+    // minSdk 23 requires v1, which is missing.
+    let v = run(&apk, Some(23));
+    assert!(!v.verified);
+    assert!(has(&v, "missing META-INF/MANIFEST.MF"), "{:?}", v.errors);
+}
+
+#[test]
+fn every_v2_algorithm_verifies() {
+    for name in [
+        "v2-only-with-rsa-pss-sha256-2048.apk",
+        "v2-only-with-rsa-pss-sha512-4096.apk",
+        "v2-only-with-rsa-pkcs1-sha512-16384.apk",
+        "v2-only-with-ecdsa-sha256-p256.apk",
+        "v2-only-with-ecdsa-sha512-p521.apk",
+        "v2-only-with-dsa-sha256-3072.apk",
+        "golden-rsa-verity-out.apk",
+    ] {
+        let Some(apk) = corpus(&format!("apksig/{name}")) else { return };
+        let v = run(&apk, Some(24));
+        assert!(v.verified, "{name}: {:?}", v.errors);
+    }
+}
+
+#[test]
+fn content_digest_mismatch_names_the_digest() {
+    let Some(mut apk) = corpus("apksig/v2-only-with-rsa-pkcs1-sha256-2048.apk") else { return };
+    apk[40] ^= 0x01; // inside the first local header's name: covered by section 1
+    let v = run(&apk, Some(24));
+    assert!(!v.verified);
+    assert!(has(&v, "v2 signer #1: APK integrity check failed: CHUNKED_SHA256 digest mismatch"), "{:?}", v.errors);
+}
+
+#[test]
+fn signature_over_signed_data_fails() {
+    let Some(apk) = corpus("apksig/v2-only-with-ecdsa-sha256-p256-sig-does-not-verify.apk") else { return };
+    let v = run(&apk, Some(24));
+    assert!(has(&v, "v2 signer #1: ECDSA_WITH_SHA256 signature over signed-data did not verify"), "{:?}", v.errors);
+    let Some(apk) = corpus("apksig/v3-only-with-dsa-sha256-2048-sig-does-not-verify.apk") else { return };
+    let v = run(&apk, Some(28));
+    // Its key fails DSA's y^q = 1 (mod p) check before the signature is tried.
+    assert!(has(&v, "v3 signer #1: invalid DSA public key"), "{:?}", v.errors);
+}
+
+#[test]
+fn record_mismatches() {
+    let Some(apk) = corpus("apksig/v2-only-cert-and-public-key-mismatch.apk") else { return };
+    assert!(has(&run(&apk, Some(24)), "public key mismatch between certificate and signature record"));
+    let Some(apk) = corpus("apksig/v3-only-signatures-and-digests-block-mismatch.apk") else { return };
+    assert!(has(&run(&apk, Some(28)), "signature algorithms mismatch between signatures"));
+    let Some(apk) = corpus("apksig/v2-only-no-certs-in-sig.apk") else { return };
+    assert!(has(&run(&apk, Some(24)), "v2 signer #1: no certificates"));
+    let Some(apk) = corpus("apksig/v2-only-two-signers-second-signer-no-supported-sig.apk") else { return };
+    assert!(has(&run(&apk, Some(24)), "v2 signer #2: no supported signatures"));
+}
+
+#[test]
+fn stripping_protection() {
+    let Some(apk) = corpus("apksig/v2-stripped.apk") else { return };
+    let v = run(&apk, Some(23));
+    assert!(has(&v, "X-Android-APK-Signed"), "{:?}", v.errors);
+    let Some(apk) = corpus("apksig/v3-stripped.apk") else { return };
+    let v = run(&apk, Some(23));
+    assert!(has(&v, "APK Signature Scheme v3 but no such signature was found"), "{:?}", v.errors);
+    let Some(apk) = corpus("apksig/v31-block-stripped-v3-attr-value-33.apk") else { return };
+    assert!(has(&run(&apk, Some(23)), "none was found (stripped)"));
+}
+
+#[test]
+fn v1_entry_digest_mismatch_names_the_entry() {
+    let Some(mut apk) = corpus("apksig/v1-only-with-rsa-2048.apk") else { return };
+    let dir = ZipDirectory::parse(&apk, &ZipLimits::default()).unwrap();
+    let e = dir.entries.iter().find(|e| e.method == 0 && !e.name.starts_with("META-INF/") && e.compressed_size > 0);
+    let Some(e) = e else { panic!("fixture has a stored entry") };
+    let name = e.name.clone();
+    let (start, _, _) = dir.data_range(&apk, e).unwrap();
+    apk[start] ^= 0xff;
+    let v = run(&apk, Some(23));
+    assert!(!v.verified);
+    assert!(has(&v, &format!("digest of {name} does not match META-INF/MANIFEST.MF")), "{:?}", v.errors);
+}
+
+#[test]
+fn v1_signature_block_and_sf_failures() {
+    let Some(apk) = corpus("apksig/v1-only-with-signed-attrs-wrong-signature.apk") else { return };
+    let v = run(&apk, Some(19));
+    assert!(has(&v, "RSA-2048.RSA signature did not verify against META-INF/RSA-2048.SF"), "{:?}", v.errors);
+    let Some(apk) = corpus("apksig/v1-sha1-sha256-manifest-and-sf-with-sha1-wrong-in-sf.apk") else { return };
+    let v = run(&apk, None);
+    assert!(has(&v, "SHA-1 digest of META-INF/MANIFEST.MF section for"), "{:?}", v.errors);
+    let Some(apk) = corpus("apksig/v1-only-with-dsa-sha384-2.16.840.1.101.3.4.3.3-1024.apk") else { return };
+    assert!(has(&run(&apk, None), "is not supported on all API levels"));
+    let Some(apk) = corpus("apksig/v1-only-11-signers.apk") else { return };
+    assert!(has(&run(&apk, None), "11 JAR signers exceed the maximum of 10"));
+}
+
+#[test]
+fn v1_algorithms_verify() {
+    for name in [
+        "v1-only-with-rsa-pkcs1-md5-1.2.840.113549.1.1.4-2048.apk",
+        "v1-only-with-ecdsa-sha1-1.2.840.10045.2.1-p521.apk",
+        "v1-only-with-dsa-sha256-2.16.840.1.101.3.4.3.2-3072.apk",
+        "v1-only-with-rsa-1024-cert-not-der.apk",
+        "v1-only-with-signed-attrs-signerInfo1-wrong-signature-signerInfo2-good.apk",
+    ] {
+        let Some(apk) = corpus(&format!("apksig/{name}")) else { return };
+        let v = run(&apk, Some(24));
+        assert!(v.verified, "{name}: {:?}", v.errors);
+    }
+}
+
+#[test]
+fn lineage_is_reported_oldest_first() {
+    let Some(apk) = corpus("apksig/v1v2v3-with-rsa-2048-lineage-3-signers.apk") else { return };
+    let v = run(&apk, Some(23));
+    assert!(v.verified, "{:?}", v.errors);
+    assert_eq!(v.lineage.len(), 3);
+    assert_eq!(v.signer_certs.first(), v.lineage.last().map(|n| &n.cert));
+    let Some(apk) = corpus("apksig/v31-2elem-incorrect-lineage.apk") else { return };
+    let v = run(&apk, Some(23));
+    assert!(has(&v, "proof-of-rotation record #2 signature did not verify"), "{:?}", v.errors);
+}
+
+#[test]
+fn targets_and_sandbox_need_v2() {
+    let Some(apk) = corpus("apksig/v1-ec-p256-targetSdk-30.apk") else { return };
+    let v = run_with(&apk, Input { min_sdk: Some(29), target_sdk: Some(30), ..Input::default() });
+    assert!(has(&v, "targetSdkVersion 30 requires a minimum of signature scheme v2"), "{:?}", v.errors);
+    let Some(apk) = corpus("apksig/v1-only-targetSandboxVersion-2.apk") else { return };
+    let v = run_with(&apk, Input { min_sdk: Some(18), target_sandbox_version: Some(2), ..Input::default() });
+    assert!(has(&v, "targetSandboxVersion 2 requires"), "{:?}", v.errors);
+}
+
+#[test]
+fn v4_idsig_verifies_and_detects_tampering() {
+    let name = "apksig/v31-rsa-2048_2-tgt-10000-dev-release.apk";
+    let (Some(apk), Some(idsig)) = (corpus(name), corpus(&format!("{name}.idsig"))) else { return };
+    let v = run_with(&apk, Input { min_sdk: Some(23), idsig: Some(&idsig), ..Input::default() });
+    assert!(v.verified, "{:?}", v.errors);
+    assert!(v.schemes.iter().any(|s| s.scheme == "v4" && s.verified));
+    let mut bad = idsig.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let v = run_with(&apk, Input { min_sdk: Some(23), idsig: Some(&bad), ..Input::default() });
+    assert!(has(&v, "v4:"), "{:?}", v.errors);
+}
+
+#[test]
+fn source_stamp_is_reported_apart() {
+    let Some(apk) = corpus("apksig/valid-stamp.apk") else { return };
+    let v = run(&apk, Some(23));
+    assert!(v.verified, "{:?}", v.errors);
+    assert_eq!(v.source_stamp.as_ref().map(|s| s.verified), Some(true));
+    let Some(apk) = corpus("apksig/stamp-certificate-mismatch.apk") else { return };
+    let v = run(&apk, Some(23));
+    assert!(v.verified, "a bad stamp does not fail the APK (apksig)");
+    let s = v.source_stamp.unwrap();
+    assert!(!s.verified);
+    assert!(s.errors[0].contains("stamp-cert-sha256"));
+}
+
+#[test]
+fn unsigned_and_garbage_never_verify() {
+    let Some(apk) = corpus("apksig/golden-aligned-in.apk") else { return };
+    let v = run(&apk, None);
+    assert!(!v.verified);
+    assert!(has(&v, "no JAR signatures"), "{:?}", v.errors);
+}

@@ -1,0 +1,921 @@
+//! v1 (JAR) signature verification the way Android checks it (AOSP apksig
+//! `V1SchemeVerifier`, `ManifestParser`, `OidConstants`).
+//!
+//! Order of checks, each failure naming the file, entry and digest:
+//! MANIFEST.MF present and its sections name existing entries; each
+//! signature block (`.RSA/.DSA/.EC`) has its `.SF`; the PKCS#7 SignerInfo
+//! verifies over the `.SF` (or its signed attributes, whose message digest
+//! must be the `.SF`'s) with an algorithm supported on the SDK range; the
+//! `.SF` carries `X-Android-APK-Signed` stripping protection and digests of
+//! the manifest (whole, main section or per entry); every entry outside
+//! META-INF is listed in the manifest with a matching digest and signed by
+//! the same signers.
+
+use std::collections::{HashMap, HashSet};
+
+use super::crypto::{self, Hash, Padding};
+use crate::formats::der::{self, Element};
+use crate::formats::x509::Certificate;
+use crate::formats::zip::{ZipDirectory, ZipEntry};
+
+/// apksig `MAX_APK_SIGNERS`.
+pub const MAX_SIGNERS: usize = 10;
+/// Most manifest / .SF sections parsed.
+pub const MAX_SECTIONS: usize = 1 << 20;
+
+const SDK_MAX: u32 = i32::MAX as u32;
+const SDK_JB_MR2: u32 = 18;
+const SDK_KITKAT: u32 = 19;
+const SDK_N: u32 = 24;
+
+/// One section of a JAR manifest or signature file.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub start: usize,
+    pub size: usize,
+    pub attrs: Vec<(String, String)>,
+}
+
+impl Section {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.get("Name")
+    }
+}
+
+/// Splits into sections the way apksig's ManifestParser does (CR, LF or
+/// CRLF line ends; continuation lines start with one space; a section ends
+/// after an empty line).
+pub fn parse_sections(data: &[u8]) -> Vec<Section> {
+    let mut lines: Vec<(usize, &[u8], usize)> = Vec::new(); // (start, content, end incl. newline)
+    let mut i = 0usize;
+    while i < data.len() {
+        let start = i;
+        let mut end_content = data.len();
+        let mut next = data.len();
+        let mut j = i;
+        while let Some(&b) = data.get(j) {
+            if b == b'\r' {
+                end_content = j;
+                next = if data.get(j.saturating_add(1)) == Some(&b'\n') {
+                    j.saturating_add(2)
+                } else {
+                    j.saturating_add(1)
+                };
+                break;
+            }
+            if b == b'\n' {
+                end_content = j;
+                next = j.saturating_add(1);
+                break;
+            }
+            j = j.saturating_add(1);
+        }
+        lines.push((start, data.get(start..end_content).unwrap_or(&[]), next));
+        i = next;
+    }
+    let mut out = Vec::new();
+    let mut k = 0usize;
+    while k < lines.len() && out.len() < MAX_SECTIONS {
+        while lines.get(k).is_some_and(|l| l.1.is_empty()) {
+            k = k.saturating_add(1);
+        }
+        let Some(&(start, _, _)) = lines.get(k) else { break };
+        let mut end = start;
+        let mut raw: Vec<Vec<u8>> = Vec::new();
+        while let Some(&(_, content, next)) = lines.get(k) {
+            k = k.saturating_add(1);
+            end = next;
+            if content.is_empty() {
+                break;
+            }
+            match (content.first(), raw.last_mut()) {
+                (Some(b' '), Some(last)) => last.extend_from_slice(content.get(1..).unwrap_or(&[])),
+                _ => raw.push(content.to_vec()),
+            }
+        }
+        let attrs = raw
+            .iter()
+            .map(|l| {
+                let s = String::from_utf8_lossy(l);
+                match s.find(": ") {
+                    Some(p) => {
+                        (s.get(..p).unwrap_or("").to_string(), s.get(p.saturating_add(2)..).unwrap_or("").to_string())
+                    }
+                    None => (s.to_string(), String::new()),
+                }
+            })
+            .collect();
+        out.push(Section { start, size: end.saturating_sub(start), attrs });
+    }
+    out
+}
+
+/// Standard base64 (java.util.Base64 basic decoder); None when invalid.
+pub fn base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    let trimmed = s.trim_end_matches('=');
+    if s.len().saturating_sub(trimmed.len()) > 2 {
+        return None;
+    }
+    for c in trimmed.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+fn canonical_hash(name: &str) -> Option<Hash> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "MD5" => Hash::Md5,
+        "SHA" | "SHA1" | "SHA-1" => Hash::Sha1,
+        "SHA-256" => Hash::Sha256,
+        "SHA-384" => Hash::Sha384,
+        "SHA-512" => Hash::Sha512,
+        _ => return None,
+    })
+}
+
+/// apksig `getDigestsToVerify`: which digest attributes of a section Android
+/// checks on the SDK range. Undecodable base64 becomes an empty digest that
+/// never matches.
+pub fn digests_to_verify(section: &Section, suffix: &str, min_sdk: u32, max_sdk: u32) -> Vec<(Hash, Vec<u8>)> {
+    let mut out: Vec<(Hash, Vec<u8>)> = Vec::new();
+    if min_sdk < SDK_JB_MR2 {
+        let algs = section.get("Digest-Algorithms").unwrap_or("SHA SHA1").to_string();
+        for alg in algs.split_whitespace() {
+            let Some(v) = section.get(&format!("{alg}{suffix}")) else { continue };
+            let Some(h) = canonical_hash(alg) else { continue };
+            let min = if matches!(h, Hash::Sha384 | Hash::Sha512) { 9 } else { 0 };
+            if min > min_sdk {
+                continue;
+            }
+            out.push((h, base64(v).unwrap_or_default()));
+            break;
+        }
+        if out.is_empty() {
+            return out;
+        }
+    }
+    if max_sdk >= SDK_JB_MR2 {
+        for (h, attr) in
+            [(Hash::Sha512, "SHA-512"), (Hash::Sha384, "SHA-384"), (Hash::Sha256, "SHA-256"), (Hash::Sha1, "SHA1")]
+        {
+            let Some(v) = section.get(&format!("{attr}{suffix}")) else { continue };
+            let d = base64(v).unwrap_or_default();
+            if !out.iter().any(|(oh, od)| *oh == h && *od == d) {
+                out.push((h, d));
+            }
+            break;
+        }
+    }
+    out
+}
+
+/// One JAR signer's outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct V1Signer {
+    /// `CERT.RSA`
+    pub name: String,
+    /// Signing certificate first, then its chain (original bytes).
+    pub chain: Vec<Vec<u8>>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct V1Result {
+    pub verified: bool,
+    pub signers: Vec<V1Signer>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl V1Result {
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.signers.iter().any(|s| !s.errors.is_empty())
+    }
+
+    pub fn all_errors(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.errors.iter().map(|e| format!("v1: {e}")).collect();
+        for s in &self.signers {
+            out.extend(s.errors.iter().map(|e| format!("v1 signer {}: {e}", s.name)));
+        }
+        out
+    }
+}
+
+/// Inputs of v1 verification.
+pub struct V1Input<'a> {
+    pub apk: &'a [u8],
+    pub dir: &'a ZipDirectory,
+    pub min_sdk: u32,
+    pub max_sdk: u32,
+    /// Scheme ids Android knows (2, 3) and those found in the signing block.
+    pub supported_scheme_ids: &'a [u32],
+    pub found_scheme_ids: &'a [u32],
+    /// Largest entry inflated for digesting.
+    pub max_entry_bytes: u64,
+}
+
+fn read_entry(inp: &V1Input<'_>, e: &ZipEntry) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    inp.dir
+        .read(inp.apk, e, inp.max_entry_bytes, &mut buf)
+        .map(|(b, _)| b.to_vec())
+        .map_err(|err| format!("cannot read entry {}: {err}", e.name))
+}
+
+struct SignerState<'d> {
+    block: &'d ZipEntry,
+    sf: &'d ZipEntry,
+    result: V1Signer,
+    sf_bytes: Vec<u8>,
+    sf_entries: HashSet<String>,
+    ignored: bool,
+}
+
+/// Verifies the JAR signature of an APK.
+pub fn verify(inp: &V1Input<'_>) -> V1Result {
+    let mut res = V1Result::default();
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut dups: HashSet<&str> = HashSet::new();
+    for e in &inp.dir.entries {
+        if !names.insert(e.name.as_str()) && dups.insert(e.name.as_str()) {
+            res.errors.push(format!("duplicate ZIP entry {}", e.name));
+        }
+    }
+    if res.has_errors() {
+        return res;
+    }
+    let mut manifest_entry = None;
+    let mut sf_entries: HashMap<&str, &ZipEntry> = HashMap::new();
+    let mut block_entries: Vec<&ZipEntry> = Vec::new();
+    for e in &inp.dir.entries {
+        let n = e.name.as_str();
+        if !n.starts_with("META-INF/") {
+            continue;
+        }
+        if manifest_entry.is_none() && n == "META-INF/MANIFEST.MF" {
+            manifest_entry = Some(e);
+            continue;
+        }
+        if n.ends_with(".SF") {
+            sf_entries.insert(n, e);
+        } else if n.ends_with(".RSA") || n.ends_with(".DSA") || n.ends_with(".EC") {
+            block_entries.push(e);
+        }
+    }
+    let Some(manifest_entry) = manifest_entry else {
+        res.errors.push("missing META-INF/MANIFEST.MF".into());
+        return res;
+    };
+    let manifest = match read_entry(inp, manifest_entry) {
+        Ok(m) => m,
+        Err(e) => {
+            res.errors.push(e);
+            return res;
+        }
+    };
+    let mut sections = parse_sections(&manifest);
+    let main = if sections.is_empty() { Section::default() } else { sections.remove(0) };
+    let mut by_name: HashMap<String, Section> = HashMap::new();
+    for (i, s) in sections.into_iter().enumerate() {
+        let Some(name) = s.name().map(str::to_string) else {
+            res.errors.push(format!("malformed META-INF/MANIFEST.MF: individual section #{} has no name", i + 1));
+            continue;
+        };
+        if by_name.contains_key(&name) {
+            res.errors.push(format!("META-INF/MANIFEST.MF has more than one section for {name}"));
+            continue;
+        }
+        if !names.contains(name.as_str()) {
+            res.errors.push(format!("{name} entry referenced by META-INF/MANIFEST.MF not found in the APK"));
+        }
+        by_name.insert(name, s);
+    }
+    if res.has_errors() {
+        return res;
+    }
+    let mut signers: Vec<SignerState<'_>> = Vec::new();
+    for b in &block_entries {
+        let Some(dot) = b.name.rfind('.') else { continue };
+        let sf_name = format!("{}.SF", b.name.get(..dot).unwrap_or(""));
+        let Some(sf) = sf_entries.get(sf_name.as_str()) else {
+            res.warnings.push(format!("{} has no matching {sf_name}", b.name));
+            continue;
+        };
+        let name = b.name.get("META-INF/".len()..).unwrap_or("").to_string();
+        signers.push(SignerState {
+            block: b,
+            sf,
+            result: V1Signer { name, ..V1Signer::default() },
+            sf_bytes: Vec::new(),
+            sf_entries: HashSet::new(),
+            ignored: false,
+        });
+    }
+    if signers.is_empty() {
+        res.errors.push("no JAR signatures".into());
+        return res;
+    }
+    if signers.len() > MAX_SIGNERS {
+        res.errors.push(format!("{} JAR signers exceed the maximum of {MAX_SIGNERS}", signers.len()));
+        return res;
+    }
+    let mut failed = false;
+    for s in &mut signers {
+        verify_block_against_sf(inp, s);
+        failed |= !s.result.errors.is_empty();
+    }
+    if failed {
+        res.signers = signers.into_iter().filter(|s| !s.result.errors.is_empty()).map(|s| s.result).collect();
+        return res;
+    }
+    for s in &mut signers {
+        verify_sf_against_manifest(inp, s, &manifest, &main, &by_name);
+        if !s.ignored && !s.result.errors.is_empty() {
+            failed = true;
+        }
+    }
+    if failed {
+        res.signers =
+            signers.into_iter().filter(|s| !s.ignored && !s.result.errors.is_empty()).map(|s| s.result).collect();
+        return res;
+    }
+    let (active, ignored): (Vec<_>, Vec<_>) = signers.into_iter().partition(|s| !s.ignored);
+    for s in &ignored {
+        res.warnings.push(format!("JAR signer {} ignored: {}", s.result.name, s.result.errors.join("; ")));
+    }
+    if active.is_empty() {
+        res.errors.push("no JAR signatures".into());
+        return res;
+    }
+    // Entries against the manifest, in file order.
+    let mut entries: Vec<&ZipEntry> = inp.dir.entries.iter().collect();
+    entries.sort_by_key(|e| e.local_header_offset);
+    let mut first_set: Option<(String, Vec<usize>)> = None;
+    for e in entries {
+        let n = e.name.as_str();
+        if n.starts_with("META-INF/") || n.ends_with('/') {
+            continue;
+        }
+        let Some(section) = by_name.get(n) else {
+            res.errors.push(format!("no digest for {n} in META-INF/MANIFEST.MF"));
+            continue;
+        };
+        let set: Vec<usize> =
+            active.iter().enumerate().filter(|(_, s)| s.sf_entries.contains(n)).map(|(i, _)| i).collect();
+        if set.is_empty() {
+            res.errors.push(format!("{n} is not signed by any JAR signer (absent from every .SF)"));
+            continue;
+        }
+        match &first_set {
+            None => first_set = Some((n.to_string(), set)),
+            Some((first, fs)) if *fs != set => {
+                res.errors.push(format!("{n} is signed by different JAR signers than {first}"));
+                continue;
+            }
+            Some(_) => {}
+        }
+        let expected = digests_to_verify(section, "-Digest", inp.min_sdk, inp.max_sdk);
+        if expected.is_empty() {
+            res.errors.push(format!("no usable digest for {n} in META-INF/MANIFEST.MF"));
+            continue;
+        }
+        // Stored entries are hashed in place (no copy, no CRC pass).
+        let stored = (e.method == 0)
+            .then(|| inp.dir.data_range(inp.apk, e).ok())
+            .flatten()
+            .and_then(|(start, len, _)| inp.apk.get(start..start.checked_add(len)?));
+        let owned;
+        let data: &[u8] = match stored {
+            Some(d) => d,
+            None => match read_entry(inp, e) {
+                Ok(d) => {
+                    owned = d;
+                    &owned
+                }
+                Err(err) => {
+                    res.errors.push(err);
+                    continue;
+                }
+            },
+        };
+        for (h, want) in expected {
+            if h.digest(&[data]) != want {
+                res.errors.push(format!("{} digest of {n} does not match META-INF/MANIFEST.MF", h.name()));
+            }
+        }
+    }
+    let Some((_, used)) = first_set else {
+        res.errors.push("no signed ZIP entries".into());
+        return res;
+    };
+    if res.has_errors() {
+        return res;
+    }
+    for (i, s) in active.into_iter().enumerate() {
+        if used.contains(&i) {
+            res.signers.push(s.result);
+        } else {
+            res.warnings.push(format!("JAR signer {} signs no entry and is ignored", s.result.name));
+        }
+    }
+    res.verified = true;
+    res
+}
+
+fn verify_sf_against_manifest(
+    inp: &V1Input<'_>,
+    s: &mut SignerState<'_>,
+    manifest: &[u8],
+    main: &Section,
+    by_name: &HashMap<String, Section>,
+) {
+    let sf_name = s.sf.name.clone();
+    let sections = parse_sections(&s.sf_bytes);
+    let mut it = sections.into_iter();
+    let sf_main = it.next().unwrap_or_default();
+    if sf_main.get("Signature-Version").is_none() {
+        s.result.errors.push(format!("{sf_name} has no Signature-Version attribute"));
+        s.ignored = true;
+        return;
+    }
+    if inp.max_sdk >= SDK_N {
+        if let Some(list) = sf_main.get("X-Android-APK-Signed") {
+            if !inp.supported_scheme_ids.is_empty() {
+                for id in list.split(',').filter_map(|t| t.trim().parse::<u32>().ok()) {
+                    if inp.supported_scheme_ids.contains(&id) && !inp.found_scheme_ids.contains(&id) {
+                        s.result.errors.push(format!(
+                            "{sf_name} says the APK is signed with APK Signature Scheme v{id} (X-Android-APK-Signed), but no such signature was found (stripped)"
+                        ));
+                    }
+                }
+            }
+        }
+        if !s.result.errors.is_empty() {
+            return;
+        }
+    }
+    let signtool = sf_main.get("Created-By").is_some_and(|c| c.contains("signtool"));
+    let whole =
+        digests_to_verify(&sf_main, if signtool { "-Digest" } else { "-Digest-Manifest" }, inp.min_sdk, inp.max_sdk);
+    let manifest_verified = !whole.is_empty() && whole.iter().all(|(h, d)| h.digest(&[manifest]) == *d);
+    if !signtool {
+        let main_bytes = manifest.get(main.start..main.start.saturating_add(main.size)).unwrap_or(&[]);
+        for (h, d) in digests_to_verify(&sf_main, "-Digest-Manifest-Main-Attributes", inp.min_sdk, inp.max_sdk) {
+            if h.digest(&[main_bytes]) != d {
+                s.result
+                    .errors
+                    .push(format!("{} digest of META-INF/MANIFEST.MF main section does not match {sf_name}", h.name()));
+            }
+        }
+    }
+    if !s.result.errors.is_empty() {
+        return;
+    }
+    let mut seen = HashSet::new();
+    for (i, sec) in it.enumerate() {
+        let Some(name) = sec.name().map(str::to_string) else {
+            s.result.errors.push(format!("{sf_name} section #{} has no name", i + 1));
+            s.ignored = true;
+            return;
+        };
+        if !seen.insert(name.clone()) {
+            s.result.errors.push(format!("{sf_name} has more than one section for {name}"));
+            s.ignored = true;
+            return;
+        }
+        if manifest_verified {
+            continue;
+        }
+        let Some(msec) = by_name.get(&name) else {
+            s.result.errors.push(format!("{name} is listed in {sf_name} but has no META-INF/MANIFEST.MF section"));
+            s.ignored = true;
+            continue;
+        };
+        let expected = digests_to_verify(&sec, "-Digest", inp.min_sdk, inp.max_sdk);
+        if expected.is_empty() {
+            s.result.errors.push(format!("no digest for {name} in {sf_name}"));
+            continue;
+        }
+        let mut size = msec.size;
+        if signtool {
+            let end = msec.start.saturating_add(msec.size);
+            if end >= 2 && manifest.get(end - 1) == Some(&b'\n') && manifest.get(end - 2) == Some(&b'\n') {
+                size = size.saturating_sub(1);
+            }
+        }
+        let bytes = manifest.get(msec.start..msec.start.saturating_add(size)).unwrap_or(&[]);
+        for (h, d) in expected {
+            if h.digest(&[bytes]) != d {
+                s.result.errors.push(format!(
+                    "{} digest of META-INF/MANIFEST.MF section for {name} does not match {sf_name}",
+                    h.name()
+                ));
+            }
+        }
+    }
+    s.sf_entries = seen;
+}
+
+/// A SignerInfo of the PKCS#7 block, borrowed.
+struct SignerInfo<'a> {
+    sid: Element<'a>,
+    digest_oid: String,
+    signed_attrs: Option<Element<'a>>,
+    sig_oid: String,
+    signature: Vec<u8>,
+}
+
+struct SignedData<'a> {
+    content_type: String,
+    certs: Vec<&'a [u8]>,
+    infos: Vec<SignerInfo<'a>>,
+}
+
+fn alg_oid(e: &Element<'_>) -> Result<String, der::Error> {
+    let mut c = e.children();
+    c.required("algorithm")?.expect(der::OID, "algorithm")?.oid()
+}
+
+fn parse_signed_data(data: &[u8]) -> Result<SignedData<'_>, String> {
+    let f = |e: der::Error| e.to_string();
+    let ci = der::parse(data).map_err(f)?.expect(der::SEQUENCE, "ContentInfo").map_err(f)?;
+    let mut c = ci.children();
+    let ct = c.required("contentType").map_err(f)?.oid().map_err(f)?;
+    if ct != "1.2.840.113549.1.7.2" {
+        return Err(format!("unsupported ContentInfo.contentType {ct}"));
+    }
+    let content = c.required("content").map_err(f)?;
+    let sd = content.children().required("SignedData").map_err(f)?.expect(der::SEQUENCE, "SignedData").map_err(f)?;
+    let mut fields = sd.children();
+    fields.required("version").map_err(f)?;
+    fields.required("digestAlgorithms").map_err(f)?;
+    let encap = fields.required("encapContentInfo").map_err(f)?;
+    let content_type = encap.children().required("eContentType").map_err(f)?.oid().map_err(f)?;
+    let mut out = SignedData { content_type, certs: Vec::new(), infos: Vec::new() };
+    let mut next = fields.required("signerInfos").map_err(f)?;
+    if next.is_context(0) {
+        for cert in next.children().take(256) {
+            let cert = cert.map_err(f)?;
+            if cert.is_universal(der::SEQUENCE) {
+                out.certs.push(cert.raw);
+            }
+        }
+        next = fields.required("signerInfos").map_err(f)?;
+    }
+    if next.is_context(1) {
+        next = fields.required("signerInfos").map_err(f)?;
+    }
+    for si in next.children().take(64) {
+        let si = si.map_err(f)?;
+        let mut s = si.children();
+        s.required("version").map_err(f)?;
+        let sid = s.required("sid").map_err(f)?;
+        let digest_oid = alg_oid(&s.required("digestAlgorithm").map_err(f)?).map_err(f)?;
+        let signed_attrs = s.optional_context(0).map_err(f)?;
+        let sig_oid = alg_oid(&s.required("signatureAlgorithm").map_err(f)?).map_err(f)?;
+        let signature = s.required("signature").map_err(f)?.string_bytes().map_err(f)?.to_vec();
+        out.infos.push(SignerInfo { sid, digest_oid, signed_attrs, sig_oid, signature });
+    }
+    Ok(out)
+}
+
+fn trim_int(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(start..).unwrap_or(&[])
+}
+
+fn find_cert<'a>(certs: &[Certificate<'a>], sid: &Element<'_>) -> Option<usize> {
+    if sid.is_context(0) {
+        return certs.iter().position(|c| c.subject_key_id == Some(sid.content));
+    }
+    let mut p = sid.children();
+    let issuer = p.next()?.ok()?;
+    let serial = p.next()?.ok()?;
+    let issuer_text = crate::formats::x509::format_name(&issuer).ok();
+    certs.iter().position(|c| {
+        trim_int(serial.content) == trim_int(c.serial_bytes)
+            && (issuer.raw == c.issuer_raw || issuer_text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&c.issuer)))
+    })
+}
+
+/// Signature OID → (hash used by the signature or None for "digest
+/// algorithm decides", key family).
+fn sig_oid_info(oid: &str) -> Option<(Option<Hash>, &'static str)> {
+    Some(match oid {
+        "1.2.840.113549.1.1.1" => (None, "RSA"),
+        "1.2.840.113549.1.1.4" => (Some(Hash::Md5), "RSA"),
+        "1.2.840.113549.1.1.5" => (Some(Hash::Sha1), "RSA"),
+        "1.2.840.113549.1.1.14" => (Some(Hash::Sha224), "RSA"),
+        "1.2.840.113549.1.1.11" => (Some(Hash::Sha256), "RSA"),
+        "1.2.840.113549.1.1.12" => (Some(Hash::Sha384), "RSA"),
+        "1.2.840.113549.1.1.13" => (Some(Hash::Sha512), "RSA"),
+        "1.2.840.10040.4.1" => (None, "DSA"),
+        "1.2.840.10040.4.3" => (Some(Hash::Sha1), "DSA"),
+        "2.16.840.1.101.3.4.3.1" => (Some(Hash::Sha224), "DSA"),
+        "2.16.840.1.101.3.4.3.2" => (Some(Hash::Sha256), "DSA"),
+        "2.16.840.1.101.3.4.3.3" => (Some(Hash::Sha384), "DSA"),
+        "2.16.840.1.101.3.4.3.4" => (Some(Hash::Sha512), "DSA"),
+        "1.2.840.10045.2.1" => (None, "EC"),
+        "1.2.840.10045.4.1" => (Some(Hash::Sha1), "EC"),
+        "1.2.840.10045.4.3.1" => (Some(Hash::Sha224), "EC"),
+        "1.2.840.10045.4.3.2" => (Some(Hash::Sha256), "EC"),
+        "1.2.840.10045.4.3.3" => (Some(Hash::Sha384), "EC"),
+        "1.2.840.10045.4.3.4" => (Some(Hash::Sha512), "EC"),
+        _ => return None,
+    })
+}
+
+/// apksig `OidConstants.SUPPORTED_SIG_ALG_OIDS`: API levels on which a
+/// (digest, signature) pair verifies.
+fn supported_levels(digest: Hash, sig: Option<Hash>, family: &str) -> Vec<(u32, u32)> {
+    use Hash::*;
+    const ALL: (u32, u32) = (0, SDK_MAX);
+    let from = |a: u32| (a, SDK_MAX);
+    let l21_23 = vec![(21, 23)];
+    match (family, sig) {
+        ("RSA", None) => match digest {
+            Md5 | Sha1 => vec![ALL],
+            Sha224 => vec![(0, 8), from(21)],
+            Sha256 => vec![(0, 8), from(18)],
+            Sha384 | Sha512 => vec![from(18)],
+        },
+        ("RSA", Some(s)) if s == digest => match s {
+            Md5 | Sha224 => vec![(0, 8), from(21)],
+            Sha1 => vec![ALL],
+            Sha256 => vec![(0, 8), from(18)],
+            Sha384 | Sha512 => vec![from(21)],
+        },
+        ("RSA", Some(s)) => match (digest, s) {
+            (Sha224, Sha256) | (Sha256, Sha1) | (Sha512, Sha384) => vec![(21, 21)],
+            _ => l21_23,
+        },
+        ("DSA", None) => match digest {
+            Sha1 => vec![ALL],
+            Sha224 | Sha256 => vec![from(22)],
+            _ => vec![],
+        },
+        ("DSA", Some(s)) if s == digest => match s {
+            Sha1 => vec![from(9)],
+            Sha224 | Sha256 => vec![from(21)],
+            _ => vec![],
+        },
+        ("DSA", Some(s)) => {
+            if matches!(s, Sha1 | Sha224 | Sha256) {
+                l21_23
+            } else {
+                vec![]
+            }
+        }
+        ("EC", None) => match digest {
+            Md5 => vec![],
+            Sha224 => vec![from(21)],
+            _ => vec![from(18)],
+        },
+        ("EC", Some(s)) if s == digest => match s {
+            Sha1 => vec![from(18)],
+            _ => vec![from(21)],
+        },
+        ("EC", Some(_)) => l21_23,
+        _ => vec![],
+    }
+}
+
+fn range_covered(min: u32, max: u32, ranges: &[(u32, u32)]) -> bool {
+    let mut at = min;
+    loop {
+        let Some(&(_, hi)) = ranges.iter().find(|(lo, hi)| *lo <= at && at <= *hi) else { return false };
+        if hi >= max {
+            return true;
+        }
+        at = hi.saturating_add(1);
+    }
+}
+
+fn verify_block_against_sf(inp: &V1Input<'_>, s: &mut SignerState<'_>) {
+    let block_name = s.block.name.clone();
+    let sf_name = s.sf.name.clone();
+    let block = match read_entry(inp, s.block) {
+        Ok(b) => b,
+        Err(e) => {
+            s.result.errors.push(e);
+            return;
+        }
+    };
+    s.sf_bytes = match read_entry(inp, s.sf) {
+        Ok(b) => b,
+        Err(e) => {
+            s.result.errors.push(e);
+            return;
+        }
+    };
+    let sd = match parse_signed_data(&block) {
+        Ok(sd) => sd,
+        Err(e) => {
+            s.result.errors.push(format!("failed to parse {block_name}: {e}"));
+            return;
+        }
+    };
+    if sd.infos.is_empty() {
+        s.result.errors.push(format!("{block_name} has no SignerInfo"));
+        return;
+    }
+    let mut certs = Vec::new();
+    for raw in &sd.certs {
+        match Certificate::parse(raw) {
+            Ok(c) => certs.push(c),
+            Err(e) => {
+                s.result.errors.push(format!("failed to parse a certificate of {block_name}: {e}"));
+                return;
+            }
+        }
+    }
+    let tries = if inp.min_sdk < SDK_N { 1 } else { sd.infos.len() };
+    let mut verified: Option<usize> = None;
+    for info in sd.infos.iter().take(tries) {
+        match verify_signer_info(inp, &sd, &certs, info, &s.sf_bytes) {
+            Ok(Some(ci)) => {
+                if verified.is_none() {
+                    verified = Some(ci);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                s.result.errors.push(format!("{block_name}: {e}"));
+                return;
+            }
+        }
+    }
+    let Some(leaf) = verified else {
+        s.result.errors.push(format!("{block_name} signature did not verify against {sf_name}"));
+        return;
+    };
+    // Chain: the leaf, then issuers found among the other certificates.
+    let mut used = vec![leaf];
+    let mut cur = leaf;
+    while let Some(c) = certs.get(cur) {
+        if c.subject == c.issuer {
+            break;
+        }
+        match certs.iter().enumerate().find(|(i, o)| !used.contains(i) && o.subject == c.issuer) {
+            Some((i, _)) => {
+                used.push(i);
+                cur = i;
+            }
+            None => break,
+        }
+    }
+    s.result.chain = used.iter().filter_map(|&i| certs.get(i)).map(|c| c.raw.to_vec()).collect();
+}
+
+/// Ok(Some(cert index)) when verified, Ok(None) when this SignerInfo does not
+/// verify (others may), Err for a fatal problem.
+fn verify_signer_info(
+    inp: &V1Input<'_>,
+    sd: &SignedData<'_>,
+    certs: &[Certificate<'_>],
+    info: &SignerInfo<'_>,
+    sf: &[u8],
+) -> Result<Option<usize>, String> {
+    let digest =
+        Hash::from_oid(&info.digest_oid).ok_or_else(|| format!("unsupported digest algorithm {}", info.digest_oid))?;
+    let (sig_hash, family) =
+        sig_oid_info(&info.sig_oid).ok_or_else(|| format!("unsupported signature algorithm {}", info.sig_oid))?;
+    let levels = supported_levels(digest, sig_hash, family);
+    if !range_covered(inp.min_sdk, inp.max_sdk, &levels) {
+        return Err(format!(
+            "digest algorithm {} with signature algorithm {} is not supported on all API levels {}+",
+            digest.name(),
+            info.sig_oid,
+            inp.min_sdk
+        ));
+    }
+    let ci =
+        find_cert(certs, &info.sid).ok_or("signing certificate referenced in SignerInfo not found in SignedData")?;
+    let cert = certs.get(ci).ok_or("certificate index")?;
+    let spki = super::v2v3::cert_spki(cert.raw).ok_or("certificate without public key")?;
+    let key = crypto::parse_spki(spki)?;
+    let padding = if family == "RSA" { Padding::Pkcs1 } else { Padding::Dsa };
+    let hash = sig_hash.unwrap_or(digest);
+    let message: Vec<u8> = match &info.signed_attrs {
+        Some(attrs) => {
+            if inp.min_sdk < SDK_KITKAT {
+                return Err(format!("signed attributes are broken on API levels below {SDK_KITKAT}"));
+            }
+            let mut content_type = None;
+            let mut message_digest = None;
+            let mut seen = HashSet::new();
+            for a in attrs.children() {
+                let a = a.map_err(|e| format!("failed to parse signed attributes: {e}"))?;
+                let mut c = a.children();
+                let oid = c.required("attrType").and_then(|o| o.oid()).map_err(|e| e.to_string())?;
+                if !seen.insert(oid.clone()) {
+                    return Err(format!("duplicate signed attribute {oid}"));
+                }
+                let values: Vec<Element<'_>> =
+                    c.required("attrValues").map_err(|e| e.to_string())?.children().filter_map(Result::ok).collect();
+                if values.len() > 1 && (oid == "1.2.840.113549.1.9.3" || oid == "1.2.840.113549.1.9.4") {
+                    return Err(format!("signed attribute {oid} has multiple values"));
+                }
+                match oid.as_str() {
+                    "1.2.840.113549.1.9.3" => content_type = values.first().and_then(|v| v.oid().ok()),
+                    "1.2.840.113549.1.9.4" => {
+                        message_digest = values.first().and_then(|v| v.string_bytes().ok()).map(|b| b.to_vec())
+                    }
+                    _ => {}
+                }
+            }
+            if inp.max_sdk >= SDK_N {
+                let ct = content_type.ok_or("no content type in signed attributes")?;
+                if ct != sd.content_type {
+                    return Ok(None);
+                }
+            }
+            let md = message_digest.ok_or("no message digest in signed attributes")?;
+            if md != digest.digest(&[sf]) {
+                return Ok(None);
+            }
+            let mut m = vec![0x31u8];
+            m.extend_from_slice(attrs.raw.get(1..).unwrap_or(&[]));
+            m
+        }
+        None => sf.to_vec(),
+    };
+    match crypto::verify(&key, padding, hash, &[&message], &info.signature) {
+        Ok(true) => Ok(Some(ci)),
+        Ok(false) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_and_continuations() {
+        let m = b"Manifest-Version: 1.0\r\n\r\nName: a/very-long\r\n name.txt\r\nSHA-256-Digest: AAEC\r\n\r\nName: b\nSHA1-Digest: AQ==\n";
+        let s = parse_sections(m);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].get("manifest-version"), Some("1.0"));
+        assert_eq!(s[1].name(), Some("a/very-longname.txt"));
+        assert_eq!(
+            &m[s[1].start..s[1].start + s[1].size],
+            &b"Name: a/very-long\r\n name.txt\r\nSHA-256-Digest: AAEC\r\n\r\n"[..]
+        );
+        assert_eq!(s[0].size, 25);
+        assert_eq!(s[2].name(), Some("b"));
+        assert_eq!(s[2].start + s[2].size, m.len());
+    }
+
+    #[test]
+    fn base64_decodes() {
+        assert_eq!(base64("AAEC"), Some(vec![0, 1, 2]));
+        assert_eq!(base64("AQ=="), Some(vec![1]));
+        assert_eq!(base64("A*=="), None);
+    }
+
+    #[test]
+    fn digest_selection() {
+        let s = Section {
+            attrs: vec![("SHA1-Digest".into(), "AQ==".into()), ("SHA-256-Digest".into(), "Ag==".into())],
+            ..Section::default()
+        };
+        // JB MR2+: strongest only.
+        assert_eq!(digests_to_verify(&s, "-Digest", 21, SDK_MAX), vec![(Hash::Sha256, vec![2])]);
+        // Older platforms use SHA1 via Digest-Algorithms default, plus the strongest for newer.
+        assert_eq!(digests_to_verify(&s, "-Digest", 4, SDK_MAX), vec![(Hash::Sha1, vec![1]), (Hash::Sha256, vec![2])]);
+    }
+
+    #[test]
+    fn algorithm_support_ranges() {
+        assert!(range_covered(1, SDK_MAX, &supported_levels(Hash::Sha1, Some(Hash::Sha1), "RSA")));
+        assert!(!range_covered(1, SDK_MAX, &supported_levels(Hash::Sha256, Some(Hash::Sha256), "RSA")));
+        assert!(range_covered(18, SDK_MAX, &supported_levels(Hash::Sha256, Some(Hash::Sha256), "RSA")));
+        assert!(!range_covered(23, SDK_MAX, &supported_levels(Hash::Sha384, Some(Hash::Sha384), "DSA")));
+        assert!(range_covered(21, 23, &supported_levels(Hash::Sha1, Some(Hash::Sha256), "EC")));
+        assert!(range_covered(1, SDK_MAX, &supported_levels(Hash::Md5, Some(Hash::Md5), "RSA")) == false);
+        assert!(range_covered(21, SDK_MAX, &supported_levels(Hash::Md5, Some(Hash::Md5), "RSA")));
+    }
+}
