@@ -6,7 +6,8 @@
 //! Samples: a bundletool `.apks` (base + ABI config split + feature split),
 //! an `.xapk` whose one split carries another package and another signer, an
 //! `.aab` with a protobuf manifest, a `.jar` and an `.aar` of an SDK, and an
-//! `.ipa` with a framework, a privacy manifest and a provisioning profile.
+//! `.ipa` with two frameworks (one an SDK known by its framework name), a
+//! privacy manifest and a provisioning profile.
 //! Everything is built by our own writers (the zip, AXML, DEX, ELF and
 //! signing writers of `examples/gen_corpus/`, plus the class-file and
 //! Mach-O writers below); the bytes are reproducible.
@@ -650,6 +651,9 @@ fn ipa(out: &Path) -> Res<()> {
         "com.tracker.sdk",
         "ABCDE12345",
     );
+    // An SDK known by its framework name alone (its class name matches no marker).
+    let sdk_fw =
+        macho(&["/usr/lib/libSystem.B.dylib"], &[], "SyntheticCrashCore", "com.example.crashsdk", "ABCDE12345");
     let mut privacy = plist::Dictionary::new();
     privacy.insert("NSPrivacyTracking".into(), plist::Value::Boolean(true));
     privacy.insert(
@@ -681,6 +685,11 @@ fn ipa(out: &Path) -> Res<()> {
         ),
         entry(&format!("{app}Frameworks/Tracker.framework/Tracker"), fw),
         entry(
+            &format!("{app}Frameworks/Bugly.framework/Info.plist"),
+            plist_xml(&[("CFBundleIdentifier", "com.example.crashsdk"), ("CFBundleExecutable", "Bugly")]),
+        ),
+        entry(&format!("{app}Frameworks/Bugly.framework/Bugly"), sdk_fw),
+        entry(
             &format!("{app}Frameworks/Tracker.framework/PrivacyInfo.xcprivacy"),
             plist_bytes(plist::Value::Dictionary(privacy)),
         ),
@@ -692,12 +701,21 @@ fn ipa(out: &Path) -> Res<()> {
         json!({
             "kind": "ipa", "platform": "ios", "package": "com.example.demo", "version_code": null, "version_name": "2.3",
             "permissions": [], "activities": [],
-            "members": [["Payload/Demo.app/Frameworks/Tracker.framework/", "framework", "team ABCDE12345"]],
-            "dex_files": ["Payload/Demo.app/Demo", "Payload/Demo.app/Frameworks/Tracker.framework/Tracker"],
+            "members": [
+                ["Payload/Demo.app/Frameworks/Bugly.framework/", "framework", "team ABCDE12345"],
+                ["Payload/Demo.app/Frameworks/Tracker.framework/", "framework", "team ABCDE12345"]
+            ],
+            "dex_files": [
+                "Payload/Demo.app/Demo",
+                "Payload/Demo.app/Frameworks/Bugly.framework/Bugly",
+                "Payload/Demo.app/Frameworks/Tracker.framework/Tracker"
+            ],
             "native_libs": [],
             "hosts": ["api.demo-example.com", "collect.tracker-example.com", "ads.tracker-example.com", "legacy.demo-example.com"],
-            "sdks": [],
-            "executable": "Demo", "team_id": "ABCDE12345", "frameworks": ["Tracker.framework"], "minimum_os": "13.0",
+            "sdks": ["tencent-bugly"],
+            "sdk_evidence": [["tencent-bugly", "framework", "Bugly.framework", "medium"]],
+            "executable": "Demo", "team_id": "ABCDE12345", "frameworks": ["Bugly.framework", "Tracker.framework"],
+            "minimum_os": "13.0",
             "url_schemes": ["demoapp"], "dylibs": ["/System/Library/Frameworks/UIKit.framework/UIKit", "@rpath/Tracker.framework/Tracker"],
             "tracking_domains": ["ads.tracker-example.com"], "provision_devices": 1,
             "anomalies": []

@@ -115,6 +115,19 @@ fn every_container_sample_reports_its_expected_facts() {
             assert_eq!(ios.usage_descriptions[0].key, "NSCameraUsageDescription");
             assert_eq!(ios.ats.as_ref().and_then(|a| a.allows_arbitrary_loads), Some(true));
         }
+        // Detections resting on a given kind of evidence: [sdk, evidence kind, value, confidence].
+        for want in exp["sdk_evidence"].as_array().into_iter().flatten() {
+            let id = want[0].as_str().unwrap_or_default();
+            let d = r.sdks.iter().find(|s| s.id == id).unwrap_or_else(|| panic!("{name}: {id} not detected"));
+            assert!(
+                d.evidence
+                    .iter()
+                    .any(|e| Some(e.kind.as_str()) == want[1].as_str() && Some(e.value.as_str()) == want[2].as_str()),
+                "{name}: {id} evidence {:?}",
+                d.evidence
+            );
+            assert_eq!(Some(d.confidence.as_str()), want[3].as_str(), "{name}: {id} confidence");
+        }
     }
 }
 

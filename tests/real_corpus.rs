@@ -486,9 +486,10 @@ fn split_set_bundle_and_extracted_splits_agree() {
     assert!(aab.dex.iter().all(|d| d.file.starts_with("base/dex/")));
     assert_eq!(folder.members.len(), 3);
     assert_eq!(aab.bundle.as_ref().and_then(|b| b.bundletool_version.as_deref()), Some("1.11.4"));
-    // Differences with cause: only the APKs carry resources.arsc, so only they resolve the label.
+    // The APKs resolve the label through resources.arsc, the bundle through resources.pb.
     assert_eq!(apks.app.label.as_deref(), Some("ListAll"));
-    assert_eq!(aab.app.label, None);
+    assert_eq!(aab.app.label, apks.app.label);
+    assert_eq!(folder.app.label, apks.app.label);
     eprintln!(
         "splits-listall: {} permissions, {} hosts, sdks {:?}, {} classes; members apks {} folder {}",
         aab.permissions.len(),
@@ -592,6 +593,30 @@ fn sdk_archives_are_identified_as_their_vendors() {
     }
     let wechat = scan_one(&dir.join("umeng/rn-demo/ios/libSocialWeChat.a"), &opts);
     assert!(hosts(&wechat).contains("open.weixin.qq.com"));
+}
+
+#[test]
+fn ios_static_libraries_are_identified_by_their_objective_c_classes() {
+    let Some(dir) = corpus_dir() else { return };
+    let opts = judged_opts();
+    // (file, SDK, a class-name start that must be among its evidence)
+    for (file, sdk, class) in [
+        ("alipay/ios/libAPOpenSdk.a", "alipay-sdk", "APOpenAPI"),
+        ("umeng/rn-demo/ios/libSocialWeChat.a", "umeng-share", "UMShare"),
+        ("jiguang/ios/jpush-extension-ios-1.1.2.a", "jpush", "JPushExtension"),
+    ] {
+        let r = scan_one(&dir.join(file), &opts);
+        let d =
+            r.sdks.iter().find(|s| s.id == sdk).unwrap_or_else(|| panic!("{file}: {sdk} not among {:?}", sdk_ids(&r)));
+        assert!(d.evidence.iter().any(|e| e.kind == "objc-class"), "{file}: {:?}", d.evidence);
+        assert!(d.class_count > 0 && !d.broad_prefix_only, "{file}");
+        assert!(d.evidence.iter().any(|e| e.value.starts_with(class)), "{file}: no {class}* in {:?}", d.evidence);
+        eprintln!("{file}: {sdk} {} from {} Objective-C classes", d.confidence, d.class_count);
+    }
+    // DCloud's HBuilder push plugin (jpush-hbuilder-demo) carries no JPush code of its own:
+    // classes PGPush, PDRCore... name no SDK in the database.
+    let r = scan_one(&dir.join("jiguang/ios/liblibPush-iphoneos.a"), &opts);
+    assert!(r.sdks.iter().all(|s| s.evidence.iter().all(|e| e.kind != "objc-class")), "{:?}", sdk_ids(&r));
 }
 
 #[test]

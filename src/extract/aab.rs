@@ -7,8 +7,9 @@
 //! `BundleConfig.pb` gives the bundletool version. Evidence keeps the
 //! bundle's entry names (`base/dex/classes.dex`).
 //!
-//! Not read: `resources.pb` as a table (labels stay resource ids); its
-//! strings are still scanned for endpoints.
+//! `resources.pb` (the aapt2 `ResourceTable` protobuf) resolves the label
+//! and the network security config path as `resources.arsc` does for an
+//! APK; its strings are also scanned for endpoints.
 
 use std::collections::BTreeSet;
 
@@ -168,13 +169,21 @@ pub fn analyze_aab(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
         // The directory's own anomalies are reported once, not per module.
         f.anomalies.retain(|x| !dir.anomalies.contains(x));
         f.anomalies.append(&mut mfacts.anomalies);
+        let mut manifest = manifest;
         if let Some(entry) = dir.find(&format!("{module}/resources.pb")) {
-            if entry.uncompressed_size <= limits.max_text_asset_bytes.saturating_mul(8) {
+            let max = limits.max_entry_bytes.min(aab::table::MAX_TABLE_BYTES as u64);
+            if entry.uncompressed_size <= max {
                 let name = entry.name.clone();
-                if let Some(bytes) =
-                    read_entry(data, dir, &name, limits.max_text_asset_bytes.saturating_mul(8), &mut out.errors)
-                {
-                    endpoints.scan_blob(&bytes, "resource-string", &name);
+                if let Some(bytes) = read_entry(data, dir, &name, max, &mut out.errors) {
+                    if entry.uncompressed_size <= limits.max_text_asset_bytes.saturating_mul(8) {
+                        endpoints.scan_blob(&bytes, "resource-string", &name);
+                    }
+                    if let Some(m) = manifest.as_mut().filter(|_| is_base) {
+                        match aab::table::parse_table(&bytes) {
+                            Ok(table) => resolve_resources(m, &table),
+                            Err(e) => out.errors.push(ErrorRecord::new("resources", name, e.to_string())),
+                        }
+                    }
                 }
             }
         }
@@ -229,6 +238,18 @@ pub fn analyze_aab(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
     out.facts.members = members;
     out.facts.bundle = Some(bundle);
     out
+}
+
+/// Fills what the AXML pass could not resolve without a table: the label
+/// (default-configuration string) and the network security config path.
+fn resolve_resources(m: &mut Manifest, table: &aab::table::ResourceTable) {
+    if m.label.is_none() {
+        m.label = m.label_resource.and_then(|id| table.resolve_string(id));
+    }
+    let app = &mut m.application;
+    if app.network_security_config_path.is_none() {
+        app.network_security_config_path = app.network_security_config.and_then(|id| table.resolve_file(id));
+    }
 }
 
 impl Facts {

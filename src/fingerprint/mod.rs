@@ -5,7 +5,9 @@
 //! manifest, endpoint, asset/resource): code alone is `medium`; code plus any
 //! other kind is `high`; without code (renamed by an obfuscator) two other
 //! kinds give `medium` and one gives `low`. A detection resting only on a
-//! vendor-wide prefix is `low` and says so (`broad_prefix_only`).
+//! vendor-wide prefix is `low` and says so (`broad_prefix_only`). iOS
+//! markers (embedded framework names, Objective-C class prefixes, bundle
+//! ids of embedded bundles) are code evidence.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -116,6 +118,37 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
                 let kind = if hit.broad { "class-broad" } else { "class" };
                 a.add("code", Evidence::new(kind, class.clone(), dex.file.clone(), None));
             }
+        }
+    }
+    // Objective-C classes (Mach-O `_OBJC_CLASS_$_` symbols, listed beside
+    // DEX classes): their names have no package dots.
+    for dex in &facts.dex {
+        for class in dex.classes.iter().filter(|c| !c.contains('.')) {
+            if let Some((i, _)) = m.objc_class(class) {
+                let a = acc.entry(i).or_default();
+                a.class_count = a.class_count.saturating_add(1);
+                a.specific_code = true;
+                a.add("code", Evidence::new("objc-class", class.clone(), dex.file.clone(), None));
+            }
+        }
+    }
+    if let Some(ios) = &facts.ios {
+        for fw in &ios.frameworks {
+            if let Some(i) = m.ios_framework(fw) {
+                let a = acc.entry(i).or_default();
+                a.specific_code = true;
+                let file = format!("{}Frameworks/{fw}", ios.app_dir);
+                a.add("code", Evidence::new("framework", fw.clone(), file, None));
+            }
+        }
+    }
+    // Embedded bundles (frameworks, extensions) by their own bundle id.
+    for mem in facts.members.iter().filter(|mm| mm.kind == "framework" || mm.kind == "appex") {
+        if let Some((i, _)) = mem.package.as_deref().and_then(|id| m.bundle_id(id)) {
+            let a = acc.entry(i).or_default();
+            a.specific_code = true;
+            let id = mem.package.clone().unwrap_or_default();
+            a.add("code", Evidence::new("bundle-id", id, mem.name.clone(), None));
         }
     }
     for lib in &facts.native_libs {
@@ -368,7 +401,7 @@ fn publisher(facts: &Facts, m: &Matchers) -> Option<PublisherDetection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::facts::Signer;
+    use crate::extract::facts::{DexFacts, Signer};
 
     #[test]
     fn certificate_countries_are_normalised() {
@@ -392,6 +425,134 @@ mod tests {
             info: Default::default(),
         };
         Matchers::compile(set).expect("an empty set compiles")
+    }
+
+    fn ios_sdk(id: &str, ios: crate::signatures::IosMarkers) -> crate::signatures::Sdk {
+        crate::signatures::Sdk {
+            id: id.to_string(),
+            name: id.to_string(),
+            vendor: "V".to_string(),
+            country: "XX".to_string(),
+            parent_company: None,
+            category: "push".to_string(),
+            prc_linked: false,
+            tags: vec![],
+            collects_data: true,
+            phone_maker_service: false,
+            website: None,
+            confidence: "high".to_string(),
+            markers: crate::signatures::Markers::default(),
+            ios: Some(ios),
+            low_confidence_markers: vec![],
+            references: vec![crate::signatures::Reference {
+                reference: "test".to_string(),
+                paths: vec![],
+                supports: vec![],
+            }],
+            notes: None,
+        }
+    }
+
+    fn ios_matchers() -> Matchers {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let push = crate::signatures::IosMarkers {
+            frameworks: v(&["PushKitX"]),
+            bundle_id_prefixes: v(&["com.vendor.push"]),
+            objc_class_prefixes: v(&["VPush", "VPushExtension"]),
+        };
+        let crash = crate::signatures::IosMarkers {
+            frameworks: v(&["CrashX.framework"]),
+            bundle_id_prefixes: vec![],
+            objc_class_prefixes: v(&["CrashX"]),
+        };
+        let set = crate::signatures::SignatureSet {
+            sdks: vec![ios_sdk("push", push), ios_sdk("crash", crash)],
+            clouds: vec![],
+            publishers: vec![],
+            policies: vec![],
+            info: Default::default(),
+        };
+        Matchers::compile(set).expect("compiles")
+    }
+
+    #[test]
+    fn ios_markers_match_frameworks_classes_and_bundle_ids() {
+        use crate::extract::facts::{IosFacts, Member};
+        let m = ios_matchers();
+        assert_eq!(m.objc_class("VPushService").map(|(_, p)| p), Some("VPush"));
+        assert_eq!(m.objc_class("VPushExtensionSession").map(|(_, p)| p), Some("VPushExtension"), "longest wins");
+        assert_eq!(m.objc_class("VPus"), None);
+        assert_eq!(m.objc_class("NSObject"), None);
+        assert_eq!(m.objc_class("XVPush"), None, "prefix at the start only");
+        assert!(m.ios_framework("CrashX.framework").is_some() && m.ios_framework("CrashX").is_some());
+        assert!(m.ios_framework("CrashXY.framework").is_none());
+        assert!(m.bundle_id("com.vendor.push").is_some() && m.bundle_id("com.vendor.push.ext").is_some());
+        assert!(m.bundle_id("com.vendor.pushy").is_none());
+
+        let facts = Facts {
+            dex: vec![DexFacts {
+                file: "libv.a".into(),
+                classes: vec!["NSObject".into(), "VPushService".into(), "com.x.VPush".into()],
+                ..DexFacts::default()
+            }],
+            ios: Some(IosFacts {
+                app_dir: "Payload/A.app/".into(),
+                frameworks: vec!["CrashX.framework".into(), "libswiftCore.dylib".into()],
+                ..IosFacts::default()
+            }),
+            members: vec![Member {
+                name: "Payload/A.app/PlugIns/N.appex/".into(),
+                kind: "appex".into(),
+                package: Some("com.vendor.push.service".into()),
+                ..Member::default()
+            }],
+            ..Facts::default()
+        };
+        let d = fingerprint(&facts, &m);
+        let push = d.sdks.iter().find(|s| s.id == "push").expect("push detected");
+        assert_eq!(push.class_count, 1, "the dotted Java name is not an Objective-C class");
+        let kinds: Vec<&str> = push.evidence.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["objc-class", "bundle-id"]);
+        assert_eq!((push.confidence.as_str(), push.evidence_kinds.clone()), ("medium", vec!["code".to_string()]));
+        let crash = d.sdks.iter().find(|s| s.id == "crash").expect("crash detected");
+        assert_eq!(crash.evidence[0].kind, "framework");
+        assert_eq!(crash.evidence[0].file, "Payload/A.app/Frameworks/CrashX.framework");
+    }
+
+    #[test]
+    fn ios_markers_are_validated() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let bad = crate::signatures::IosMarkers {
+            frameworks: v(&["A", "A.framework", "B/C"]),
+            bundle_id_prefixes: v(&["com..x"]),
+            objc_class_prefixes: v(&["UM", "Ok_1", "Ok_1", ""]),
+        };
+        let other = crate::signatures::IosMarkers {
+            frameworks: v(&["A"]),
+            bundle_id_prefixes: vec![],
+            objc_class_prefixes: vec![],
+        };
+        let empty = crate::signatures::IosMarkers::default();
+        let set = crate::signatures::SignatureSet {
+            sdks: vec![ios_sdk("bad", bad), ios_sdk("other", other), ios_sdk("empty", empty)],
+            clouds: vec![],
+            publishers: vec![],
+            policies: vec![],
+            info: Default::default(),
+        };
+        let p = set.validate().join("\n");
+        for want in [
+            "bad: duplicate ios.frameworks marker \"A.framework\"",
+            "bad: malformed ios.frameworks marker \"B/C\"",
+            "bad: malformed ios.bundle_id_prefixes marker \"com..x\"",
+            "bad: malformed ios.objc_class_prefixes marker \"UM\"",
+            "bad: duplicate ios.objc_class_prefixes marker \"Ok_1\"",
+            "bad: empty ios.objc_class_prefixes marker",
+            "other: ios.frameworks marker \"A\" also claimed by bad",
+            "empty: empty ios markers",
+        ] {
+            assert!(p.contains(want), "missing {want:?} in\n{p}");
+        }
     }
 
     #[test]

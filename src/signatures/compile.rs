@@ -7,12 +7,15 @@
 //! - Hosts: suffix maps probed at label boundaries, longest first.
 //! - File names, manifest keys, certificate digests: exact maps.
 //! - Patterns: one `RegexSet` per fact kind.
+//! - iOS: framework names exact (`X.framework` = `X`); Objective-C class
+//!   prefixes as plain string prefixes, longest first, behind a gate on the
+//!   first `MIN_OBJC_PREFIX` bytes; bundle-id prefixes at `.` boundaries.
 
 use std::collections::{HashMap, HashSet};
 
 use regex::RegexSet;
 
-use super::{Error, SignatureSet};
+use super::{framework_stem, Error, SignatureSet, MIN_OBJC_PREFIX};
 
 /// Stands for the app's package name in permission markers (Gradle's manifest placeholder).
 const APPLICATION_ID: &str = "${applicationId}";
@@ -77,6 +80,14 @@ pub struct Matchers {
     /// (prefix, publisher) longest first.
     publisher_prefixes: Vec<(String, usize)>,
     publisher_certs: HashMap<String, usize>,
+    /// Framework stem (`Bugly` for `Bugly.framework`) → SDK.
+    ios_frameworks: HashMap<String, SdkIdx>,
+    /// Objective-C class prefixes, longest first.
+    objc_prefixes: Vec<(String, SdkIdx)>,
+    /// First `MIN_OBJC_PREFIX` bytes of every Objective-C prefix.
+    objc_heads: HashSet<Vec<u8>>,
+    /// Bundle-id prefixes, longest first.
+    bundle_prefixes: Vec<(String, SdkIdx)>,
 }
 
 fn head(prefix: &str) -> &str {
@@ -116,7 +127,17 @@ impl Matchers {
         let mut resource_names = HashMap::new();
         let mut sdk_domains = HashMap::new();
         let mut domain_pats = Vec::new();
+        let mut ios_frameworks = HashMap::new();
+        let mut objc_prefixes = Vec::new();
+        let mut bundle_prefixes = Vec::new();
         for (i, s) in set.sdks.iter().enumerate() {
+            if let Some(ios) = &s.ios {
+                for f in &ios.frameworks {
+                    ios_frameworks.insert(framework_stem(f).to_string(), i);
+                }
+                objc_prefixes.extend(ios.objc_class_prefixes.iter().map(|p| (p.clone(), i)));
+                bundle_prefixes.extend(ios.bundle_id_prefixes.iter().map(|p| (p.clone(), i)));
+            }
             let m = &s.markers;
             for p in &m.class_prefixes {
                 class_prefixes.insert(p.clone(), (i, false));
@@ -184,7 +205,15 @@ impl Matchers {
             }
         }
         publisher_prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        objc_prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        bundle_prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let objc_heads =
+            objc_prefixes.iter().filter_map(|(p, _)| p.as_bytes().get(..MIN_OBJC_PREFIX)).map(<[u8]>::to_vec).collect();
         Ok(Matchers {
+            ios_frameworks,
+            objc_prefixes,
+            objc_heads,
+            bundle_prefixes,
             class_prefixes,
             class_heads,
             native_libs,
@@ -306,6 +335,28 @@ impl Matchers {
 
     pub fn publisher_cert(&self, sha256: &str) -> Option<usize> {
         self.publisher_certs.get(sha256).copied()
+    }
+
+    /// The SDK shipping a framework (`Bugly.framework` or `Bugly`).
+    pub fn ios_framework(&self, name: &str) -> Option<SdkIdx> {
+        self.ios_frameworks.get(framework_stem(name)).copied()
+    }
+
+    /// The longest Objective-C class prefix `class` starts with.
+    pub fn objc_class(&self, class: &str) -> Option<(SdkIdx, &str)> {
+        let head = class.as_bytes().get(..MIN_OBJC_PREFIX)?;
+        if !self.objc_heads.contains(head) {
+            return None;
+        }
+        self.objc_prefixes.iter().find(|(p, _)| class.starts_with(p.as_str())).map(|(p, i)| (*i, p.as_str()))
+    }
+
+    /// The longest bundle-id prefix of `id` at a `.` boundary.
+    pub fn bundle_id(&self, id: &str) -> Option<(SdkIdx, &str)> {
+        self.bundle_prefixes.iter().find_map(|(p, i)| {
+            let hit = id == p || id.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('.'));
+            hit.then_some((*i, p.as_str()))
+        })
     }
 }
 

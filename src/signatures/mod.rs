@@ -470,6 +470,62 @@ fn check_regex(pattern: &str, what: &str, problems: &mut Vec<String>) {
     }
 }
 
+/// A framework marker's bare name: `X.framework` and `X` are the same framework.
+pub fn framework_stem(name: &str) -> &str {
+    name.strip_suffix(".framework").unwrap_or(name)
+}
+
+/// Checks one SDK's iOS markers: lists present are non-empty and free of
+/// duplicates; frameworks are bare names; class prefixes are Objective-C
+/// identifiers of at least `MIN_OBJC_PREFIX` characters (shorter ones, like
+/// a two-letter vendor prefix, match unrelated classes); bundle ids are
+/// dotted; no marker is claimed by two SDKs.
+fn check_ios<'a>(
+    ios: &'a IosMarkers,
+    id: &'a str,
+    what: &str,
+    owner: &mut HashMap<(&'static str, String), &'a str>,
+    problems: &mut Vec<String>,
+) {
+    let lists: [(&'static str, &Vec<String>); 3] = [
+        ("frameworks", &ios.frameworks),
+        ("bundle_id_prefixes", &ios.bundle_id_prefixes),
+        ("objc_class_prefixes", &ios.objc_class_prefixes),
+    ];
+    if lists.iter().all(|(_, l)| l.is_empty()) {
+        problems.push(format!("{what}: empty ios markers"));
+    }
+    for (key, list) in lists {
+        let mut seen = HashSet::new();
+        for v in list {
+            if v.trim().is_empty() {
+                problems.push(format!("{what}: empty ios.{key} marker"));
+                continue;
+            }
+            let norm = if key == "frameworks" { framework_stem(v).to_string() } else { v.clone() };
+            if !seen.insert(norm.clone()) {
+                problems.push(format!("{what}: duplicate ios.{key} marker {v:?}"));
+            }
+            let ok = match key {
+                "frameworks" => !norm.is_empty() && !norm.contains('/') && !norm.contains(char::is_whitespace),
+                "bundle_id_prefixes" => valid_prefix(v) && !v.contains('$'),
+                _ => v.chars().count() >= MIN_OBJC_PREFIX && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            };
+            if !ok {
+                problems.push(format!("{what}: malformed ios.{key} marker {v:?}"));
+            }
+            if let Some(other) = owner.insert((key, norm), id) {
+                if other != id {
+                    problems.push(format!("{what}: ios.{key} marker {v:?} also claimed by {other}"));
+                }
+            }
+        }
+    }
+}
+
+/// Shortest Objective-C class prefix accepted as a marker.
+pub const MIN_OBJC_PREFIX: usize = 3;
+
 impl SignatureSet {
     /// Every problem that makes the set unusable: unknown enum values,
     /// duplicate ids, bad regexes, malformed prefixes and domains, the same
@@ -479,6 +535,7 @@ impl SignatureSet {
         let mut ids = HashSet::new();
         let mut prefix_owner: HashMap<&str, &str> = HashMap::new();
         let mut lib_owner: HashMap<&str, &str> = HashMap::new();
+        let mut ios_owner: HashMap<(&'static str, String), &str> = HashMap::new();
         for s in &self.sdks {
             let what = format!("sdks.json {}", s.id);
             if !valid_id(&s.id) {
@@ -528,6 +585,9 @@ impl SignatureSet {
                 s.ios.as_ref().map(|i| i.frameworks.len() + i.bundle_id_prefixes.len() + i.objc_class_prefixes.len());
             if total == 0 && ios.unwrap_or(0) == 0 {
                 problems.push(format!("{what}: no markers"));
+            }
+            if let Some(ios) = &s.ios {
+                check_ios(ios, &s.id, &what, &mut ios_owner, &mut problems);
             }
             for (key, list) in lists {
                 let mut seen = HashSet::new();
@@ -682,6 +742,9 @@ impl SignatureSet {
                     + m.resource_names.len()
                     + m.domains.len()
                     + m.domain_patterns.len()
+                    + s.ios
+                        .as_ref()
+                        .map_or(0, |i| i.frameworks.len() + i.bundle_id_prefixes.len() + i.objc_class_prefixes.len())
             })
             .sum();
         Counts {

@@ -24,6 +24,7 @@
     clippy::arithmetic_side_effects
 )]
 
+pub mod table;
 #[cfg(test)]
 mod tests;
 
