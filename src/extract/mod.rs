@@ -134,6 +134,22 @@ struct EntryReader<'a> {
     prefix: &'a str,
 }
 
+/// The time-budget check between entries: true (and one `limits` error
+/// record) once the app's deadline has passed.
+fn out_of_time(limits: &Limits, errors: &mut Vec<ErrorRecord>) -> bool {
+    if !limits.out_of_time() {
+        return false;
+    }
+    if !errors.iter().any(|e| e.stage == "limits" && e.file.is_empty()) {
+        errors.push(ErrorRecord::new(
+            "limits",
+            "",
+            format!("time budget of {} ms ran out; the rest of the app was not analysed", limits.time_budget_ms),
+        ));
+    }
+    true
+}
+
 impl<'a> EntryReader<'a> {
     fn read<'b>(
         &mut self,
@@ -147,6 +163,9 @@ impl<'a> EntryReader<'a> {
     where
         'a: 'b,
     {
+        if out_of_time(self.limits, errors) {
+            return None;
+        }
         let file = format!("{}{}", self.prefix, entry.name);
         if self.inflated >= self.limits.max_app_bytes {
             errors.push(ErrorRecord::new(
@@ -240,6 +259,9 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
             Role::Skip => {}
             Role::Dex => {
                 if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "dex") {
+                    if dex_over_limit(bytes, &entry.name, limits, errors) {
+                        continue;
+                    }
                     analyze_dex(bytes, &entry.name, facts, errors, &mut endpoints);
                 }
             }
@@ -283,6 +305,22 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
     facts.anomalies.extend(signed.anomalies);
     facts.endpoints = endpoints.finish();
     out
+}
+
+/// A DEX whose tables hold more entries than `limits.max_dex_table_entries`
+/// gives a `limits` error record instead of being walked.
+fn dex_over_limit(bytes: &[u8], file: &str, limits: &Limits, errors: &mut Vec<ErrorRecord>) -> bool {
+    let max = limits.max_dex_table_entries;
+    let Ok(files) = crate::formats::dex::parse_all(bytes) else { return false };
+    let over = files.iter().any(|d| d.string_count() > max || d.type_count() > max || d.class_def_count() > max);
+    if over {
+        errors.push(ErrorRecord::new(
+            "limits",
+            file,
+            format!("DEX tables hold more than {max} entries (string_ids, type_ids or class_defs); not analysed"),
+        ));
+    }
+    over
 }
 
 fn analyze_dex(
@@ -367,6 +405,9 @@ fn probe(
             None,
         ));
         if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "dex") {
+            if dex_over_limit(bytes, &file, reader.limits, errors) {
+                return;
+            }
             analyze_dex(bytes, &file, facts, errors, endpoints);
         }
     } else if &head == b"PK\x03\x04" && depth <= reader.limits.max_depth {
