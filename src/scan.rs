@@ -145,6 +145,14 @@ pub fn scan_bytes(data: &[u8], mut report: AppReport, opts: &Options) -> AppRepo
                 ));
             }
             report.entry_count = dir.entries.len();
+            // libziparchive refuses duplicate names: the app would not install.
+            if let Some(dup) = dir.anomalies.iter().find(|a| a.id == "zip-duplicate-entry") {
+                report.errors.push(ErrorRecord::new(
+                    "container",
+                    dup.file.clone(),
+                    "Android refuses to install this archive (duplicate entry name); the first entry of each name was analysed",
+                ));
+            }
             if let Some(why) = refusal {
                 report.errors.push(ErrorRecord::new(
                     "container",

@@ -132,6 +132,8 @@ struct EntryReader<'a> {
     limits: &'a Limits,
     inflated: u64,
     prefix: &'a str,
+    /// The app's inflate budget ran out and an error record says so.
+    budget_spent: bool,
 }
 
 /// The time-budget check between entries: true (and one `limits` error
@@ -167,19 +169,37 @@ impl<'a> EntryReader<'a> {
             return None;
         }
         let file = format!("{}{}", self.prefix, entry.name);
-        if self.inflated >= self.limits.max_app_bytes {
-            errors.push(ErrorRecord::new(
-                stage,
-                file,
-                format!(
-                    "skipped: the app already inflated {} bytes (limit {})",
-                    self.inflated, self.limits.max_app_bytes
-                ),
-            ));
+        if self.budget_spent || self.inflated >= self.limits.max_app_bytes {
+            // One record for the whole app, not one per skipped entry.
+            if !self.budget_spent {
+                self.budget_spent = true;
+                errors.push(ErrorRecord::new(
+                    stage,
+                    file,
+                    format!(
+                        "app inflate budget of {} bytes used up; this and the remaining entries are skipped",
+                        self.limits.max_app_bytes
+                    ),
+                ));
+            }
             return None;
         }
-        let max = max.min(self.limits.max_entry_bytes).min(self.limits.max_app_bytes.saturating_sub(self.inflated));
+        let left = self.limits.max_app_bytes.saturating_sub(self.inflated);
+        let capped = max.min(self.limits.max_entry_bytes);
+        let max = capped.min(left);
         match self.dir.read(self.data, entry, max, buf) {
+            Err(crate::formats::zip::Error::LimitExceeded { what: "inflated entry size", .. }) if left < capped => {
+                self.budget_spent = true;
+                errors.push(ErrorRecord::new(
+                    stage,
+                    file,
+                    format!(
+                        "app inflate budget of {} bytes used up ({} inflated); this and the remaining entries are skipped",
+                        self.limits.max_app_bytes, self.inflated
+                    ),
+                ));
+                None
+            }
             Ok((bytes, anomalies)) => {
                 self.inflated = self.inflated.saturating_add(bytes.len() as u64);
                 push_anomalies(facts, anomalies, self.prefix);
@@ -210,7 +230,7 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
     let errors = &mut out.errors;
     facts.anomalies.extend(dir.anomalies.iter().cloned());
     facts.entries = dir.entries.iter().map(|e| e.name.clone()).collect();
-    let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "" };
+    let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "", budget_spent: false };
     let mut buf = Vec::new();
 
     // resources.arsc first: the manifest's label and meta-data resolve through it.
@@ -221,6 +241,7 @@ pub fn analyze_apk(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
         if let Some(bytes) = reader.read(entry, u64::MAX, &mut arsc_buf, facts, errors, "resources") {
             match crate::formats::arsc::parse(bytes) {
                 Ok(t) => {
+                    facts.anomalies.extend(t.anomalies_for("resources.arsc"));
                     for s in t.global_strings() {
                         endpoints.scan(s.as_bytes(), "resource-string", "resources.arsc", None);
                     }
@@ -429,6 +450,7 @@ fn probe(
             limits: reader.limits,
             inflated: reader.inflated,
             prefix: &prefix,
+            budget_spent: reader.budget_spent,
         };
         let mut inner_buf = Vec::new();
         for e in &nested.entries {
@@ -440,5 +462,6 @@ fn probe(
             probe(e, &mut inner, &mut inner_buf, facts, errors, endpoints, depth.saturating_add(1));
         }
         reader.inflated = inner.inflated;
+        reader.budget_spent = inner.budget_spent;
     }
 }

@@ -171,6 +171,11 @@ impl ZipDirectory {
     /// `recovered` and carries a `zip-central-directory-unreadable` anomaly:
     /// Android would not install this file.
     pub fn recover(data: &[u8], limits: &ZipLimits) -> Result<ZipDirectory> {
+        // Oddities of the directory Android took (several EOCDs...) stay reported.
+        let mut carried = Vec::new();
+        if let Ok(d) = Self::parse_inner(data, limits, true) {
+            carried.extend(d.anomalies.into_iter().filter(|a| a.id == "zip-multiple-eocd"));
+        }
         let refusal = match Self::parse_inner(data, limits, false) {
             Ok(d) if !d.entries.is_empty() => return Ok(d),
             Ok(_) => "the central directory holds no readable entry".to_string(),
@@ -195,6 +200,7 @@ impl ZipDirectory {
         }
         let mut d = scan_local_headers(data, limits)?;
         d.recovered = true;
+        d.anomalies.splice(0..0, carried);
         d.anomalies.insert(
             0,
             Anomaly::new(
