@@ -341,3 +341,41 @@ fn resume_needs_jsonl_and_an_output_file() {
     let out = bin().args(["scan", "-q", "--resume", "-f", "json", "-o", "/tmp/x.json", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn tampering_anomalies_make_the_clean_store_policy_warn_and_benign_oddities_do_not() {
+    let set = cleanscan::signatures::load(&cleanscan::signatures::default_dir(), &[]).unwrap();
+    let m = std::sync::Arc::new(cleanscan::signatures::compile::Matchers::compile(set).unwrap());
+    let opts = Options { threads: 1, limits: Limits::default(), matchers: Some(m) };
+    let tampering = |r: &AppReport| {
+        r.verdicts.iter().filter(|v| v.policy == "clean-store").flat_map(|v| &v.findings).any(|f| f.rule == "tampering")
+    };
+    let mut warned = Vec::new();
+    for c in corpus::cases() {
+        let r = scan_bytes(&c.bytes, AppReport::default(), &opts);
+        if tampering(&r) {
+            warned.push(c.name);
+        }
+    }
+    for name in [
+        "zip-unknown-method-stored-data",
+        "zip-badpack-local-header",
+        "zip-eocd-in-comment",
+        "zip-duplicate-entry",
+        "zip-prefixed-dex-janus",
+        "zip-cd-runs-past-eocd",
+        "axml-string-count-tampered",
+        "axml-junk-chunk-between-nodes",
+        "axml-node-header-size-0x18",
+        "axml-attribute-layout-0x18",
+        "axml-zero-size-end-namespace",
+        "axml-obfuscated-attribute-names",
+        "arsc-junk-chunk-before-pool",
+    ] {
+        assert!(warned.contains(&name), "{name} did not warn (warned: {warned:?})");
+    }
+    // Benign oddities: a data descriptor, a gap before the EOCD, a wrong comment length, a UTF-8 pool.
+    for name in ["clean", "zip-data-descriptor", "zip-gap-before-eocd", "zip-comment-length-wrong", "axml-utf8-pool"] {
+        assert!(!warned.contains(&name), "{name} warned");
+    }
+}
