@@ -51,7 +51,7 @@ for mode in signatures no-signatures; do
     code=$?
     set -e
     echo "$mode: exit $code, peak RSS $(rss "$TMP/batch-$mode.time") KiB, wall $(wall "$TMP/batch-$mode.time")"
-    python3 - "$TMP/batch-$mode.jsonl" "$TMP/batch/bad.txt" "$APPS" "$code" "$mode" <<'PY'
+    python3 - "$TMP/batch-$mode.jsonl" "$TMP/batch.bad.txt" "$APPS" "$code" "$mode" <<'PY'
 import json, sys
 out, badf, n, code, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 bad = set(open(badf).read().split())

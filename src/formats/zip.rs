@@ -609,7 +609,9 @@ fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, ratio: (u64, u64), buf:
     // The declared size is a hint only: never reserve more than the limit, nor
     // more than a generous ratio of the compressed size.
     let hint = entry.uncompressed_size.min(max_bytes).min((raw.len() as u64).saturating_mul(64).saturating_add(4096));
-    let hint = if ratio.0 > 0 { hint.min((raw.len() as u64).saturating_mul(ratio.0).max(ratio.1)) } else { hint };
+    // With the ratio check on, start no bigger than its floor: each inflate
+    // call fills the whole spare capacity before the ratio is looked at.
+    let hint = if ratio.0 > 0 { hint.min(ratio.1) } else { hint };
     buf.reserve_exact(usize::try_from(hint).unwrap_or(0));
     let mut d = Decompress::new(false);
     loop {
@@ -636,7 +638,10 @@ fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, ratio: (u64, u64), buf:
             return Err(Error::LimitExceeded { what: "inflated entry size", limit: max_bytes });
         }
         let (max_ratio, floor) = ratio;
-        if max_ratio > 0 && d.total_out() > floor && d.total_out() / d.total_in().max(1) > max_ratio {
+        if max_ratio > 0
+            && d.total_out() > floor
+            && d.total_out().checked_div(d.total_in().max(1)).unwrap_or(0) > max_ratio
+        {
             return Err(Error::LimitExceeded { what: "compression ratio", limit: max_ratio });
         }
         match status {

@@ -3,7 +3,7 @@
 //! - `bomb OUT GIB`: an APK whose five deflated entries inflate to GIB GiB in
 //!   total (zeros, streamed to OUT; the headers state the true sizes);
 //! - `batch DIR N SAMPLES...`: N apps copied from SAMPLES, every 10th one
-//!   corrupted (cut short, EOCD wiped, or random bytes), and `DIR/bad.txt`
+//!   corrupted (cut short, EOCD wiped, or random bytes), and `DIR.bad.txt`
 //!   listing the corrupted ones.
 
 use std::fs::File;
@@ -19,7 +19,6 @@ mod axml;
 #[allow(dead_code)]
 #[path = "../../examples/gen_corpus/bytes.rs"]
 mod bytes;
-#[allow(dead_code)]
 #[path = "mod.rs"]
 mod corpus;
 #[allow(dead_code)]
@@ -166,7 +165,7 @@ fn batch(dir: &Path, n: usize, samples: &[String]) -> Res<()> {
         }
         std::fs::write(&name, &d)?;
     }
-    std::fs::write(dir.join("bad.txt"), bad)?;
+    std::fs::write(format!("{}.bad.txt", dir.display()), bad)?;
     Ok(())
 }
 
