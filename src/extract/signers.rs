@@ -379,7 +379,10 @@ mod tests {
             ],
         );
         let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
-        assert!(out.anomalies.is_empty(), "{:?}", out.anomalies);
+        // "chain" is self-issued, so it certifies no signer: a decoy by the rule of v1_file.
+        let ids: Vec<&str> = out.anomalies.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, vec!["v1-unused-certificate"], "{:?}", out.anomalies);
+        assert!(out.anomalies[0].message.contains("CN=chain"));
         assert_eq!(out.signers.len(), 2, "chain certificate is not a signer");
         let s = &out.signers[0];
         assert_eq!(s.cert_sha256, x509::sha256_hex(&old));
@@ -393,6 +396,37 @@ mod tests {
         assert_eq!(block.entries.len(), 3);
         assert_eq!(block.entries[0].id, "0x7109871a");
         assert_eq!(block.entries[2].name.as_deref(), Some("v3.1"));
+    }
+
+    #[test]
+    fn issuer_of_the_signer_is_a_chain_certificate_not_a_decoy() {
+        let old = cert("old", &[0x07]);
+        let ca = cert("Issuer CA", &[0x09]);
+        let v1 = pkcs7(&[ca, old]);
+        let out = extract(b"", 0, &[("META-INF/CERT.RSA", &v1)]);
+        assert!(out.anomalies.is_empty(), "{:?}", out.anomalies);
+        assert_eq!(out.signers.len(), 1);
+    }
+
+    #[test]
+    fn v1_and_v2_naming_different_signers_is_reported() {
+        let old = cert("old", &[0x07]);
+        let new = cert("new", &[0x08]);
+        let v1 = pkcs7(&[old]);
+        let (apk, cd) = apk_with_block(
+            b"zip",
+            &[(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID, scheme_value(&[signer(Scheme::V2, &[&new], &[])]))],
+        );
+        let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
+        let ids: Vec<&str> = out.anomalies.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, vec!["signer-v1-v2-mismatch"]);
+        // v3 differing from v1/v2 is key rotation, not a mismatch.
+        let (apk, cd) = apk_with_block(
+            b"zip",
+            &[(sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID, scheme_value(&[signer(Scheme::V3, &[&new], &[])]))],
+        );
+        let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
+        assert!(out.anomalies.is_empty(), "{:?}", out.anomalies);
     }
 
     #[test]
