@@ -82,6 +82,22 @@ struct ScanArgs {
     /// Zip entries read per archive.
     #[arg(long, value_name = "N")]
     max_entries: Option<usize>,
+    /// Compression ratio an entry may reach past 8 MiB of output (0 = unchecked).
+    #[arg(long, value_name = "N")]
+    max_ratio: Option<u64>,
+    /// Nested archives followed at most this deep.
+    #[arg(long, value_name = "N")]
+    max_depth: Option<u32>,
+    /// string_ids / type_ids / class_defs entries one DEX may hold.
+    #[arg(long, value_name = "N")]
+    max_dex_table_entries: Option<u32>,
+    /// Wall-clock budget per app in seconds (0 = none); checked between entries.
+    #[arg(long, value_name = "SECONDS")]
+    time_budget: Option<f64>,
+    /// With -f jsonl -o FILE: skip apps FILE already reports (same path and
+    /// SHA-256) and append the rest.
+    #[arg(long)]
+    resume: bool,
     /// Signature database folder (default: the bundled signatures/).
     #[arg(long, value_name = "DIR")]
     signatures: Option<PathBuf>,
@@ -148,6 +164,24 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(v) = args.max_entries {
         limits.max_entries = v;
     }
+    if let Some(v) = args.max_ratio {
+        limits.max_ratio = v;
+    }
+    if let Some(v) = args.max_depth {
+        limits.max_depth = v;
+    }
+    if let Some(v) = args.max_dex_table_entries {
+        limits.max_dex_table_entries = v;
+    }
+    if let Some(v) = args.time_budget {
+        if !v.is_finite() || v < 0.0 {
+            anyhow::bail!("--time-budget must be a number of seconds, 0 or more");
+        }
+        limits.time_budget_ms = (v * 1000.0).round() as u64;
+    }
+    if args.resume && (args.format != Format::Jsonl || args.output.is_none()) {
+        anyhow::bail!("--resume needs -f jsonl and -o FILE");
+    }
     let threads = match args.threads {
         Some(0) => anyhow::bail!("--threads must be at least 1"),
         Some(n) => n,
@@ -169,11 +203,40 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         inputs.push(cleanscan::input::Input { path: dir.clone(), error });
     }
 
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
+    let mut any_fail = false;
+    let mut resumed: Option<std::fs::File> = None;
+    if let (true, Some(p)) = (args.resume, &args.output) {
+        let text = match std::fs::read(p) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
+        };
+        let st = cleanscan::scan::resume_state(&text);
+        any_fail = st.any_fail;
+        inputs.retain(|i| {
+            // An input that could not be read was reported with an empty hash.
+            let hash = if i.error.is_some() { Ok(String::new()) } else { cleanscan::scan::file_sha256(&i.path) };
+            !hash.is_ok_and(|h| st.done.contains(&(i.path.display().to_string(), h)))
+        });
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(p)
+            .with_context(|| format!("cannot open {}", p.display()))?;
+        // Cut a half-written last line, then append.
+        f.set_len(st.complete_len as u64)?;
+        let mut f = f;
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0))?;
+        resumed = Some(f);
+    }
+
+    let mut out: Box<dyn Write> = match (&args.output, resumed) {
+        (Some(_), Some(f)) => Box::new(std::io::BufWriter::new(f)),
+        (Some(p), None) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        (None, _) => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(inputs.len() as u64);
@@ -184,7 +247,6 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     });
 
     let format = args.format;
-    let mut any_fail = false;
     if format == Format::Json {
         out.write_all(b"[")?;
     }

@@ -126,10 +126,25 @@ pub fn scan_bytes(data: &[u8], report: AppReport, opts: &Options) -> AppReport {
 pub fn scan_bytes_with_idsig(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> AppReport {
     report.size = data.len() as u64;
     report.sha256 = hex(&Sha256::digest(data));
-    let limits = &opts.limits;
+    let limits = &opts.limits.starting_now();
     // Zip by content: Android opens an APK whatever its first bytes are (the
     // EOCD is the authority), so a zip is tried whenever an EOCD is found.
-    let dir = ZipDirectory::parse(data, &limits.zip());
+    let mut dir = ZipDirectory::parse(data, &limits.zip());
+    // An archive Android refuses (bad central directory offsets, no EOCD)
+    // is still read for the reviewer when it holds a manifest: the refusal
+    // stays visible as a `container` error record and the loud
+    // `zip-central-directory-unreadable` anomaly.
+    let mut refusal = None;
+    if let Err(e) = &dir {
+        if container::looks_like_zip(data) || !matches!(e, crate::formats::zip::Error::NoEocd) {
+            if let Ok(r) = ZipDirectory::recover(data, &limits.zip()) {
+                if r.find("AndroidManifest.xml").is_some() {
+                    refusal = Some(e.to_string());
+                    dir = Ok(r);
+                }
+            }
+        }
+    }
     let kind = match &dir {
         Ok(d) => container::classify_zip(d),
         Err(_) => container::classify_bytes(data),
@@ -146,6 +161,21 @@ pub fn scan_bytes_with_idsig(data: &[u8], mut report: AppReport, opts: &Options,
                 ));
             }
             report.entry_count = dir.entries.len();
+            // libziparchive refuses duplicate names: the app would not install.
+            if let Some(dup) = dir.anomalies.iter().find(|a| a.id == "zip-duplicate-entry") {
+                report.errors.push(ErrorRecord::new(
+                    "container",
+                    dup.file.clone(),
+                    "Android refuses to install this archive (duplicate entry name); the first entry of each name was analysed",
+                ));
+            }
+            if let Some(why) = refusal {
+                report.errors.push(ErrorRecord::new(
+                    "container",
+                    "",
+                    format!("Android refuses to open this archive ({why}); analysed from the entries that could be recovered"),
+                ));
+            }
             let analysis = crate::extract::analyze_apk_with_idsig(data, &dir, limits, idsig);
             finish(&mut report, analysis, opts);
         }
@@ -168,6 +198,16 @@ pub fn scan_bytes_with_idsig(data: &[u8], mut report: AppReport, opts: &Options,
             report.entry_count = dir.entries.len();
             let analysis = crate::extract::archive::analyze_archive(data, &dir, kind, limits);
             finish(&mut report, analysis, opts);
+            if kind == Kind::Zip && report.app.id.is_none() {
+                // Not an app: no manifest, bundle, IPA payload or SDK layout
+                // (or a directory too damaged to show one). Its DEX, native
+                // code and endpoints were still scanned.
+                report.errors.push(ErrorRecord::new(
+                    "container",
+                    "",
+                    "no app found in this zip (no AndroidManifest.xml, bundle, IPA payload or SDK layout); scanned as a plain archive",
+                ));
+            }
         }
         (Kind::Staticlib | Kind::Macho | Kind::Dex | Kind::Elf, _) => {
             let analysis = crate::extract::archive::analyze_file(data, kind, &report.path, limits);
@@ -302,6 +342,55 @@ fn fill_from_facts(report: &mut AppReport, facts: Facts) {
         })
         .collect();
     report.anomalies.extend(facts.anomalies);
+}
+
+/// What an existing JSONL output says for `--resume`.
+#[derive(Debug, Default)]
+pub struct ResumeState {
+    /// (path, SHA-256) of every complete report line.
+    pub done: std::collections::HashSet<(String, String)>,
+    /// Some reported app failed a policy (the exit code covers the whole batch).
+    pub any_fail: bool,
+    /// Bytes of the file up to its last complete line: a kill may have left
+    /// half a line behind, which is cut off before appending.
+    pub complete_len: usize,
+}
+
+/// Reads an existing JSONL output for `--resume`. A last line without its
+/// newline is not complete: that app is scanned again.
+pub fn resume_state(text: &str) -> ResumeState {
+    let mut st = ResumeState::default();
+    for line in text.split_inclusive('\n') {
+        if !line.ends_with('\n') {
+            break;
+        }
+        st.complete_len = st.complete_len.saturating_add(line.len());
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if let (Some(p), Some(h)) = (v.get("path").and_then(|p| p.as_str()), v.get("sha256").and_then(|h| h.as_str())) {
+            st.done.insert((p.to_string(), h.to_string()));
+        }
+        if let Some(vs) = v.get("verdicts").and_then(|v| v.as_array()) {
+            st.any_fail |= vs.iter().any(|v| v.get("status").and_then(|s| s.as_str()) == Some("fail"));
+        }
+    }
+    st
+}
+
+/// SHA-256 of a file's content, streamed (for `--resume`: an app counts as
+/// done only when the same bytes were reported under the same path).
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(buf.get(..n).unwrap_or(&[]));
+    }
+    Ok(hex(&h.finalize()))
 }
 
 /// Scans every input with `opts.threads` workers and calls `sink` with each

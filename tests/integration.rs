@@ -51,7 +51,15 @@ fn every_sample_reports_its_expected_facts() {
     for (apk, exp) in samples() {
         let r = scan(&apk);
         let name = apk.display().to_string();
-        assert!(r.errors.is_empty(), "{name}: errors {:?}", r.errors);
+        let want_errors = exp["errors"].as_array().cloned().unwrap_or_default();
+        assert_eq!(r.errors.len(), want_errors.len(), "{name}: errors {:?}", r.errors);
+        for w in &want_errors {
+            let hit = r.errors.iter().any(|e| {
+                Some(e.stage.as_str()) == w["stage"].as_str()
+                    && e.message.contains(w["contains"].as_str().unwrap_or_default())
+            });
+            assert!(hit, "{name}: no error record like {w} in {:?}", r.errors);
+        }
         assert_eq!(r.kind, "apk", "{name}");
         assert_eq!(r.app.id.as_deref(), exp["package"].as_str(), "{name}: package");
         assert_eq!(r.app.version_code, exp["version_code"].as_u64(), "{name}: version_code");

@@ -716,3 +716,89 @@ fn signer_verified_follows_scheme_checks() {
     }
     assert!(checked > 300, "{checked} signers verified or rejected");
 }
+
+/// The tampered and malformed samples (apkInspector, fdroidserver, androguard;
+/// plus the apksig truncated central directories): no crash; the package is
+/// decoded wherever aapt or androguard decodes it and agrees; each known trick
+/// is reported with its anomaly id.
+#[test]
+fn tampered_samples_decode_like_android_and_report_the_tampering() {
+    let Some(sc) = scanned() else { return };
+    // (sample, an anomaly id that must be reported)
+    let tricks: &[(&str, &str)] = &[
+        ("apkinspector/minimal_SIZE_ExtraField.apk", "zip-central-directory-junk"),
+        ("apkinspector/minimal_def_mod.apk", "zip-unknown-compression-method"),
+        ("apkinspector/minimal_def_mod.apk", "axml-bad-top-chunk-type"),
+        ("apkinspector/minimal_zero_sized_end_ns.apk", "axml-zero-size-end-namespace"),
+        ("apkinspector/truncated-cd.apk", "zip-central-directory-unreadable"),
+        ("apksig/v2-only-truncated-cd.apk", "zip-central-directory-unreadable"),
+        ("apksig/v1v2v3-with-rsa-2048-lineage-3-signers-invalid-zip.apk", "zip-central-directory-unreadable"),
+        ("fdroidserver/janus.apk", "zip-prefixed-data"),
+        ("fdroidserver/issue-1128-poc1.apk", "signer-v1-v2-mismatch"),
+        ("fdroidserver/issue-1128-poc2.apk", "sigblock-duplicate-id"),
+        ("fdroidserver/issue-1128-poc3a.apk", "v1-unused-certificate"),
+        ("fdroidserver/issue-1128-poc3b.apk", "v1-unused-certificate"),
+        ("fdroidserver/issue-1128-min-sdk-30-poc.apk", "sigblock-duplicate-id"),
+    ];
+    let mut problems = Vec::new();
+    for (path, id) in tricks {
+        let Some(r) = sc.reports.get(*path) else {
+            problems.push(format!("{path}: not scanned"));
+            continue;
+        };
+        if !r.anomalies.iter().any(|a| a.id == *id) {
+            let got: BTreeSet<_> = r.anomalies.iter().map(|a| a.id.as_str()).collect();
+            problems.push(format!("{path}: {id} not reported (got {got:?})"));
+        }
+    }
+    // The truncated central directories: Android refuses them, and says so.
+    for path in ["apkinspector/truncated-cd.apk", "apksig/v2-only-truncated-cd.apk"] {
+        if let Some(r) = sc.reports.get(path) {
+            if !r.errors.iter().any(|e| e.stage == "container" && e.message.contains("refuses")) {
+                problems.push(format!("{path}: the refusal is not visible as a container error record"));
+            }
+        }
+    }
+    let mut checked = 0;
+    for o in &sc.oracle {
+        let path = o["path"].as_str().unwrap_or_default();
+        if !(path.starts_with("apkinspector/")
+            || path.starts_with("fdroidserver/")
+            || path.starts_with("androguard/")
+            || path.contains("truncated-cd")
+            || path.contains("invalid-zip"))
+        {
+            continue;
+        }
+        let Some(r) = sc.reports.get(path) else { continue };
+        if r.errors.iter().any(|e| e.stage == "internal") {
+            problems.push(format!("{path}: panic {:?}", r.errors));
+        }
+        let aapt = o["aapt"]["package"].as_str().filter(|p| !p.is_empty());
+        let ag = o["androguard"]["package"].as_str().filter(|p| !p.is_empty());
+        let Some(want) = aapt.or(ag) else { continue };
+        checked += 1;
+        if r.app.id.as_deref() != Some(want) {
+            problems.push(format!("{path}: package {:?}, aapt/androguard say {want:?} ({:?})", r.app.id, r.errors));
+        }
+    }
+    // Raw malformed AXML files (androguard tests): decoded without a panic.
+    let axml_dir = sc.dir.join("androguard/AXML");
+    let mut raw = 0;
+    for e in std::fs::read_dir(&axml_dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "xml") {
+            let data = std::fs::read(&p).unwrap_or_default();
+            let limits = cleanscan::container::Limits::default();
+            let decoded = std::panic::catch_unwind(|| cleanscan::decode_manifest_xml(&data, &limits));
+            match decoded {
+                Err(_) => problems.push(format!("{}: panic", p.display())),
+                Ok(Ok(_)) => raw += 1,
+                Ok(Err(e)) => eprintln!("{}: not decoded: {e}", p.display()),
+            }
+        }
+    }
+    eprintln!("tampered/malformed: {checked} APKs with an oracle package checked, {raw} raw AXML decoded");
+    assert!(checked >= 60, "only {checked} samples checked");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}

@@ -567,6 +567,13 @@ fn build(s: &Sample, publishers: &BTreeMap<String, sign::Publisher>) -> Result<(
         "hosts": hosts,
         "markers": s.markers,
         "queries_packages": s.queries_packages,
+        // Android refuses an archive with duplicate names: the scanner says so
+        // in an error record (and still analyses the first entry of each name).
+        "errors": if anomalies.iter().any(|a| a == "zip-duplicate-entry") {
+            json!([{ "stage": "container", "contains": "duplicate entry name" }])
+        } else {
+            json!([])
+        },
         "anomalies": anomalies,
         "detections": s.detections,
     });

@@ -24,7 +24,31 @@ pub struct Limits {
     pub max_text_asset_bytes: u64,
     /// Nested archives followed at most this deep (default 2).
     pub max_depth: u32,
+    /// Compression ratio (output bytes per input byte) an entry may reach
+    /// once it has inflated more than [`RATIO_FLOOR_BYTES`] (default 250; 0 turns the
+    /// check off). Checked while inflating, so a bomb that lies about its
+    /// sizes stops after a few MiB. Real code and resources stay under 20:1;
+    /// deflate cannot exceed about 1032:1.
+    pub max_ratio: u64,
+    /// `string_ids`, `type_ids` and `class_defs` entries one DEX may declare
+    /// (default 16,777,216). These tables are also bounded by the entry size
+    /// (4 bytes per id), and every walk has a byte budget; this stops a
+    /// "billion-string" DEX before any walk starts. ELF tables are bounded by
+    /// `formats::elf::MAX_DYNSYMS` and `MAX_NEEDED`, and by the entry size.
+    pub max_dex_table_entries: u32,
+    /// Wall-clock time one app may take, in milliseconds (default 300,000;
+    /// 0 = no budget). Checked between entries: when it runs out the rest of
+    /// the app is skipped and the report carries an error record of stage
+    /// `limits`. Not a thread kill: one entry's parse always finishes, and
+    /// each parse is bounded by the size limits above.
+    pub time_budget_ms: u64,
+    /// When the current app's time budget runs out; set by `scan` from
+    /// `time_budget_ms` at the start of each app.
+    pub deadline: Option<std::time::Instant>,
 }
+
+/// Output an entry may always inflate to before the ratio check applies (8 MiB).
+pub const RATIO_FLOOR_BYTES: u64 = 8 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -35,13 +59,34 @@ impl Default for Limits {
             max_app_bytes: 4 << 30,
             max_text_asset_bytes: 4 << 20,
             max_depth: 2,
+            max_ratio: 250,
+            max_dex_table_entries: 1 << 24,
+            time_budget_ms: 300_000,
+            deadline: None,
         }
     }
 }
 
 impl Limits {
     pub fn zip(&self) -> ZipLimits {
-        ZipLimits { max_entries: self.max_entries, max_entry_bytes: self.max_entry_bytes }
+        ZipLimits {
+            max_entries: self.max_entries,
+            max_entry_bytes: self.max_entry_bytes,
+            max_ratio: self.max_ratio,
+            ratio_floor: RATIO_FLOOR_BYTES,
+        }
+    }
+
+    /// These limits with the deadline of an app starting now.
+    pub fn starting_now(&self) -> Limits {
+        let deadline = (self.time_budget_ms > 0)
+            .then(|| std::time::Instant::now().checked_add(std::time::Duration::from_millis(self.time_budget_ms)));
+        Limits { deadline: deadline.flatten(), ..*self }
+    }
+
+    /// True once the current app's deadline has passed.
+    pub fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| std::time::Instant::now() >= d)
     }
 }
 

@@ -136,6 +136,24 @@ struct EntryReader<'a> {
     limits: &'a Limits,
     inflated: u64,
     prefix: &'a str,
+    /// The app's inflate budget ran out and an error record says so.
+    budget_spent: bool,
+}
+
+/// The time-budget check between entries: true (and one `limits` error
+/// record) once the app's deadline has passed.
+fn out_of_time(limits: &Limits, errors: &mut Vec<ErrorRecord>) -> bool {
+    if !limits.out_of_time() {
+        return false;
+    }
+    if !errors.iter().any(|e| e.stage == "limits" && e.file.is_empty()) {
+        errors.push(ErrorRecord::new(
+            "limits",
+            "",
+            format!("time budget of {} ms ran out; the rest of the app was not analysed", limits.time_budget_ms),
+        ));
+    }
+    true
 }
 
 impl<'a> EntryReader<'a> {
@@ -151,20 +169,41 @@ impl<'a> EntryReader<'a> {
     where
         'a: 'b,
     {
-        let file = format!("{}{}", self.prefix, entry.name);
-        if self.inflated >= self.limits.max_app_bytes {
-            errors.push(ErrorRecord::new(
-                stage,
-                file,
-                format!(
-                    "skipped: the app already inflated {} bytes (limit {})",
-                    self.inflated, self.limits.max_app_bytes
-                ),
-            ));
+        if out_of_time(self.limits, errors) {
             return None;
         }
-        let max = max.min(self.limits.max_entry_bytes).min(self.limits.max_app_bytes.saturating_sub(self.inflated));
+        let file = format!("{}{}", self.prefix, entry.name);
+        if self.budget_spent || self.inflated >= self.limits.max_app_bytes {
+            // One record for the whole app, not one per skipped entry.
+            if !self.budget_spent {
+                self.budget_spent = true;
+                errors.push(ErrorRecord::new(
+                    stage,
+                    file,
+                    format!(
+                        "app inflate budget of {} bytes used up; this and the remaining entries are skipped",
+                        self.limits.max_app_bytes
+                    ),
+                ));
+            }
+            return None;
+        }
+        let left = self.limits.max_app_bytes.saturating_sub(self.inflated);
+        let capped = max.min(self.limits.max_entry_bytes);
+        let max = capped.min(left);
         match self.dir.read(self.data, entry, max, buf) {
+            Err(crate::formats::zip::Error::LimitExceeded { what: "inflated entry size", .. }) if left < capped => {
+                self.budget_spent = true;
+                errors.push(ErrorRecord::new(
+                    stage,
+                    file,
+                    format!(
+                        "app inflate budget of {} bytes used up ({} inflated); this and the remaining entries are skipped",
+                        self.limits.max_app_bytes, self.inflated
+                    ),
+                ));
+                None
+            }
             Ok((bytes, anomalies)) => {
                 self.inflated = self.inflated.saturating_add(bytes.len() as u64);
                 push_anomalies(facts, anomalies, self.prefix);
@@ -235,7 +274,7 @@ fn analyze_zip_inner(
     let errors = &mut out.errors;
     facts.anomalies.extend(dir.anomalies.iter().cloned());
     facts.entries = dir.entries.iter().filter_map(|e| apk_name(&e.name)).collect();
-    let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "" };
+    let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "", budget_spent: false };
     let mut buf = Vec::new();
     if !read_manifest {
         let sig = SigInput { sandbox: None, idsig };
@@ -252,6 +291,7 @@ fn analyze_zip_inner(
         if let Some(bytes) = reader.read(entry, u64::MAX, &mut arsc_buf, facts, errors, "resources") {
             match crate::formats::arsc::parse(bytes) {
                 Ok(t) => {
+                    facts.anomalies.extend(t.anomalies_for("resources.arsc"));
                     for s in t.global_strings() {
                         endpoints.scan(s.as_bytes(), "resource-string", "resources.arsc", None);
                     }
@@ -320,6 +360,9 @@ fn analyze_entries(
             Role::Skip => {}
             Role::Dex => {
                 if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "dex") {
+                    if dex_over_limit(bytes, &entry.name, limits, errors) {
+                        continue;
+                    }
                     analyze_dex(bytes, &entry.name, facts, errors, endpoints);
                 }
             }
@@ -373,6 +416,22 @@ fn analyze_entries(
     signers::apply_verification(&mut facts.signers, &verification);
     facts.signature_verification = Some(signers::verdict(&verification));
     facts.anomalies.extend(signed.anomalies);
+}
+
+/// A DEX whose tables hold more entries than `limits.max_dex_table_entries`
+/// gives a `limits` error record instead of being walked.
+fn dex_over_limit(bytes: &[u8], file: &str, limits: &Limits, errors: &mut Vec<ErrorRecord>) -> bool {
+    let max = limits.max_dex_table_entries;
+    let Ok(files) = crate::formats::dex::parse_all(bytes) else { return false };
+    let over = files.iter().any(|d| d.string_count() > max || d.type_count() > max || d.class_def_count() > max);
+    if over {
+        errors.push(ErrorRecord::new(
+            "limits",
+            file,
+            format!("DEX tables hold more than {max} entries (string_ids, type_ids or class_defs); not analysed"),
+        ));
+    }
+    over
 }
 
 fn analyze_dex(
@@ -457,6 +516,9 @@ fn probe(
             None,
         ));
         if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "dex") {
+            if dex_over_limit(bytes, &file, reader.limits, errors) {
+                return;
+            }
             analyze_dex(bytes, &file, facts, errors, endpoints);
         }
     } else if &head == b"PK\x03\x04" && depth <= reader.limits.max_depth {
@@ -478,6 +540,7 @@ fn probe(
             limits: reader.limits,
             inflated: reader.inflated,
             prefix: &prefix,
+            budget_spent: reader.budget_spent,
         };
         let mut inner_buf = Vec::new();
         for e in &nested.entries {
@@ -489,5 +552,6 @@ fn probe(
             probe(e, &mut inner, &mut inner_buf, facts, errors, endpoints, depth.saturating_add(1));
         }
         reader.inflated = inner.inflated;
+        reader.budget_spent = inner.budget_spent;
     }
 }

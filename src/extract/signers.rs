@@ -51,7 +51,34 @@ pub fn extract(apk: &[u8], cd_offset: u64, v1_files: &[(&str, &[u8])]) -> Signer
         v1_file(&mut out, name, data);
     }
     signing_block(&mut out, apk, cd_offset);
+    cross_check(&mut out);
     out
+}
+
+/// v1 and v2 must name the same signers (apksig `ApkVerifier`: "V1 and V2
+/// signers do not match"); v3 may differ (key rotation). A v1 signer that
+/// differs from the v2 one shows tools that read only the JAR signature a
+/// different publisher than the one Android checks (fdroidserver issue 1128).
+fn cross_check(out: &mut SignersOutput) {
+    let with = |scheme: &str| {
+        out.signers
+            .iter()
+            .filter(|s| s.schemes.iter().any(|x| x == scheme))
+            .map(|s| s.cert_sha256.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let (v1, v2) = (with("v1"), with("v2"));
+    if !v1.is_empty() && !v2.is_empty() && v1 != v2 {
+        out.anomalies.push(Anomaly::new(
+            "signer-v1-v2-mismatch",
+            format!(
+                "the JAR (v1) signature names {} certificate(s) that differ from the v2 signer's; Android 7+ checks v2 only",
+                v1.len()
+            ),
+            "META-INF/",
+            None,
+        ));
+    }
 }
 
 fn v1_file(out: &mut SignersOutput, name: &str, data: &[u8]) {
@@ -72,15 +99,50 @@ fn v1_file(out: &mut SignersOutput, name: &str, data: &[u8]) {
     if sd.signer_ids.is_empty() {
         out.anomalies.push(Anomaly::new("v1-no-signer-info", "PKCS#7 block has no SignerInfo", name, None));
     }
+    let mut used: Vec<usize> = Vec::new();
     for id in &sd.signer_ids {
-        match certs.iter().find(|c| matches_signer(c, id)) {
-            Some(c) => add(out, Some(c), c.raw, "v1", name),
+        match certs.iter().position(|c| matches_signer(c, id)) {
+            Some(i) => {
+                used.push(i);
+                if let Some(c) = certs.get(i) {
+                    add(out, Some(c), c.raw, "v1", name);
+                }
+            }
             None => out.anomalies.push(Anomaly::new(
                 "v1-signer-certificate-missing",
                 "no certificate in the block matches the SignerInfo's signer id",
                 name,
                 None,
             )),
+        }
+    }
+    // The issuers of the signers' certificates (their chain) are expected;
+    // any other certificate is a decoy for tools that take the first one.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, c) in certs.iter().enumerate() {
+            if used.contains(&i) {
+                continue;
+            }
+            let issues_a_used =
+                used.iter().filter_map(|&u| certs.get(u)).any(|u| u.issuer == c.subject && u.sha256 != c.sha256);
+            if issues_a_used {
+                used.push(i);
+                changed = true;
+            }
+        }
+    }
+    if !sd.signer_ids.is_empty() {
+        for (i, c) in certs.iter().enumerate() {
+            if !used.contains(&i) {
+                out.anomalies.push(Anomaly::new(
+                    "v1-unused-certificate",
+                    format!("certificate {} ({}) signs nothing and certifies no signer", c.sha256, c.subject),
+                    name,
+                    None,
+                ));
+            }
         }
     }
 }
@@ -378,7 +440,10 @@ mod tests {
             ],
         );
         let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
-        assert!(out.anomalies.is_empty(), "{:?}", out.anomalies);
+        // "chain" is self-issued, so it certifies no signer: a decoy by the rule of v1_file.
+        let ids: Vec<&str> = out.anomalies.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, vec!["v1-unused-certificate"], "{:?}", out.anomalies);
+        assert!(out.anomalies[0].message.contains("CN=chain"));
         assert_eq!(out.signers.len(), 2, "chain certificate is not a signer");
         let s = &out.signers[0];
         assert_eq!(s.cert_sha256, x509::sha256_hex(&old));
@@ -392,6 +457,37 @@ mod tests {
         assert_eq!(block.entries.len(), 3);
         assert_eq!(block.entries[0].id, "0x7109871a");
         assert_eq!(block.entries[2].name.as_deref(), Some("v3.1"));
+    }
+
+    #[test]
+    fn issuer_of_the_signer_is_a_chain_certificate_not_a_decoy() {
+        let old = cert("old", &[0x07]);
+        let ca = cert("Issuer CA", &[0x09]);
+        let v1 = pkcs7(&[ca, old]);
+        let out = extract(b"", 0, &[("META-INF/CERT.RSA", &v1)]);
+        assert!(out.anomalies.is_empty(), "{:?}", out.anomalies);
+        assert_eq!(out.signers.len(), 1);
+    }
+
+    #[test]
+    fn v1_and_v2_naming_different_signers_is_reported() {
+        let old = cert("old", &[0x07]);
+        let new = cert("new", &[0x08]);
+        let v1 = pkcs7(&[old]);
+        let (apk, cd) = apk_with_block(
+            b"zip",
+            &[(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID, scheme_value(&[signer(Scheme::V2, &[&new], &[])]))],
+        );
+        let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
+        let ids: Vec<&str> = out.anomalies.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, vec!["signer-v1-v2-mismatch"]);
+        // v3 differing from v1/v2 is key rotation, not a mismatch.
+        let (apk, cd) = apk_with_block(
+            b"zip",
+            &[(sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID, scheme_value(&[signer(Scheme::V3, &[&new], &[])]))],
+        );
+        let out = extract(&apk, cd, &[("META-INF/CERT.RSA", &v1)]);
+        assert!(out.anomalies.is_empty(), "{:?}", out.anomalies);
     }
 
     #[test]

@@ -75,11 +75,15 @@ pub struct ZipLimits {
     pub max_entries: usize,
     /// Bytes one entry may inflate to.
     pub max_entry_bytes: u64,
+    /// Output bytes per input byte an entry may reach once it has produced
+    /// more than `ratio_floor` bytes (0 = unchecked). Checked while inflating.
+    pub max_ratio: u64,
+    pub ratio_floor: u64,
 }
 
 impl Default for ZipLimits {
     fn default() -> Self {
-        ZipLimits { max_entries: 200_000, max_entry_bytes: 512 * 1024 * 1024 }
+        ZipLimits { max_entries: 200_000, max_entry_bytes: 512 * 1024 * 1024, max_ratio: 0, ratio_floor: 8 << 20 }
     }
 }
 
@@ -120,6 +124,11 @@ pub struct ZipDirectory {
     pub comment_len: u16,
     pub zip64: bool,
     pub anomalies: Vec<Anomaly>,
+    /// The entries were recovered by [`ZipDirectory::recover`] from an
+    /// archive Android refuses to open (see `zip-central-directory-unreadable`).
+    pub recovered: bool,
+    /// The compression-ratio limit reads apply (from the parse's `ZipLimits`).
+    pub ratio: (u64, u64),
 }
 
 fn truncated(what: &'static str, offset: usize) -> Error {
@@ -150,7 +159,65 @@ fn find_eocds(data: &[u8]) -> Vec<usize> {
 impl ZipDirectory {
     /// Parses the end of central directory and the central directory.
     pub fn parse(data: &[u8], limits: &ZipLimits) -> Result<ZipDirectory> {
-        let mut dir = ZipDirectory::default();
+        Self::parse_inner(data, limits, false)
+    }
+
+    /// Reads an archive that [`ZipDirectory::parse`] refused because Android's
+    /// libziparchive refuses it (the central directory runs past the EOCD,
+    /// "bad offsets"; no EOCD; a directory with no readable record), so that a
+    /// reviewer still sees what the file carries. First the central directory
+    /// is read up to the EOCD; when that yields no entry, the local headers
+    /// are walked from the start of the file. Either way the directory says
+    /// `recovered` and carries a `zip-central-directory-unreadable` anomaly:
+    /// Android would not install this file.
+    pub fn recover(data: &[u8], limits: &ZipLimits) -> Result<ZipDirectory> {
+        // Oddities of the directory Android took (several EOCDs...) stay reported.
+        let mut carried = Vec::new();
+        if let Ok(d) = Self::parse_inner(data, limits, true) {
+            carried.extend(d.anomalies.into_iter().filter(|a| a.id == "zip-multiple-eocd"));
+        }
+        let refusal = match Self::parse_inner(data, limits, false) {
+            Ok(d) if !d.entries.is_empty() => return Ok(d),
+            Ok(_) => "the central directory holds no readable entry".to_string(),
+            Err(e) => e.to_string(),
+        };
+        if let Ok(mut d) = Self::parse_inner(data, limits, true) {
+            if !d.entries.is_empty() {
+                d.recovered = true;
+                d.anomalies.insert(
+                    0,
+                    Anomaly::new(
+                        "zip-central-directory-unreadable",
+                        format!(
+                            "Android refuses to open this archive ({refusal}); its entries were read from the central directory up to the EOCD"
+                        ),
+                        "",
+                        Some(d.cd_offset),
+                    ),
+                );
+                return Ok(d);
+            }
+        }
+        let mut d = scan_local_headers(data, limits)?;
+        d.recovered = true;
+        d.anomalies.splice(0..0, carried);
+        d.anomalies.insert(
+            0,
+            Anomaly::new(
+                "zip-central-directory-unreadable",
+                format!(
+                    "Android refuses to open this archive ({refusal}); {} entries were recovered from local headers",
+                    d.entries.len()
+                ),
+                "",
+                None,
+            ),
+        );
+        Ok(d)
+    }
+
+    fn parse_inner(data: &[u8], limits: &ZipLimits, lenient: bool) -> Result<ZipDirectory> {
+        let mut dir = ZipDirectory { ratio: (limits.max_ratio, limits.ratio_floor), ..ZipDirectory::default() };
         let eocds = find_eocds(data);
         let &eocd = eocds.first().ok_or(Error::NoEocd)?;
         if eocds.len() > 1 {
@@ -216,12 +283,14 @@ impl ZipDirectory {
         dir.cd_offset = cd_offset;
         dir.cd_size = cd_size;
         let cd_start = usize::try_from(cd_offset).map_err(|_| truncated("central directory", eocd))?;
-        let cd_end = cd_start
-            .checked_add(usize::try_from(cd_size).map_err(|_| truncated("central directory", cd_start))?)
-            .ok_or_else(|| truncated("central directory", cd_start))?;
+        let mut cd_end =
+            usize::try_from(cd_size).ok().and_then(|size| cd_start.checked_add(size)).unwrap_or(usize::MAX);
         if cd_end > eocd {
             // libziparchive: "bad offsets" → the archive does not open.
-            return Err(truncated("central directory (extends past the EOCD)", cd_start));
+            if !lenient || cd_start >= eocd {
+                return Err(truncated("central directory (extends past the EOCD)", cd_start));
+            }
+            cd_end = eocd;
         }
         if cd_end != eocd && !dir.zip64 {
             dir.anomalies.push(Anomaly::new(
@@ -483,7 +552,7 @@ impl ZipDirectory {
         mut anomalies: Vec<Anomaly>,
     ) -> Result<(&'d [u8], Vec<Anomaly>)> {
         if entry.method == METHOD_DEFLATED {
-            inflate(raw, entry, max_bytes, buf)?;
+            inflate(raw, entry, max_bytes, self.ratio, buf)?;
             let out: &'d [u8] = buf.as_slice();
             if out.len() as u64 != entry.uncompressed_size {
                 anomalies.push(Anomaly::new(
@@ -502,7 +571,7 @@ impl ZipDirectory {
         if entry.method != METHOD_STORED && entry.compressed_size != entry.uncompressed_size {
             // An unknown method whose sizes differ: the bytes are most likely
             // deflated (apkInspector's DEFLATED_TAMPERED); try that first.
-            if inflate(raw, entry, max_bytes, buf).is_ok() && !buf.is_empty() {
+            if inflate(raw, entry, max_bytes, self.ratio, buf).is_ok() && !buf.is_empty() {
                 anomalies.push(Anomaly::new(
                     "zip-deflated-under-unknown-method",
                     "entry with an unknown method holds deflated data",
@@ -531,13 +600,18 @@ fn check_crc(entry: &ZipEntry, bytes: &[u8], anomalies: &mut Vec<Anomaly>) {
     }
 }
 
-/// Raw-deflate `raw` into `buf`, producing at most `max_bytes`.
-fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, buf: &mut Vec<u8>) -> Result<()> {
+/// Raw-deflate `raw` into `buf`, producing at most `max_bytes`, and stopping
+/// once the output passes `ratio.1` bytes at more than `ratio.0` output bytes
+/// per input byte (a bomb, whatever sizes the headers claim).
+fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, ratio: (u64, u64), buf: &mut Vec<u8>) -> Result<()> {
     use flate2::{Decompress, FlushDecompress, Status};
     buf.clear();
     // The declared size is a hint only: never reserve more than the limit, nor
     // more than a generous ratio of the compressed size.
     let hint = entry.uncompressed_size.min(max_bytes).min((raw.len() as u64).saturating_mul(64).saturating_add(4096));
+    // With the ratio check on, start no bigger than its floor: each inflate
+    // call fills the whole spare capacity before the ratio is looked at.
+    let hint = if ratio.0 > 0 { hint.min(ratio.1) } else { hint };
     buf.reserve_exact(usize::try_from(hint).unwrap_or(0));
     let mut d = Decompress::new(false);
     loop {
@@ -563,6 +637,13 @@ fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, buf: &mut Vec<u8>) -> R
         if buf.len() as u64 > max_bytes {
             return Err(Error::LimitExceeded { what: "inflated entry size", limit: max_bytes });
         }
+        let (max_ratio, floor) = ratio;
+        if max_ratio > 0
+            && d.total_out() > floor
+            && d.total_out().checked_div(d.total_in().max(1)).unwrap_or(0) > max_ratio
+        {
+            return Err(Error::LimitExceeded { what: "compression ratio", limit: max_ratio });
+        }
         match status {
             Status::StreamEnd => return Ok(()),
             Status::Ok | Status::BufError => {
@@ -577,6 +658,100 @@ fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, buf: &mut Vec<u8>) -> R
             }
         }
     }
+}
+
+/// Most local headers walked by the recovery scan, whatever the limits say.
+const MAX_RECOVERED_ENTRIES: usize = 200_000;
+
+/// The next `sig` at or after `from`.
+fn find_sig(data: &[u8], from: usize, sig: &[u8; 4]) -> Option<usize> {
+    let hay = data.get(from..)?;
+    hay.windows(4).position(|w| w == sig).and_then(|p| p.checked_add(from))
+}
+
+/// Walks the local headers from the start of the file (the recovery path of
+/// [`ZipDirectory::recover`]). Entries get the local header's method, sizes
+/// and CRC; one whose sizes follow in a data descriptor runs up to the next
+/// zip signature (inflate stops at the end of its stream anyway).
+fn scan_local_headers(data: &[u8], limits: &ZipLimits) -> Result<ZipDirectory> {
+    let mut dir = ZipDirectory { ratio: (limits.max_ratio, limits.ratio_floor), ..ZipDirectory::default() };
+    let max = limits.max_entries.min(MAX_RECOVERED_ENTRIES);
+    let mut pos = find_sig(data, 0, b"PK\x03\x04").ok_or(Error::NoEocd)?;
+    loop {
+        if dir.entries.len() >= max {
+            return Err(Error::LimitExceeded { what: "zip entries", limit: max as u64 });
+        }
+        let mut r = Reader::at(data, pos).ok_or_else(|| truncated("local header", pos))?;
+        let parsed = (|| {
+            r.skip(6)?;
+            let flags = r.u16_le()?;
+            let method = r.u16_le()?;
+            r.skip(4)?;
+            let crc32 = r.u32_le()?;
+            let csize = r.u32_le()?;
+            let usize_ = r.u32_le()?;
+            let name_len = usize::from(r.u16_le()?);
+            let extra_len = usize::from(r.u16_le()?);
+            let name_raw = r.take(name_len)?.to_vec();
+            r.skip(extra_len)?;
+            Some((flags, method, crc32, csize, usize_, name_raw, r.position()))
+        })();
+        let Some((flags, method, mut crc32, csize, usize_, name_raw, data_start)) = parsed else {
+            break;
+        };
+        // One pass for whichever zip signature comes first.
+        let next_sig = |from: usize| {
+            data.get(from..)
+                .and_then(|hay| {
+                    hay.windows(4)
+                        .position(|w| matches!(w, [b'P', b'K', 3, 4] | [b'P', b'K', 1, 2] | [b'P', b'K', 5, 6]))
+                })
+                .and_then(|p| p.checked_add(from))
+                .unwrap_or(data.len())
+        };
+        let (compressed_size, uncompressed_size, next) = if flags & FLAG_DATA_DESCRIPTOR == 0 {
+            let end = data_start.saturating_add(usize::try_from(csize).unwrap_or(usize::MAX)).min(data.len());
+            (u64::from(csize), u64::from(usize_), end)
+        } else {
+            let end = next_sig(data_start);
+            // A signed data descriptor (PK\x07\x08, crc, csize, usize) ends the data.
+            let mut csize = end.saturating_sub(data_start);
+            let mut usize_ = 0u64;
+            if let Some(dd) = end.checked_sub(16) {
+                if dd >= data_start && data.get(dd..dd.saturating_add(4)) == Some(&b"PK\x07\x08"[..]) {
+                    crc32 = crate::formats::reader::u32_le_at(data, dd.saturating_add(4)).unwrap_or(crc32);
+                    csize = dd.saturating_sub(data_start);
+                    usize_ = u64::from(crate::formats::reader::u32_le_at(data, dd.saturating_add(12)).unwrap_or(0));
+                }
+            }
+            (csize as u64, usize_, end)
+        };
+        let name = String::from_utf8_lossy(&name_raw).into_owned();
+        dir.push(ZipEntry {
+            name_raw,
+            name,
+            method,
+            flags,
+            crc32,
+            compressed_size,
+            uncompressed_size,
+            local_header_offset: pos as u64,
+            cd_offset: pos as u64,
+        });
+        // The next header: right after the data, else the next signature.
+        let after = next.max(pos.saturating_add(4));
+        match find_sig(data, after, b"PK\x03\x04") {
+            Some(p) => pos = p,
+            None => break,
+        }
+    }
+    if dir.entries.is_empty() {
+        return Err(Error::NoEocd);
+    }
+    let first_cd = find_sig(data, pos, b"PK\x01\x02").unwrap_or(data.len());
+    dir.cd_offset = first_cd as u64;
+    dir.eocd_offset = data.len() as u64;
+    Ok(dir)
 }
 
 /// Parses one central directory header at the cursor.

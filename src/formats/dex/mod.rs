@@ -357,11 +357,33 @@ fn parse_at(data: &[u8], at: usize) -> Result<DexFile<'_>> {
 
     // Offsets are relative to the file start (<= v40, where `at` is 0) or the
     // container start (v41); either way, to `data`.
-    let string_ids =
-        section(data, "string_ids", header.string_ids_off, header.string_ids_size, STRING_ID_SIZE, &mut anomalies);
-    let type_ids = section(data, "type_ids", header.type_ids_off, header.type_ids_size, TYPE_ID_SIZE, &mut anomalies);
-    let class_defs =
-        section(data, "class_defs", header.class_defs_off, header.class_defs_size, CLASS_DEF_SIZE, &mut anomalies);
+    // An offset past the end is reported at its header field (0x3c, 0x44,
+    // 0x64), so that every anomaly offset lies inside the input.
+    let field = |rel: u64| abs.saturating_add(rel);
+    let string_ids = section(
+        data,
+        ("string_ids", field(0x3c)),
+        header.string_ids_off,
+        header.string_ids_size,
+        STRING_ID_SIZE,
+        &mut anomalies,
+    );
+    let type_ids = section(
+        data,
+        ("type_ids", field(0x44)),
+        header.type_ids_off,
+        header.type_ids_size,
+        TYPE_ID_SIZE,
+        &mut anomalies,
+    );
+    let class_defs = section(
+        data,
+        ("class_defs", field(0x64)),
+        header.class_defs_off,
+        header.class_defs_size,
+        CLASS_DEF_SIZE,
+        &mut anomalies,
+    );
 
     Ok(DexFile { data, header_at: at, version, header, string_ids, type_ids, class_defs, anomalies })
 }
@@ -371,7 +393,7 @@ fn parse_at(data: &[u8], at: usize) -> Result<DexFile<'_>> {
 /// `dex-section-out-of-bounds` anomaly; no allocation happens here.
 fn section<'a>(
     data: &'a [u8],
-    what: &'static str,
+    (what, field_at): (&'static str, u64),
     off: u32,
     count: u32,
     record: usize,
@@ -385,7 +407,7 @@ fn section<'a>(
         anomalies.push(DexAnomaly {
             id: "dex-section-out-of-bounds",
             message: format!("{what}: offset {off:#x} is past the end ({} bytes); {count} records dropped", data.len()),
-            offset: u64::from(off),
+            offset: field_at,
         });
         return &[];
     };

@@ -333,3 +333,18 @@ fn adler32_known_value() {
     // Computed independently (zlib.adler32 in Python).
     assert_eq!(adler32(&big), 0x149A_302C);
 }
+
+/// Fuzz regression (dex target, crash-10e36219): a section offset past the end
+/// was reported as the anomaly's offset, outside the input.
+#[test]
+fn section_offset_past_the_end_is_reported_at_its_header_field() {
+    let mut d = sample();
+    d[0x3c..0x40].copy_from_slice(&0x3b65_6c64u32.to_le_bytes());
+    let f = parse(&d).unwrap();
+    let a = f.anomalies().iter().find(|a| a.id == "dex-section-out-of-bounds").unwrap();
+    assert_eq!(a.offset, 0x3c);
+    for a in f.anomalies() {
+        assert!(a.offset < d.len() as u64, "{} at {:#x}", a.id, a.offset);
+    }
+    assert_eq!(f.string_count(), 0);
+}

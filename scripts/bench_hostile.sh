@@ -1,0 +1,71 @@
+#!/bin/sh
+# Measures cleanscan on hostile input (issue 5):
+#  1. a zip bomb whose entries inflate to 10 GiB (written by our own generator,
+#     tests/hostile/gen.rs, streamed to $TMP), scanned alone;
+#  2. a 1,000-app batch built from corpus/ samples with every 10th app
+#     corrupted, scanned at -j 2 to JSONL.
+# Peak RSS comes from /usr/bin/time -v (apt-get install time if missing).
+# Checks: every good app has its package and no error record, every bad one
+# has an error record, exit codes as DESIGN.md says (1 when an app fails a
+# policy, 0 with --no-signatures).
+# Usage: scripts/bench_hostile.sh [GIB] [APPS]     (defaults 10 and 1000)
+set -eu
+cd "$(dirname "$0")/.."
+GIB=${1:-10}
+APPS=${2:-1000}
+TMP=${TMPDIR:-/tmp}/cleanscan-bench-hostile
+rm -rf "$TMP" && mkdir -p "$TMP"
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 2; }
+
+cargo build --release --quiet --bin cleanscan --example hostile_gen
+BIN=target/release/cleanscan
+GEN=target/release/examples/hostile_gen
+
+rss() { grep 'Maximum resident set size' "$1" | awk '{print $6}'; }
+wall() { grep 'Elapsed (wall clock)' "$1" | awk '{print $8}'; }
+
+echo "== zip bomb ($GIB GiB inflated)"
+$GEN bomb "$TMP/bomb.apk" "$GIB"
+set +e
+/usr/bin/time -v $BIN scan -q --no-signatures -f jsonl -o "$TMP/bomb.jsonl" "$TMP/bomb.apk" 2> "$TMP/bomb.time"
+code=$?
+set -e
+echo "exit $code, peak RSS $(rss "$TMP/bomb.time") KiB, wall $(wall "$TMP/bomb.time")"
+python3 - "$TMP/bomb.jsonl" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+print("package", r["app"].get("id"))
+for e in r["errors"]:
+    print("  error", e["stage"], e["file"], e["message"])
+assert r["app"].get("id"), "manifest not decoded"
+assert any("compression ratio" in e["message"] for e in r["errors"]), "bomb not stopped by the ratio check"
+PY
+
+echo "== $APPS-app batch, every 10th corrupted, -j 2"
+$GEN batch "$TMP/batch" "$APPS" corpus/*.apk
+for mode in signatures no-signatures; do
+    flag=""
+    [ $mode = no-signatures ] && flag="--no-signatures"
+    set +e
+    /usr/bin/time -v $BIN scan -q $flag -j 2 -f jsonl -o "$TMP/batch-$mode.jsonl" "$TMP/batch" 2> "$TMP/batch-$mode.time"
+    code=$?
+    set -e
+    echo "$mode: exit $code, peak RSS $(rss "$TMP/batch-$mode.time") KiB, wall $(wall "$TMP/batch-$mode.time")"
+    python3 - "$TMP/batch-$mode.jsonl" "$TMP/batch.bad.txt" "$APPS" "$code" "$mode" <<'PY'
+import json, sys
+out, badf, n, code, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+bad = set(open(badf).read().split())
+reps = [json.loads(l) for l in open(out)]
+assert len(reps) == n, f"{len(reps)} reports for {n} apps"
+good_ok = sum(1 for r in reps if r["path"] not in bad and r["app"].get("id") and not r["errors"])
+bad_ok = sum(1 for r in reps if r["path"] in bad and r["errors"])
+internal = sum(1 for r in reps for e in r["errors"] if e["stage"] == "internal")
+fails = sum(1 for r in reps if any(v.get("status") == "fail" for v in r.get("verdicts", [])))
+print(f"  good apps reported cleanly: {good_ok}/{n - len(bad)}; bad apps with an error record: {bad_ok}/{len(bad)}; internal errors: {internal}; apps failing a policy: {fails}")
+assert good_ok == n - len(bad) and bad_ok == len(bad) and internal == 0
+want = 1 if fails else 0
+assert code == want, f"exit {code}, expected {want}"
+PY
+done
+rm -rf "$TMP/batch" "$TMP/bomb.apk"
+echo "ok"

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Runs fuzz targets one after another for SECONDS each (default 600),
+# logging to /tmp/fuzz-<target>.log. Usage: scripts/fuzz_all.sh [SECONDS] TARGET...
+set -u
+cd "$(dirname "$0")/../fuzz"
+secs=${1:-600}
+shift
+for t in "$@"; do
+    case $t in
+        zip_directory|apk) len=131072 ;;
+        *) len=65536 ;;
+    esac
+    mkdir -p "corpus/$t" "artifacts/$t"
+    nice cargo fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=1024 \
+        -timeout=10 -max_len="$len" -print_final_stats=1 > "/tmp/fuzz-$t.log" 2>&1
+    echo "$t exit $?" >> /tmp/fuzz-summary.log
+done

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Builds the fuzz seeds (fuzz/corpus/<target>/, git-ignored) from corpus/ and
+# ../shared/corpus/real: whole small APKs, and the manifests, resource tables,
+# DEX files, native libraries, v1 signature blocks and signing-block tails
+# inside them. Nothing here is committed.
+set -eu
+cd "$(dirname "$0")/.."
+exec python3 - "$@" <<'PY'
+import hashlib, os, struct, sys, zipfile, io
+out = "fuzz/corpus"
+roots = ["corpus", "../shared/corpus/real"]
+targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf"]
+for t in targets:
+    os.makedirs(os.path.join(out, t), exist_ok=True)
+count = {t: 0 for t in targets}
+LIMIT = 400
+def put(t, data, cap=256 * 1024):
+    if not data or len(data) > cap or count[t] >= LIMIT:
+        return
+    h = hashlib.sha1(data).hexdigest()
+    p = os.path.join(out, t, h)
+    if not os.path.exists(p):
+        open(p, "wb").write(data)
+        count[t] += 1
+def sig_tail(data):
+    i = data.rfind(b"PK\x05\x06")
+    if i < 0 or i + 22 > len(data):
+        return None
+    cd = struct.unpack_from("<I", data, i + 16)[0]
+    if cd > len(data):
+        return None
+    return data[max(0, cd - 65536):cd]
+files = []
+for r in roots:
+    for d, _, fs in os.walk(r):
+        for f in sorted(fs):
+            files.append(os.path.join(d, f))
+for path in sorted(files):
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        continue
+    if data[:4] == b"dex\n":
+        put("dex", data)
+    if data[:4] == b"\x7fELF":
+        put("elf", data)
+    if data[:4] == b"\x03\x00\x08\x00":
+        put("axml", data)
+    if b"PK\x05\x06" not in data[-70000:]:
+        continue
+    put("zip_directory", data, 512 * 1024)
+    put("apk", data, 512 * 1024)
+    t = sig_tail(data)
+    if t:
+        put("sigblock", t)
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = z.infolist()[:2000]
+    except Exception:
+        continue
+    for info in infos:
+        n = info.filename
+        if info.file_size > 256 * 1024:
+            continue
+        try:
+            b = z.read(info)
+        except Exception:
+            continue
+        if n == "AndroidManifest.xml" or (n.startswith("res/xml/") and b[:2] == b"\x03\x00"):
+            put("axml", b)
+        elif n == "resources.arsc":
+            put("arsc", b)
+        elif b[:4] == b"dex\n":
+            put("dex", b)
+        elif b[:4] == b"\x7fELF":
+            put("elf", b)
+        elif n.startswith("META-INF/") and n.upper().endswith((".RSA", ".DSA", ".EC")):
+            put("pkcs7_x509", b)
+for t in targets:
+    print(f"{t}: {count[t]} new seeds")
+PY
