@@ -201,6 +201,56 @@ fn pad_to(hash: &[u8], len: usize) -> Vec<u8> {
     v
 }
 
+/// RSA PKCS#1 v1.5 verification for the public exponents real keys use
+/// (65537, 3: anything up to 32 bits), by encode-and-compare (RFC 8017
+/// §8.2.2: `EM' = 0x00 0x01 FF..FF 0x00 || DigestInfo || H`, compared whole,
+/// nothing parsed). The rsa crate's `modpow` walks a full 64-bit window for
+/// any exponent, about 5x the multiplications plain square-and-multiply needs
+/// for 65537, which dominates scans of apps signed with 8192- and 16384-bit
+/// keys. None when the exponent is larger (the crate's path handles it).
+fn pkcs1v15_small_exponent(key: &rsa::RsaPublicKey, prefix: &[u8], digest: &[u8], sig: &[u8]) -> Option<bool> {
+    use rsa::traits::PublicKeyParts;
+    let e = key.e();
+    if e.bits() > 32 {
+        return None;
+    }
+    let e_bytes = e.to_bytes_be();
+    let e_val = e_bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let n = key.n();
+    let k = key.size();
+    // Java's RSA verifier requires the signature to be exactly k bytes long.
+    if sig.len() != k || e_val < 3 {
+        return Some(false);
+    }
+    let s = rsa::BigUint::from_bytes_be(sig);
+    if &s >= n {
+        return Some(false);
+    }
+    // Left-to-right square-and-multiply.
+    let mut m = s.clone();
+    for bit in (0..63u32.saturating_sub(e_val.leading_zeros())).rev() {
+        m = &(&m * &m) % n;
+        if (e_val >> bit) & 1 == 1 {
+            m = &(&m * &s) % n;
+        }
+    }
+    let em = m.to_bytes_be();
+    let t_len = prefix.len().checked_add(digest.len())?;
+    let ps_len = k.checked_sub(t_len)?.checked_sub(3)?;
+    if ps_len < 8 || em.len() > k {
+        return Some(false);
+    }
+    let mut expected = Vec::with_capacity(k);
+    expected.extend_from_slice(&[0x00, 0x01]);
+    expected.resize(2 + ps_len, 0xff);
+    expected.push(0x00);
+    expected.extend_from_slice(prefix);
+    expected.extend_from_slice(digest);
+    // `em` has its leading zero bytes stripped: compare against the tail.
+    let pad = k - em.len();
+    Some(expected.get(..pad).is_some_and(|z| z.iter().all(|b| *b == 0)) && expected.get(pad..) == Some(&em[..]))
+}
+
 /// Checks `sig` over the message whose `hash` digest is given. Ok(false)
 /// when the signature does not verify, Err when the key and padding do not
 /// fit together or the signature is not even well-formed.
@@ -216,6 +266,9 @@ pub fn verify_digest(key: &PublicKey, padding: Padding, hash: Hash, digest: &[u8
                 Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
                 Hash::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
             };
+            if let Some(ok) = pkcs1v15_small_exponent(k, &scheme.prefix, digest, sig) {
+                return Ok(ok);
+            }
             Ok(k.verify(scheme, digest, sig).is_ok())
         }
         (PublicKey::Rsa(k), Padding::Pss) => {
