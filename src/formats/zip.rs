@@ -220,14 +220,6 @@ impl ZipDirectory {
         let mut dir = ZipDirectory { ratio: (limits.max_ratio, limits.ratio_floor), ..ZipDirectory::default() };
         let eocds = find_eocds(data);
         let &eocd = eocds.first().ok_or(Error::NoEocd)?;
-        if eocds.len() > 1 {
-            dir.anomalies.push(Anomaly::new(
-                "zip-multiple-eocd",
-                format!("{} end-of-central-directory signatures in the tail; the one closest to the end is used, as Android does", eocds.len()),
-                "",
-                Some(eocd as u64),
-            ));
-        }
         let mut r = Reader::at(data, eocd).ok_or_else(|| truncated("EOCD", eocd))?;
         r.skip(4).ok_or_else(|| truncated("EOCD", eocd))?;
         let disk = r.u16_le().ok_or_else(|| truncated("EOCD", eocd))?;
@@ -285,12 +277,30 @@ impl ZipDirectory {
         let cd_start = usize::try_from(cd_offset).map_err(|_| truncated("central directory", eocd))?;
         let mut cd_end =
             usize::try_from(cd_size).ok().and_then(|size| cd_start.checked_add(size)).unwrap_or(usize::MAX);
+        let mut cd_valid_end = cd_end;
         if cd_end > eocd {
             // libziparchive: "bad offsets" → the archive does not open.
             if !lenient || cd_start >= eocd {
                 return Err(truncated("central directory (extends past the EOCD)", cd_start));
             }
             cd_end = eocd;
+            // The directory this EOCD gives is impossible: every other EOCD is suspect.
+            cd_valid_end = 0;
+        }
+        // Another EOCD between the directory and the one Android takes is the
+        // trick (a real EOCD followed by a fake one in its comment); one inside
+        // entry data (a stored nested zip) or inside the directory is not.
+        let others = eocds.iter().skip(1).filter(|&&o| o >= cd_valid_end).count();
+        if others > 0 {
+            dir.anomalies.push(Anomaly::new(
+                "zip-multiple-eocd",
+                format!(
+                    "{} more end-of-central-directory signature(s) before the one closest to the end, which is used, as Android does",
+                    others
+                ),
+                "",
+                Some(eocd as u64),
+            ));
         }
         if cd_end != eocd && !dir.zip64 {
             dir.anomalies.push(Anomaly::new(
@@ -926,6 +936,58 @@ mod tests {
         // it points to an empty directory at offset 0: Android would see no entries.
         let dir = r.unwrap();
         assert!(dir.anomalies.iter().any(|a| a.id == "zip-multiple-eocd"));
+    }
+
+    #[test]
+    fn eocd_inside_a_stored_nested_zip_is_not_a_second_eocd() {
+        let inner = build(&[("classes.dex", 0, b"dex\n".to_vec(), b"dex\n".to_vec())], b"");
+        let zip = build(&[("assets/inner.jar", 0, inner.clone(), inner)], b"");
+        let dir = ZipDirectory::parse(&zip, &ZipLimits::default()).unwrap();
+        assert!(dir.anomalies.is_empty(), "{:?}", dir.anomalies);
+    }
+
+    #[test]
+    fn recover_reads_a_directory_that_runs_past_the_eocd() {
+        let text = b"abc".to_vec();
+        let mut zip = build(&[("a", 0, text.clone(), text.clone()), ("b", 0, text.clone(), text.clone())], b"");
+        // CD size one byte too large: libziparchive's "bad offsets".
+        let n = zip.len();
+        let size = u32::from_le_bytes(zip[n - 10..n - 6].try_into().unwrap()) + 1;
+        zip[n - 10..n - 6].copy_from_slice(&size.to_le_bytes());
+        assert!(ZipDirectory::parse(&zip, &ZipLimits::default()).is_err());
+        let dir = ZipDirectory::recover(&zip, &ZipLimits::default()).unwrap();
+        assert!(dir.recovered);
+        assert_eq!(dir.entries.len(), 2);
+        assert_eq!(dir.anomalies[0].id, "zip-central-directory-unreadable");
+        let mut buf = Vec::new();
+        assert_eq!(dir.read(&zip, dir.find("b").unwrap(), 10, &mut buf).unwrap().0, b"abc");
+    }
+
+    #[test]
+    fn recover_walks_local_headers_when_there_is_no_directory() {
+        let text = b"hello".to_vec();
+        let zip = build(&[("a", 0, text.clone(), text.clone()), ("b", 8, deflate(&text), text.clone())], b"");
+        let cut = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        let dir = ZipDirectory::recover(&zip[..cut], &ZipLimits::default()).unwrap();
+        assert!(dir.recovered);
+        assert_eq!(dir.entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        let mut buf = Vec::new();
+        let (bytes, an) = dir.read(&zip[..cut], dir.find("b").unwrap(), 100, &mut buf).unwrap();
+        assert_eq!(bytes, b"hello");
+        assert!(an.is_empty(), "{an:?}");
+        assert!(matches!(ZipDirectory::recover(b"no zip here", &ZipLimits::default()), Err(Error::NoEocd)));
+    }
+
+    #[test]
+    fn ratio_limit_stops_inflating_past_the_floor() {
+        let plain = vec![0u8; 8 << 20];
+        let zip = build(&[("bomb", 8, deflate(&plain), plain.clone())], b"");
+        let limits = ZipLimits { max_ratio: 100, ratio_floor: 1 << 20, ..ZipLimits::default() };
+        let dir = ZipDirectory::parse(&zip, &limits).unwrap();
+        let mut buf = Vec::new();
+        let err = dir.read(&zip, &dir.entries[0], 64 << 20, &mut buf).unwrap_err();
+        assert!(matches!(err, Error::LimitExceeded { what: "compression ratio", limit: 100 }), "{err}");
+        assert!(buf.capacity() <= 4 << 20, "capacity {}", buf.capacity());
     }
 
     #[test]
