@@ -31,6 +31,13 @@ enum Command {
         /// An APK, or a raw binary AndroidManifest.xml.
         app: PathBuf,
     },
+    /// Group the apps of earlier scan reports (JSON or JSONL files) by signing key,
+    /// so that one publisher's apps are seen together. Prints JSON.
+    Summary {
+        /// Report files written by `cleanscan scan` (`-f json` or `-f jsonl`).
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+    },
     /// Work with the signature database.
     Signatures {
         #[command(subcommand)]
@@ -130,6 +137,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Manifest { app } => run_manifest(&app),
+        Command::Summary { reports } => run_summary(&reports),
         Command::Signatures { command: SignaturesCommand::Check { dir, overlays } } => {
             run_signatures_check(dir, &overlays)
         }
@@ -281,6 +289,30 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         pb.finish_and_clear();
     }
     Ok(if any_fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn run_summary(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut reports: Vec<AppReport> = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        if text.trim_start().starts_with('[') {
+            let mut many: Vec<AppReport> =
+                serde_json::from_str(&text).with_context(|| format!("{}: not a cleanscan JSON report", p.display()))?;
+            reports.append(&mut many);
+        } else {
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let r: AppReport = serde_json::from_str(line)
+                    .with_context(|| format!("{}:{}: not a cleanscan JSONL record", p.display(), n + 1))?;
+                reports.push(r);
+            }
+        }
+    }
+    let groups = cleanscan::report::summary::by_signing_key(&reports);
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "apps": reports.len(), "signing_keys": groups }))?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_signatures_check(dir: Option<PathBuf>, overlays: &[PathBuf]) -> anyhow::Result<ExitCode> {

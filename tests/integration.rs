@@ -516,3 +516,33 @@ fn an_overlay_replacing_one_sdk_changes_the_report_and_the_database_digest() {
     assert_ne!(plain["signatures"]["sha256"], over["signatures"]["sha256"]);
     assert_eq!(over["signatures"]["sources"].as_array().map(Vec::len), Some(2), "{}", over["signatures"]);
 }
+
+/// `cleanscan summary` groups the apps of a JSONL report by signing key:
+/// each key's verified apps are exactly the samples whose expected
+/// certificate it is.
+#[test]
+fn cli_summary_groups_apps_by_signing_key() {
+    let out_file = std::env::temp_dir().join(format!("cleanscan-summary-{}.jsonl", std::process::id()));
+    let st = bin().args(["scan", "-q", "-f", "jsonl", "-o"]).arg(&out_file).arg(corpus()).status().expect("scan");
+    assert_eq!(st.code(), Some(1), "the corpus holds apps that fail a policy");
+    let out = bin().arg("summary").arg(&out_file).output().expect("summary");
+    let _ = std::fs::remove_file(&out_file);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let groups = v["signing_keys"].as_array().expect("groups");
+    let mut want: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for (apk, exp) in samples() {
+        if let Some(c) = exp["cert_sha256"].as_str() {
+            want.entry(c.to_string()).or_default().insert(apk.display().to_string());
+        }
+    }
+    assert!(want.len() >= 3, "the corpus uses several publishers' keys");
+    for (cert, apps) in &want {
+        let g = groups.iter().find(|g| g["cert_sha256"] == cert.as_str()).expect("a group per key");
+        let got: BTreeSet<String> =
+            g["apps"].as_array().expect("apps").iter().filter_map(|a| a.as_str()).map(str::to_string).collect();
+        let got_samples: BTreeSet<String> =
+            got.into_iter().filter(|p| apps.contains(p) || !p.contains("/containers/")).collect();
+        assert_eq!(&got_samples, apps, "apps signed by {cert}");
+    }
+}
