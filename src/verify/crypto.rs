@@ -311,7 +311,6 @@ mod tests {
     use p256::ecdsa::signature::Signer;
 
     fn p256_spki(vk: &p256::ecdsa::VerifyingKey) -> Vec<u8> {
-        use p256::elliptic_curve::sec1::ToEncodedPoint;
         let point = vk.to_encoded_point(false);
         let mut bits = vec![0u8];
         bits.extend_from_slice(point.as_bytes());
