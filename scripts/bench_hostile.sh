@@ -44,14 +44,15 @@ PY
 echo "== $APPS-app batch, every 10th corrupted, -j 2"
 # Good apps are the corpus samples a scan reports without an error record
 # (tampered-zip.apk carries Android's refusal of duplicate names by design).
-mapfile -t GOOD < <(python3 -c '
+GOOD=$(python3 -c '
 import glob, json
 for p in sorted(glob.glob("corpus/*.expected.json")):
     e = json.load(open(p))
     if not e.get("errors"):
         print("corpus/" + e["file"])
 ')
-$GEN batch "$TMP/batch" "$APPS" "${GOOD[@]}"
+# shellcheck disable=SC2086 # one sample path per word (no spaces in corpus names)
+$GEN batch "$TMP/batch" "$APPS" $GOOD
 for mode in signatures no-signatures; do
     flag=""
     [ $mode = no-signatures ] && flag="--no-signatures"
