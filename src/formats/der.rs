@@ -263,7 +263,7 @@ impl<'a> Element<'a> {
     }
 
     /// Fails with `UnexpectedTag` unless this is the universal `number`.
-    pub fn expect(self, number: u32, what: &'static str) -> Result<Self> {
+    pub fn expect_tag(self, number: u32, what: &'static str) -> Result<Self> {
         if self.is_universal(number) {
             Ok(self)
         } else {
@@ -579,7 +579,7 @@ mod tests {
     #[test]
     fn unexpected_tag() {
         let e = parse(&[0x02, 0x01, 0x00]).unwrap();
-        assert!(matches!(e.expect(SEQUENCE, "thing"), Err(Error::UnexpectedTag { what: "thing", .. })));
+        assert!(matches!(e.expect_tag(SEQUENCE, "thing"), Err(Error::UnexpectedTag { what: "thing", .. })));
     }
 
     #[test]

@@ -63,10 +63,10 @@ pub fn certificates(data: &[u8]) -> Result<Vec<&[u8]>> {
 
 /// Parses a ContentInfo holding SignedData.
 pub fn parse(data: &[u8]) -> Result<SignedData<'_>> {
-    let ci = der::parse(data)?.expect(der::SEQUENCE, "ContentInfo")?;
+    let ci = der::parse(data)?.expect_tag(der::SEQUENCE, "ContentInfo")?;
     let mut ber = ci.indefinite || ci.non_minimal_length;
     let mut c = ci.children();
-    let ctype = c.required("contentType")?.expect(der::OID, "contentType")?.oid()?;
+    let ctype = c.required("contentType")?.expect_tag(der::OID, "contentType")?.oid()?;
     if ctype != OID_SIGNED_DATA {
         return Err(Error::NotSignedData { found: ctype });
     }
@@ -76,12 +76,12 @@ pub fn parse(data: &[u8]) -> Result<SignedData<'_>> {
             der::Error::UnexpectedTag { what: "content [0]", offset: explicit.offset, found: explicit.tag }.into()
         );
     }
-    let sd = explicit.children().required("SignedData")?.expect(der::SEQUENCE, "SignedData")?;
+    let sd = explicit.children().required("SignedData")?.expect_tag(der::SEQUENCE, "SignedData")?;
     ber |= explicit.indefinite || sd.indefinite || sd.non_minimal_length;
     let mut f = sd.children();
-    let _version = f.required("version")?.expect(der::INTEGER, "version")?;
-    let _digest_algs = f.required("digestAlgorithms")?.expect(der::SET, "digestAlgorithms")?;
-    let _encap = f.required("encapContentInfo")?.expect(der::SEQUENCE, "encapContentInfo")?;
+    let _version = f.required("version")?.expect_tag(der::INTEGER, "version")?;
+    let _digest_algs = f.required("digestAlgorithms")?.expect_tag(der::SET, "digestAlgorithms")?;
+    let _encap = f.required("encapContentInfo")?.expect_tag(der::SEQUENCE, "encapContentInfo")?;
     let mut out = SignedData::default();
     let mut next = f.required("signerInfos")?;
     if next.is_context(0) {
@@ -103,12 +103,12 @@ pub fn parse(data: &[u8]) -> Result<SignedData<'_>> {
     if next.is_context(1) {
         next = f.required("signerInfos")?;
     }
-    let signer_infos = next.expect(der::SET, "signerInfos")?;
+    let signer_infos = next.expect_tag(der::SET, "signerInfos")?;
     for (i, si) in signer_infos.children().enumerate() {
         if i >= MAX_SIGNER_INFOS {
             return Err(Error::LimitExceeded { what: "signerInfos", limit: MAX_SIGNER_INFOS as u64 });
         }
-        let si = si?.expect(der::SEQUENCE, "SignerInfo")?;
+        let si = si?.expect_tag(der::SEQUENCE, "SignerInfo")?;
         let mut s = si.children();
         let _version = s.required("SignerInfo version")?;
         let sid = s.required("SignerInfo sid")?;
@@ -124,10 +124,10 @@ fn signer_id<'a>(sid: &Element<'a>) -> Result<SignerId<'a>> {
         let bytes = sid.content;
         return Ok(SignerId::SubjectKeyId(bytes));
     }
-    let sid = sid.expect(der::SEQUENCE, "issuerAndSerialNumber")?;
+    let sid = sid.expect_tag(der::SEQUENCE, "issuerAndSerialNumber")?;
     let mut p = sid.children();
-    let issuer = p.required("issuer")?.expect(der::SEQUENCE, "issuer")?;
-    let serial = p.required("serialNumber")?.expect(der::INTEGER, "serialNumber")?;
+    let issuer = p.required("issuer")?.expect_tag(der::SEQUENCE, "issuer")?;
+    let serial = p.required("serialNumber")?.expect_tag(der::INTEGER, "serialNumber")?;
     Ok(SignerId::IssuerAndSerial { issuer: issuer.raw, serial: serial.content })
 }
 

@@ -86,20 +86,20 @@ impl<'a> Certificate<'a> {
     /// Parses one certificate; `original` must start with it (trailing bytes
     /// are not part of `raw`).
     pub fn parse(original: &'a [u8]) -> Result<Certificate<'a>> {
-        let cert = der::parse(original)?.expect(der::SEQUENCE, "Certificate")?;
+        let cert = der::parse(original)?.expect_tag(der::SEQUENCE, "Certificate")?;
         let mut ber = cert.indefinite || cert.non_minimal_length;
         let mut top = cert.children();
-        let tbs = top.required("tbsCertificate")?.expect(der::SEQUENCE, "tbsCertificate")?;
+        let tbs = top.required("tbsCertificate")?.expect_tag(der::SEQUENCE, "tbsCertificate")?;
         ber |= tbs.indefinite || tbs.non_minimal_length;
         let mut f = tbs.children();
         // version [0] EXPLICIT, DEFAULT v1.
         let _version = f.optional_context(0)?;
-        let serial_el = f.required("serialNumber")?.expect(der::INTEGER, "serialNumber")?;
+        let serial_el = f.required("serialNumber")?.expect_tag(der::INTEGER, "serialNumber")?;
         let _sig_alg = f.required("signature")?;
-        let issuer_el = f.required("issuer")?.expect(der::SEQUENCE, "issuer")?;
-        let validity = f.required("validity")?.expect(der::SEQUENCE, "validity")?;
-        let subject_el = f.required("subject")?.expect(der::SEQUENCE, "subject")?;
-        let spki = f.required("subjectPublicKeyInfo")?.expect(der::SEQUENCE, "subjectPublicKeyInfo")?;
+        let issuer_el = f.required("issuer")?.expect_tag(der::SEQUENCE, "issuer")?;
+        let validity = f.required("validity")?.expect_tag(der::SEQUENCE, "validity")?;
+        let subject_el = f.required("subject")?.expect_tag(der::SEQUENCE, "subject")?;
+        let spki = f.required("subjectPublicKeyInfo")?.expect_tag(der::SEQUENCE, "subjectPublicKeyInfo")?;
 
         let mut v = validity.children();
         let not_before = v.next().and_then(|e| e.ok()).and_then(|e| e.time().ok());
@@ -187,10 +187,10 @@ type KeyInfo = (String, Option<u32>, Option<String>);
 
 fn public_key_info(spki: &Element<'_>) -> Result<KeyInfo> {
     let mut s = spki.children();
-    let alg = s.required("algorithm")?.expect(der::SEQUENCE, "algorithm")?;
+    let alg = s.required("algorithm")?.expect_tag(der::SEQUENCE, "algorithm")?;
     let key = s.required("subjectPublicKey")?;
     let mut a = alg.children();
-    let oid = a.required("algorithm OID")?.expect(der::OID, "algorithm OID")?.oid()?;
+    let oid = a.required("algorithm OID")?.expect_tag(der::OID, "algorithm OID")?.oid()?;
     let params = a.next().and_then(|p| p.ok());
     // BIT STRING: first content octet counts unused bits.
     let key_bytes = key.content.get(1..).unwrap_or(&[]);
@@ -247,7 +247,7 @@ fn explicit_curve_bits(params: &Element<'_>) -> Option<u32> {
 
 fn find_subject_key_id<'a>(ext_wrapper: &Element<'a>) -> Result<Option<&'a [u8]>> {
     let mut w = ext_wrapper.children();
-    let exts = w.required("extensions")?.expect(der::SEQUENCE, "extensions")?;
+    let exts = w.required("extensions")?.expect_tag(der::SEQUENCE, "extensions")?;
     for (i, ext) in exts.children().enumerate() {
         if i >= MAX_EXTENSIONS {
             return Err(Error::LimitExceeded { what: "extensions", limit: MAX_EXTENSIONS as u64 });
@@ -392,7 +392,7 @@ pub fn format_name(name: &Element<'_>) -> Result<String> {
             }
             let ava = ava?;
             let mut parts = ava.children();
-            let oid = parts.required("attribute type")?.expect(der::OID, "attribute type")?.oid()?;
+            let oid = parts.required("attribute type")?.expect_tag(der::OID, "attribute type")?.oid()?;
             let value = parts.required("attribute value")?;
             avas.push(format!("{}={}", attribute_keyword(&oid), format_value(&value)));
         }

@@ -136,20 +136,21 @@ fn unsigned(content: &[u8]) -> rsa::BigUint {
 /// Parses a DER SubjectPublicKeyInfo.
 pub fn parse_spki(spki: &[u8]) -> Result<PublicKey, String> {
     let err = |e: der::Error| format!("malformed public key: {e}");
-    let top = der::parse(spki).map_err(err)?.expect(der::SEQUENCE, "SubjectPublicKeyInfo").map_err(err)?;
+    let top = der::parse(spki).map_err(err)?.expect_tag(der::SEQUENCE, "SubjectPublicKeyInfo").map_err(err)?;
     let mut c = top.children();
-    let alg = c.required("algorithm").map_err(err)?.expect(der::SEQUENCE, "algorithm").map_err(err)?;
-    let bits = c.required("subjectPublicKey").map_err(err)?.expect(der::BIT_STRING, "subjectPublicKey").map_err(err)?;
+    let alg = c.required("algorithm").map_err(err)?.expect_tag(der::SEQUENCE, "algorithm").map_err(err)?;
+    let bits =
+        c.required("subjectPublicKey").map_err(err)?.expect_tag(der::BIT_STRING, "subjectPublicKey").map_err(err)?;
     let key = bits.content.get(1..).ok_or("empty public key BIT STRING")?;
     let mut a = alg.children();
     let oid = a.required("algorithm OID").map_err(err)?.oid().map_err(err)?;
     let params = a.next().transpose().map_err(err)?;
     match oid.as_str() {
         OID_RSA => {
-            let seq = der::parse(key).map_err(err)?.expect(der::SEQUENCE, "RSAPublicKey").map_err(err)?;
+            let seq = der::parse(key).map_err(err)?.expect_tag(der::SEQUENCE, "RSAPublicKey").map_err(err)?;
             let mut k = seq.children();
-            let n = k.required("modulus").map_err(err)?.expect(der::INTEGER, "modulus").map_err(err)?;
-            let e = k.required("exponent").map_err(err)?.expect(der::INTEGER, "exponent").map_err(err)?;
+            let n = k.required("modulus").map_err(err)?.expect_tag(der::INTEGER, "modulus").map_err(err)?;
+            let e = k.required("exponent").map_err(err)?.expect_tag(der::INTEGER, "exponent").map_err(err)?;
             rsa::RsaPublicKey::new_with_max_size(unsigned(n.content), unsigned(e.content), MAX_RSA_BITS)
                 .map(PublicKey::Rsa)
                 .map_err(|e| format!("unusable RSA key: {e}"))
@@ -169,17 +170,17 @@ pub fn parse_spki(spki: &[u8]) -> Result<PublicKey, String> {
             }
         }
         OID_DSA => {
-            let p = params.ok_or("DSA key without parameters")?.expect(der::SEQUENCE, "Dss-Parms").map_err(err)?;
+            let p = params.ok_or("DSA key without parameters")?.expect_tag(der::SEQUENCE, "Dss-Parms").map_err(err)?;
             let mut pc = p.children();
             let mut int = |what: &'static str| -> Result<rsa::BigUint, String> {
-                Ok(unsigned(pc.required(what).map_err(err)?.expect(der::INTEGER, what).map_err(err)?.content))
+                Ok(unsigned(pc.required(what).map_err(err)?.expect_tag(der::INTEGER, what).map_err(err)?.content))
             };
             let (pp, q, g) = (int("p")?, int("q")?, int("g")?);
             // Bound the modular exponentiations a hostile key could ask for.
             if pp.bits() > MAX_DSA_BITS || q.bits() > 512 {
                 return Err(format!("DSA key of {} bits exceeds the {MAX_DSA_BITS}-bit limit", pp.bits()));
             }
-            let y = der::parse(key).map_err(err)?.expect(der::INTEGER, "DSA public key").map_err(err)?;
+            let y = der::parse(key).map_err(err)?.expect_tag(der::INTEGER, "DSA public key").map_err(err)?;
             let comps = dsa::Components::from_components(pp, q, g).map_err(|_| "invalid DSA parameters")?;
             dsa::VerifyingKey::from_components(comps, unsigned(y.content))
                 .map(|k| PublicKey::Dsa(Box::new(k)))

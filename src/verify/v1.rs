@@ -554,19 +554,20 @@ struct SignedData<'a> {
 
 fn alg_oid(e: &Element<'_>) -> Result<String, der::Error> {
     let mut c = e.children();
-    c.required("algorithm")?.expect(der::OID, "algorithm")?.oid()
+    c.required("algorithm")?.expect_tag(der::OID, "algorithm")?.oid()
 }
 
 fn parse_signed_data(data: &[u8]) -> Result<SignedData<'_>, String> {
     let f = |e: der::Error| e.to_string();
-    let ci = der::parse(data).map_err(f)?.expect(der::SEQUENCE, "ContentInfo").map_err(f)?;
+    let ci = der::parse(data).map_err(f)?.expect_tag(der::SEQUENCE, "ContentInfo").map_err(f)?;
     let mut c = ci.children();
     let ct = c.required("contentType").map_err(f)?.oid().map_err(f)?;
     if ct != "1.2.840.113549.1.7.2" {
         return Err(format!("unsupported ContentInfo.contentType {ct}"));
     }
     let content = c.required("content").map_err(f)?;
-    let sd = content.children().required("SignedData").map_err(f)?.expect(der::SEQUENCE, "SignedData").map_err(f)?;
+    let sd =
+        content.children().required("SignedData").map_err(f)?.expect_tag(der::SEQUENCE, "SignedData").map_err(f)?;
     let mut fields = sd.children();
     fields.required("version").map_err(f)?;
     fields.required("digestAlgorithms").map_err(f)?;
