@@ -392,21 +392,7 @@ fn add(out: &mut SignersOutput, cert: Option<&Certificate<'_>>, raw: &[u8], sche
 mod tests {
     use super::*;
     use crate::formats::sigblock::tests::{apk_with_block, scheme_value, signer};
-    use crate::formats::x509::tests::{cert, name};
-
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let n = content.len();
-        if n < 0x80 {
-            out.push(n as u8);
-        } else if n < 0x100 {
-            out.extend_from_slice(&[0x81, n as u8]);
-        } else {
-            out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
-        }
-        out.extend_from_slice(content);
-        out
-    }
+    use crate::formats::x509::tests::{cert, name, tlv};
 
     /// SignedData whose SignerInfo names (Issuer CA, serial 7).
     fn pkcs7(certs: &[Vec<u8>]) -> Vec<u8> {

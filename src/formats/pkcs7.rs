@@ -135,21 +135,7 @@ fn signer_id<'a>(sid: &Element<'a>) -> Result<SignerId<'a>> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // tests build fixtures with plain arithmetic and assert by panicking
 mod tests {
     use super::*;
-    use crate::formats::x509::tests::{cert, name};
-
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let n = content.len();
-        if n < 0x80 {
-            out.push(n as u8);
-        } else if n < 0x100 {
-            out.extend_from_slice(&[0x81, n as u8]);
-        } else {
-            out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
-        }
-        out.extend_from_slice(content);
-        out
-    }
+    use crate::formats::x509::tests::{cert, name, tlv};
 
     fn indef(tag: u8, content: &[u8]) -> Vec<u8> {
         let mut out = vec![tag, 0x80];

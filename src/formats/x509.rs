@@ -407,7 +407,8 @@ pub fn format_name(name: &Element<'_>) -> Result<String> {
 pub(crate) mod tests {
     use super::*;
 
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    /// A DER TLV with a definite length (fixtures of this and other modules' tests).
+    pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
         let mut out = vec![tag];
         let n = content.len();
         if n < 0x80 {
