@@ -109,10 +109,16 @@ fn push_multi(map: &mut HashMap<String, Vec<SdkIdx>>, key: &str, idx: SdkIdx) {
 impl Matchers {
     /// Validates and compiles; an invalid set is refused with every problem listed.
     pub fn compile(set: SignatureSet) -> Result<Matchers, Error> {
-        let problems = set.validate();
+        let problems = set.validate_structure();
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
+        // A pattern that does not compile fails its set below; the full
+        // validation then names it.
+        let named = |e: Error| match set.validate() {
+            p if p.is_empty() => e,
+            p => Error::Invalid(p),
+        };
         let mut class_prefixes = HashMap::new();
         let mut class_heads = HashSet::new();
         let mut native_libs = HashMap::new();
@@ -209,6 +215,9 @@ impl Matchers {
         bundle_prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         let objc_heads =
             objc_prefixes.iter().filter_map(|(p, _)| p.as_bytes().get(..MIN_OBJC_PREFIX)).map(<[u8]>::to_vec).collect();
+        let native_lib_patterns = PatternSet::new(native_pats).map_err(named)?;
+        let component_patterns = PatternSet::new(component_pats).map_err(named)?;
+        let domain_patterns = PatternSet::new(domain_pats).map_err(named)?;
         Ok(Matchers {
             ios_frameworks,
             objc_prefixes,
@@ -217,17 +226,17 @@ impl Matchers {
             class_prefixes,
             class_heads,
             native_libs,
-            native_lib_patterns: PatternSet::new(native_pats)?,
+            native_lib_patterns,
             meta_data,
             components,
-            component_patterns: PatternSet::new(component_pats)?,
+            component_patterns,
             permissions,
             permission_templates,
             intent_actions,
             assets,
             resource_names,
             sdk_domains,
-            domain_patterns: PatternSet::new(domain_pats)?,
+            domain_patterns,
             cloud_suffixes,
             publisher_domains,
             publisher_packages,

@@ -461,9 +461,11 @@ fn valid_prefix(p: &str) -> bool {
         && p.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_' || c == '$')
 }
 
-fn check_regex(pattern: &str, what: &str, problems: &mut Vec<String>) {
-    if let Err(e) = regex::Regex::new(pattern) {
-        problems.push(format!("{what}: bad regex {pattern:?}: {e}"));
+fn check_regex(pattern: &str, what: &str, compile: bool, problems: &mut Vec<String>) {
+    if compile {
+        if let Err(e) = regex::Regex::new(pattern) {
+            problems.push(format!("{what}: bad regex {pattern:?}: {e}"));
+        }
     }
     if !pattern.starts_with('^') || !pattern.ends_with('$') {
         problems.push(format!("{what}: regex {pattern:?} must be anchored with ^...$"));
@@ -531,6 +533,18 @@ impl SignatureSet {
     /// duplicate ids, bad regexes, malformed prefixes and domains, the same
     /// prefix claimed by two SDKs, empty markers, missing references.
     pub fn validate(&self) -> Vec<String> {
+        self.validate_with(true)
+    }
+
+    /// `validate` without compiling each regex on its own: for a scan, where
+    /// `Matchers::compile` builds every pattern into its set anyway (and falls
+    /// back to `validate` to name a bad one). Compiling ~100 patterns twice
+    /// was most of the database's per-process start-up cost.
+    pub fn validate_structure(&self) -> Vec<String> {
+        self.validate_with(false)
+    }
+
+    fn validate_with(&self, compile_regexes: bool) -> Vec<String> {
         let mut problems = Vec::new();
         let mut ids = HashSet::new();
         let mut prefix_owner: HashMap<&str, &str> = HashMap::new();
@@ -630,7 +644,7 @@ impl SignatureSet {
                 }
             }
             for p in m.native_lib_patterns.iter().chain(&m.component_patterns).chain(&m.domain_patterns) {
-                check_regex(p, &what, &mut problems);
+                check_regex(p, &what, compile_regexes, &mut problems);
             }
         }
         let sdk_ids: HashSet<&str> = self.sdks.iter().map(|s| s.id.as_str()).collect();
