@@ -375,8 +375,30 @@ fn suffixes(host: &str) -> impl Iterator<Item = &str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_pattern_is_named_even_though_scans_skip_the_per_pattern_check() {
+        let sdk: super::super::Sdk = serde_json::from_value(serde_json::json!({
+            "id": "x", "name": "X", "vendor": "V", "country": "US", "category": "analytics",
+            "prc_linked": false, "collects_data": true, "confidence": "high",
+            "markers": { "native_lib_patterns": ["^lib(x\\.so$"] },
+            "references": [{ "ref": "test" }]
+        }))
+        .expect("valid JSON for the struct");
+        let set = SignatureSet {
+            sdks: vec![sdk],
+            clouds: vec![],
+            publishers: vec![],
+            policies: vec![],
+            info: Default::default(),
+        };
+        assert!(set.validate_structure().is_empty(), "the structural check does not compile patterns");
+        let Err(Error::Invalid(problems)) = Matchers::compile(set) else { panic!("a bad pattern must be refused") };
+        assert!(problems.iter().any(|p| p.contains("bad regex") && p.contains("lib(x")), "{problems:?}");
+    }
 
     #[test]
     fn suffixes_walk_label_boundaries() {
