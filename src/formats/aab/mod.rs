@@ -115,10 +115,11 @@ pub struct XmlAttribute {
     pub compiled_item: Option<Item>,
 }
 
-/// `aapt.pb.Item` (the variants a manifest uses).
+/// `aapt.pb.Item`: the variants a manifest attribute or a resource table
+/// value uses (one message for both, as in aapt2's Resources.proto).
 #[derive(Clone, PartialEq, Message)]
 pub struct Item {
-    #[prost(oneof = "item::Value", tags = "1, 2, 7")]
+    #[prost(oneof = "item::Value", tags = "1, 2, 3, 4, 5, 7")]
     pub value: Option<item::Value>,
 }
 
@@ -129,9 +130,24 @@ pub mod item {
         Ref(super::Reference),
         #[prost(message, tag = "2")]
         Str(super::StringValue),
+        /// `RawString`: `string value = 1` like `String`.
+        #[prost(message, tag = "3")]
+        RawStr(super::StringValue),
+        /// `StyledString`: its text is `string value = 1`; spans are skipped.
+        #[prost(message, tag = "4")]
+        StyledStr(super::StringValue),
+        #[prost(message, tag = "5")]
+        File(super::FileReference),
         #[prost(message, tag = "7")]
         Prim(super::Primitive),
     }
+}
+
+/// `aapt.pb.FileReference` (the file type is skipped).
+#[derive(Clone, PartialEq, Message)]
+pub struct FileReference {
+    #[prost(string, tag = "1")]
+    pub path: String,
 }
 
 /// `aapt.pb.Reference`.
@@ -305,7 +321,10 @@ fn typed(a: &XmlAttribute, pool: &Pool) -> (u8, u32) {
     let raw = pool.get(&a.value);
     match a.compiled_item.as_ref().and_then(|i| i.value.as_ref()) {
         Some(item::Value::Ref(r)) => (TYPE_REFERENCE, r.id),
-        Some(item::Value::Str(s)) => (TYPE_STRING, pool.get(&s.value)),
+        Some(item::Value::Str(s) | item::Value::RawStr(s) | item::Value::StyledStr(s)) => {
+            (TYPE_STRING, pool.get(&s.value))
+        }
+        Some(item::Value::File(_)) => (TYPE_STRING, raw),
         Some(item::Value::Prim(p)) => match p.value {
             Some(P::Float(f)) => (TYPE_FLOAT, f.to_bits()),
             Some(P::IntDecimal(v)) => (TYPE_INT_DEC, v as u32),

@@ -12,7 +12,7 @@
 
 use prost::Message;
 
-use super::{Error, Primitive, Reference, Result, StringValue};
+use super::{item, Error, FileReference, Item, Primitive, Reference, Result, StringValue};
 
 /// Largest `resources.pb` decoded (real ones are up to a few MB).
 pub const MAX_TABLE_BYTES: usize = 64 << 20;
@@ -88,41 +88,7 @@ pub struct Configuration {
 #[derive(Clone, PartialEq, Message)]
 pub struct Value {
     #[prost(message, optional, tag = "4")]
-    pub item: Option<TableItem>,
-}
-
-/// `aapt.pb.Item` as a resource table holds it.
-#[derive(Clone, PartialEq, Message)]
-pub struct TableItem {
-    #[prost(oneof = "table_item::Value", tags = "1, 2, 3, 4, 5, 7")]
-    pub value: Option<table_item::Value>,
-}
-
-pub mod table_item {
-    #[derive(Clone, PartialEq, prost::Oneof)]
-    pub enum Value {
-        #[prost(message, tag = "1")]
-        Ref(super::Reference),
-        #[prost(message, tag = "2")]
-        Str(super::StringValue),
-        /// `RawString`: `string value = 1` like `String`.
-        #[prost(message, tag = "3")]
-        RawStr(super::StringValue),
-        /// `StyledString`: its text is `string value = 1`; spans are skipped.
-        #[prost(message, tag = "4")]
-        StyledStr(super::StringValue),
-        #[prost(message, tag = "5")]
-        File(super::FileReference),
-        #[prost(message, tag = "7")]
-        Prim(super::Primitive),
-    }
-}
-
-/// `aapt.pb.FileReference` (the file type is skipped).
-#[derive(Clone, PartialEq, Message)]
-pub struct FileReference {
-    #[prost(string, tag = "1")]
-    pub path: String,
+    pub item: Option<Item>,
 }
 
 /// Decodes `resources.pb`.
@@ -160,7 +126,7 @@ impl ResourceTable {
 
     /// The item of `id` in the default configuration, without following
     /// references (configuration choice as in the module comment).
-    pub fn value(&self, id: u32) -> Option<&table_item::Value> {
+    pub fn value(&self, id: u32) -> Option<&item::Value> {
         let entry = self.entry(id)?;
         let mut locale_free_hit = None;
         let mut first = None;
@@ -183,11 +149,11 @@ impl ResourceTable {
     }
 
     /// Follows references (bounded) to a non-reference item.
-    pub fn resolve(&self, id: u32) -> Option<&table_item::Value> {
+    pub fn resolve(&self, id: u32) -> Option<&item::Value> {
         let mut id = id;
         for _ in 0..MAX_REFERENCE_DEPTH {
             match self.value(id)? {
-                table_item::Value::Ref(Reference { id: next, .. }) if *next != 0 => id = *next,
+                item::Value::Ref(Reference { id: next, .. }) if *next != 0 => id = *next,
                 other => return Some(other),
             }
         }
@@ -197,9 +163,9 @@ impl ResourceTable {
     /// The string `id` resolves to in the default configuration.
     pub fn resolve_string(&self, id: u32) -> Option<String> {
         match self.resolve(id)? {
-            table_item::Value::Str(StringValue { value })
-            | table_item::Value::RawStr(StringValue { value })
-            | table_item::Value::StyledStr(StringValue { value }) => Some(value.clone()),
+            item::Value::Str(StringValue { value })
+            | item::Value::RawStr(StringValue { value })
+            | item::Value::StyledStr(StringValue { value }) => Some(value.clone()),
             _ => None,
         }
     }
@@ -208,8 +174,8 @@ impl ResourceTable {
     /// resolves to (`res/xml/network_security_config.xml`).
     pub fn resolve_file(&self, id: u32) -> Option<String> {
         match self.resolve(id)? {
-            table_item::Value::File(FileReference { path }) => Some(path.clone()),
-            table_item::Value::Str(StringValue { value }) => Some(value.clone()),
+            item::Value::File(FileReference { path }) => Some(path.clone()),
+            item::Value::Str(StringValue { value }) => Some(value.clone()),
             _ => None,
         }
     }
@@ -217,7 +183,7 @@ impl ResourceTable {
     /// The primitive `id` resolves to, when it is one.
     pub fn resolve_primitive(&self, id: u32) -> Option<&Primitive> {
         match self.resolve(id)? {
-            table_item::Value::Prim(p) => Some(p),
+            item::Value::Prim(p) => Some(p),
             _ => None,
         }
     }
@@ -228,10 +194,10 @@ impl ResourceTable {
 mod tests {
     use super::*;
 
-    fn cv(config: Option<Configuration>, v: table_item::Value) -> ConfigValue {
+    fn cv(config: Option<Configuration>, v: item::Value) -> ConfigValue {
         ConfigValue {
             config: config.map(|c| c.encode_to_vec()),
-            value: Some(Value { item: Some(TableItem { value: Some(v) }) }),
+            value: Some(Value { item: Some(Item { value: Some(v) }) }),
         }
     }
 
@@ -242,8 +208,8 @@ mod tests {
         density: u32,
     }
 
-    fn s(v: &str) -> table_item::Value {
-        table_item::Value::Str(StringValue { value: v.into() })
+    fn s(v: &str) -> item::Value {
+        item::Value::Str(StringValue { value: v.into() })
     }
 
     fn entry(id: u32, values: Vec<ConfigValue>) -> Entry {
@@ -265,22 +231,19 @@ mod tests {
                         cv(fr("de"), s("Hallo")),
                         ConfigValue {
                             config: Some(Density { density: 320 }.encode_to_vec()),
-                            value: Some(Value { item: Some(TableItem { value: Some(s("Hi")) }) }),
+                            value: Some(Value { item: Some(Item { value: Some(s("Hi")) }) }),
                         },
                     ],
                 ),
-                entry(2, vec![cv(None, table_item::Value::Ref(Reference { id: 0x7f02_0000, name: String::new() }))]),
-                entry(3, vec![cv(None, table_item::Value::Ref(Reference { id: 0x7f02_0003, name: String::new() }))]),
+                entry(2, vec![cv(None, item::Value::Ref(Reference { id: 0x7f02_0000, name: String::new() }))]),
+                entry(3, vec![cv(None, item::Value::Ref(Reference { id: 0x7f02_0003, name: String::new() }))]),
                 entry(4, vec![cv(fr("ja"), s("こんにちは"))]),
             ],
         };
         let xml = Type {
             type_id: Some(NumericId { id: 5 }),
             name: "xml".into(),
-            entry: vec![entry(
-                0,
-                vec![cv(None, table_item::Value::File(FileReference { path: "res/xml/nsc.xml".into() }))],
-            )],
+            entry: vec![entry(0, vec![cv(None, item::Value::File(FileReference { path: "res/xml/nsc.xml".into() }))])],
         };
         ResourceTable {
             package: vec![Package {
