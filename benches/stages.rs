@@ -279,7 +279,7 @@ fn fingerprint(b: Bencher, s: &str) {
 #[divan::bench(args = SETS)]
 fn scan_whole(b: Bencher, s: &str) {
     let apps = set(s);
-    let opts = Options { threads: 1, limits: Limits::default(), matchers: matchers().map(Arc::clone) };
+    let opts = Options { threads: 1, limits: Limits::default(), matchers: matchers().map(Arc::clone), deferred: None };
     b.counter(bytes(apps, |a| a.data.len())).bench(|| {
         for a in apps {
             let r = AppReport { path: a.name.clone(), ..AppReport::default() };

@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use cleanscan::container::Limits;
 use cleanscan::report::AppReport;
-use cleanscan::scan::{scan_batch, Options};
+use cleanscan::scan::{scan_batch, DeferredMatchers, Options};
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "cleanscan", version, about = "Vets mobile apps: publisher, third-party SDKs, endpoints")]
@@ -101,6 +102,15 @@ struct ScanArgs {
     /// Wall-clock budget per app in seconds (0 = none); checked between entries.
     #[arg(long, value_name = "SECONDS")]
     time_budget: Option<f64>,
+    /// Memory budget of a batch in MiB: apps are admitted while their
+    /// footprints (1.5 x file size) fit (0 = none).
+    #[arg(long, value_name = "MIB")]
+    memory_budget: Option<u64>,
+    /// Hash every v1 (JAR) entry even when a verified v2/v3 signature covers
+    /// every entry byte (apksigner's check for minSdkVersion < 24; reads the
+    /// whole APK).
+    #[arg(long)]
+    verify_v1_entries: bool,
     /// With -f jsonl -o FILE: skip apps FILE already reports (same path and
     /// SHA-256) and append the rest.
     #[arg(long)]
@@ -181,6 +191,10 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(v) = args.max_dex_table_entries {
         limits.max_dex_table_entries = v;
     }
+    limits.verify_all_v1_digests = args.verify_v1_entries;
+    if let Some(v) = args.memory_budget {
+        limits.memory_budget = v.saturating_mul(1 << 20);
+    }
     if let Some(v) = args.time_budget {
         if !v.is_finite() || v < 0.0 {
             anyhow::bail!("--time-budget must be a number of seconds, 0 or more");
@@ -195,14 +209,32 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Some(n) => n,
         None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
-    let matchers = if args.no_signatures {
-        None
-    } else {
+    // Work inside one app (the file digest, v2/v3 chunk digests) runs on a
+    // pool of the same size, so -j 1 stays on one core.
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
+    // The database loads on its own thread while the first apps are read
+    // and extracted; workers wait for it only to judge. A database error
+    // stops the run before the first report is written.
+    let deferred = (!args.no_signatures).then(|| Arc::new(DeferredMatchers::default()));
+    let mut loader = deferred.as_ref().map(|slot| {
+        let slot = Arc::clone(slot);
         let dir = args.signatures.clone().unwrap_or_else(cleanscan::signatures::default_dir);
-        let set = cleanscan::signatures::load(&dir, &args.overlays)?;
-        Some(std::sync::Arc::new(cleanscan::signatures::compile::Matchers::compile(set)?))
+        let overlays = args.overlays.clone();
+        std::thread::spawn(move || -> anyhow::Result<()> {
+            let compiled = cleanscan::signatures::load(&dir, &overlays)
+                .and_then(cleanscan::signatures::compile::Matchers::compile)
+                .map(Arc::new);
+            slot.set(compiled.as_ref().ok().cloned());
+            compiled.map(|_| ()).map_err(Into::into)
+        })
+    });
+    let mut loaded = move || -> anyhow::Result<()> {
+        match loader.take() {
+            Some(h) => h.join().map_err(|_| anyhow::anyhow!("the signature database loader panicked"))?,
+            None => Ok(()),
+        }
     };
-    let opts = Options { threads, limits, matchers };
+    let opts = Options { threads, limits, matchers: None, deferred };
     let mut stdin = std::io::stdin().lock();
     let mut inputs = cleanscan::input::expand(&args.paths, &mut stdin);
     // A split-set folder is one input; `scan_file` treats a folder as a split set.
@@ -255,14 +287,12 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     });
 
     let format = args.format;
-    if format == Format::Json {
-        out.write_all(b"[")?;
-    }
     let delivered = scan_batch(&inputs, &opts, |i, report: AppReport| -> anyhow::Result<()> {
+        loaded()?;
         any_fail |= report.verdicts.iter().any(|v| v.status == "fail");
         match format {
             Format::Json => {
-                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                out.write_all(if i == 0 { b"[\n" } else { b",\n" })?;
                 serde_json::to_writer_pretty(&mut out, &report)?;
             }
             Format::Jsonl => {
@@ -281,8 +311,9 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     })?;
+    loaded()?;
     if format == Format::Json {
-        out.write_all(if delivered == 0 { b"]\n" } else { b"\n]\n" })?;
+        out.write_all(if delivered == 0 { b"[]\n" } else { b"\n]\n" })?;
     }
     out.flush()?;
     if let Some(pb) = progress {

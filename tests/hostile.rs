@@ -29,7 +29,7 @@ use cleanscan::report::AppReport;
 use cleanscan::scan::{scan_bytes, Options};
 
 fn scan_with(bytes: &[u8], limits: Limits, name: &str) -> AppReport {
-    let opts = Options { threads: 1, limits, matchers: None };
+    let opts = Options { threads: 1, limits, matchers: None, deferred: None };
     if bytes.len() as u64 > limits.max_file_bytes {
         // The size limit applies to files; write one.
         let dir = tempdir(name);
@@ -346,7 +346,7 @@ fn resume_needs_jsonl_and_an_output_file() {
 fn tampering_anomalies_make_the_clean_store_policy_warn_and_benign_oddities_do_not() {
     let set = cleanscan::signatures::load(&cleanscan::signatures::default_dir(), &[]).unwrap();
     let m = std::sync::Arc::new(cleanscan::signatures::compile::Matchers::compile(set).unwrap());
-    let opts = Options { threads: 1, limits: Limits::default(), matchers: Some(m) };
+    let opts = Options { threads: 1, limits: Limits::default(), matchers: Some(m), deferred: None };
     let tampering = |r: &AppReport| {
         r.verdicts.iter().filter(|v| v.policy == "clean-store").flat_map(|v| &v.findings).any(|f| f.rule == "tampering")
     };

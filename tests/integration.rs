@@ -202,6 +202,27 @@ fn cli_usage_errors_exit_2() {
 }
 
 #[test]
+fn cli_broken_signature_database_exits_2_before_any_report() {
+    // The database loads beside the first apps' extraction; its failure must
+    // still stop the run before a single report is written.
+    let dir = std::env::temp_dir().join(format!("cleanscan-bad-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("sdks.json"), b"{ not json").expect("write");
+    for format in ["json", "jsonl"] {
+        let out =
+            bin().args(["scan", "-q", "-f", format, "--signatures"]).arg(&dir).arg(corpus()).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stdout.is_empty(),
+            "no report before the database failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("sdks.json"));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn cli_text_format_names_the_app() {
     let apk = clean_sample();
     let exp = expected_of(&apk);

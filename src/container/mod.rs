@@ -45,6 +45,19 @@ pub struct Limits {
     /// When the current app's time budget runs out; set by `scan` from
     /// `time_budget_ms` at the start of each app.
     pub deadline: Option<std::time::Instant>,
+    /// Check the digest of every v1 (JAR) entry even when a verified APK
+    /// Signature Scheme v2/v3 signature already covers every byte of every
+    /// entry (default false). By default the v1 signature, `.SF` and
+    /// `MANIFEST.MF` are checked in full, and entry contents are hashed only
+    /// when no v2+ block is present — what Android 7.0+ relies on. Reading
+    /// every entry costs as much as `unzip -p`; apksigner does it for
+    /// minSdkVersion < 24.
+    pub verify_all_v1_digests: bool,
+    /// Batch scans admit apps while their expected footprints (file size
+    /// x 1.5) fit in this many bytes together (default 128 MiB; 0 = no
+    /// budget). It bounds peak memory whatever the thread count: large apps
+    /// are scanned one at a time, an app larger than the budget alone.
+    pub memory_budget: u64,
 }
 
 /// Output an entry may always inflate to before the ratio check applies (8 MiB).
@@ -63,6 +76,8 @@ impl Default for Limits {
             max_dex_table_entries: 1 << 24,
             time_budget_ms: 300_000,
             deadline: None,
+            verify_all_v1_digests: false,
+            memory_budget: 128 << 20,
         }
     }
 }

@@ -411,6 +411,7 @@ fn analyze_entries(
             target_sandbox_version: sig.sandbox,
             idsig: sig.idsig,
             max_entry_bytes: limits.max_entry_bytes,
+            all_v1_digests: limits.verify_all_v1_digests,
         },
     );
     signers::apply_verification(&mut facts.signers, &verification);

@@ -40,6 +40,9 @@ pub struct Input<'a> {
     pub idsig: Option<&'a [u8]>,
     /// Largest entry inflated for v1 digests.
     pub max_entry_bytes: u64,
+    /// Hash every v1 entry even when a verified v2/v3 signature covers
+    /// every entry byte (see `Limits::verify_all_v1_digests`).
+    pub all_v1_digests: bool,
 }
 
 /// The outcome of one scheme for reports.
@@ -207,6 +210,9 @@ pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification
     }
     // v1
     if min_sdk < v2v3::SDK_N || found.is_empty() {
+        // Reaching here, every v2+ scheme found has verified (a failure
+        // returns early): its digests cover every byte of every entry.
+        let entry_digests = input.all_v1_digests || found.iter().all(|&s| s == 4);
         let r = v1::verify(&v1::V1Input {
             apk,
             dir,
@@ -215,7 +221,15 @@ pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification
             supported_scheme_ids: &supported,
             found_scheme_ids: &found,
             max_entry_bytes: input.max_entry_bytes,
+            entry_digests,
         });
+        if !entry_digests {
+            out.warnings.push(
+                "v1: entry contents not hashed: the verified v2+ signature covers every entry byte \
+                 (--verify-v1-entries hashes them as apksigner does)"
+                    .into(),
+            );
+        }
         out.warnings.extend(r.warnings.iter().map(|w| format!("v1: {w}")));
         out.schemes.push(from_v1(&r));
     }

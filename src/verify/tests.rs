@@ -203,3 +203,21 @@ fn unsigned_and_garbage_never_verify() {
     assert!(!v.verified);
     assert!(has(&v, "no JAR signatures"), "{:?}", v.errors);
 }
+
+#[test]
+fn v1_entry_contents_are_hashed_only_when_no_v2_signature_covers_them() {
+    let Some(apk) = corpus("apksig/golden-aligned-v1v2-out.apk") else { return };
+    let skipped = |v: &Verification| v.warnings.iter().any(|w| w.contains("entry contents not hashed"));
+    // minSdk 18 (< 24): Android < 7 checks v1, so v1 is verified; v2 covers the entries.
+    let fast = run(&apk, Some(18));
+    assert!(fast.verified, "{:?}", fast.errors);
+    assert!(fast.schemes.iter().any(|s| s.scheme == "v1" && s.verified));
+    assert!(skipped(&fast));
+    let full = run_with(&apk, Input { min_sdk: Some(18), all_v1_digests: true, ..Input::default() });
+    assert!(full.verified, "{:?}", full.errors);
+    assert!(!skipped(&full));
+    // v1 only: entry contents are always hashed, so a changed entry fails.
+    let Some(v1) = corpus("apksig/golden-aligned-v1-out.apk") else { return };
+    let v = run(&v1, Some(18));
+    assert!(v.verified && !skipped(&v), "{:?}", v.errors);
+}

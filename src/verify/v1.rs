@@ -233,6 +233,10 @@ pub struct V1Input<'a> {
     pub found_scheme_ids: &'a [u32],
     /// Largest entry inflated for digesting.
     pub max_entry_bytes: u64,
+    /// Hash entry contents against MANIFEST.MF (false: only the manifest's
+    /// structure, the .SF files and the signatures are checked, because a
+    /// verified v2+ signature already covers every entry byte).
+    pub entry_digests: bool,
 }
 
 fn read_entry(inp: &V1Input<'_>, e: &ZipEntry) -> Result<Vec<u8>, String> {
@@ -398,6 +402,9 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         let expected = digests_to_verify(section, "-Digest", inp.min_sdk, inp.max_sdk);
         if expected.is_empty() {
             res.errors.push(format!("no usable digest for {n} in META-INF/MANIFEST.MF"));
+            continue;
+        }
+        if !inp.entry_digests {
             continue;
         }
         // Stored entries are hashed in place (no copy, no CRC pass).
