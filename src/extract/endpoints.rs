@@ -720,6 +720,48 @@ impl EndpointCollector {
         self.dropped
     }
 
+    /// Adds what `later` collected, as if its input had been scanned after
+    /// this collector's: occurrences add up; URLs and evidence keep the first
+    /// ones in that order, within the same caps. Exact as long as `later`
+    /// scanned other files than this one (evidence names its file) and the
+    /// host cap was not reached.
+    pub fn merge(&mut self, later: EndpointCollector) {
+        self.dropped = self.dropped.saturating_add(later.dropped);
+        let mut hosts: Vec<(String, HostEntry)> = later.hosts.into_iter().collect();
+        // New hosts enter in a fixed order, so a capped map is deterministic.
+        hosts.sort_by(|a, b| a.0.cmp(&b.0));
+        for (host, more) in hosts {
+            let entry = match self.hosts.get_mut(&host) {
+                Some(e) => e,
+                None => {
+                    if self.hosts.len() >= MAX_HOSTS {
+                        self.dropped = self.dropped.saturating_add(more.occurrences);
+                        continue;
+                    }
+                    self.hosts.entry(host).or_default()
+                }
+            };
+            entry.occurrences = entry.occurrences.saturating_add(more.occurrences);
+            for url in more.urls {
+                if entry.urls.len() < MAX_URLS_PER_HOST && !entry.urls.contains(&url) {
+                    entry.urls.push(url);
+                }
+            }
+            for ev in more.evidence {
+                if entry.evidence.len() >= MAX_EVIDENCE_PER_HOST {
+                    break;
+                }
+                let dup = entry
+                    .evidence
+                    .iter()
+                    .any(|e| e.value == ev.value && e.file == ev.file && e.offset == ev.offset && e.kind == ev.kind);
+                if !dup {
+                    entry.evidence.push(ev);
+                }
+            }
+        }
+    }
+
     /// The endpoints, sorted by host.
     pub fn finish(self) -> Vec<Endpoint> {
         let mut out: Vec<Endpoint> = self
@@ -1003,5 +1045,39 @@ mod tests {
         }
         assert_eq!(c.len(), MAX_HOSTS);
         assert_eq!(c.dropped(), 10);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+mod merge_tests {
+    use super::*;
+
+    /// Scanning files one after another into one collector and scanning
+    /// each into its own collector then merging in file order agree.
+    #[test]
+    fn merge_equals_scanning_in_order() {
+        let files: Vec<(&str, Vec<String>)> = vec![
+            ("a.dex", (0..4).map(|i| format!("https://cdn.foo.com/a{i} http://x{i}.bar.org/")).collect()),
+            // Overlapping URLs with the first file and more than the caps.
+            ("b.dex", (2..12).map(|i| format!("https://cdn.foo.com/a{i} wss://push.baz.cn/{i}")).collect()),
+            ("lib/arm64-v8a/libz.so", (0..3).map(|i| format!("tcp://cdn.foo.com:{i}/ https://x1.bar.org/q")).collect()),
+        ];
+        let mut whole = EndpointCollector::new();
+        let mut merged = EndpointCollector::new();
+        for (file, texts) in &files {
+            let mut part = EndpointCollector::new();
+            for (i, t) in texts.iter().enumerate() {
+                whole.scan(t.as_bytes(), "dex-string", file, Some(i as u64));
+                part.scan(t.as_bytes(), "dex-string", file, Some(i as u64));
+            }
+            merged.merge(part);
+        }
+        let (a, b) = (whole.finish(), merged.finish());
+        assert_eq!(a.len(), 6, "cdn.foo.com, x0..x3.bar.org, push.baz.cn");
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        let foo = a.iter().find(|e| e.host == "cdn.foo.com").unwrap();
+        assert_eq!(foo.urls.len(), MAX_URLS_PER_HOST);
+        assert_eq!(foo.occurrences, 4 + 10 + 3);
     }
 }

@@ -350,27 +350,32 @@ fn analyze_entries(
 ) {
     let data = reader.data;
     let mut v1_files: Vec<(String, Vec<u8>)> = Vec::new();
-    for entry in &dir.entries {
-        // Only the first entry of a duplicated name is analysed (see formats::zip).
-        if !dir.find(&entry.name).is_some_and(|first| std::ptr::eq(first, entry)) {
+    // Only the first entry of a duplicated name is analysed (see formats::zip).
+    let todo: Vec<(&ZipEntry, Role)> = dir
+        .entries
+        .iter()
+        .filter(|entry| dir.find(&entry.name).is_some_and(|first| std::ptr::eq(first, *entry)))
+        .filter_map(|entry| Some((entry, role(&apk_name(&entry.name)?))))
+        .collect();
+    let mut parts = heavy_parts_in_parallel(&todo, reader);
+    for (i, &(entry, role)) in todo.iter().enumerate() {
+        if matches!(role, Role::Dex | Role::Native) {
+            // A part computed ahead is taken when the sequential pass would
+            // have read the same bytes: it read cleanly and fits what is left
+            // of the app's inflate budget. Otherwise the entry is read here.
+            if let Some(part) = parts.get_mut(i).and_then(Option::take) {
+                let left = limits.max_app_bytes.saturating_sub(reader.inflated);
+                if part.clean && !reader.budget_spent && part.inflated <= left && !limits.out_of_time() {
+                    reader.inflated = reader.inflated.saturating_add(part.inflated);
+                    part.merge_into(facts, errors, endpoints);
+                    continue;
+                }
+            }
+            heavy_entry(entry, role, reader, buf, facts, errors, endpoints);
             continue;
         }
-        let Some(name) = apk_name(&entry.name) else { continue };
-        match role(&name) {
-            Role::Skip => {}
-            Role::Dex => {
-                if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "dex") {
-                    if dex_over_limit(bytes, &entry.name, limits, errors) {
-                        continue;
-                    }
-                    analyze_dex(bytes, &entry.name, facts, errors, endpoints);
-                }
-            }
-            Role::Native => {
-                if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "native") {
-                    analyze_native(bytes, &entry.name, facts, errors, endpoints);
-                }
-            }
+        match role {
+            Role::Skip | Role::Dex | Role::Native => {}
             Role::V1Signature => {
                 if let Some(bytes) = reader.read(entry, 16 << 20, buf, facts, errors, "signing") {
                     v1_files.push((entry.name.clone(), bytes.to_vec()));
@@ -417,6 +422,84 @@ fn analyze_entries(
     signers::apply_verification(&mut facts.signers, &verification);
     facts.signature_verification = Some(signers::verdict(&verification));
     facts.anomalies.extend(signed.anomalies);
+}
+
+/// Reads and analyses one DEX or native library entry.
+fn heavy_entry(
+    entry: &ZipEntry,
+    role: Role,
+    reader: &mut EntryReader<'_>,
+    buf: &mut Vec<u8>,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+) {
+    let stage = if role == Role::Dex { "dex" } else { "native" };
+    let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, stage) else { return };
+    if role == Role::Dex {
+        if !dex_over_limit(bytes, &entry.name, reader.limits, errors) {
+            analyze_dex(bytes, &entry.name, facts, errors, endpoints);
+        }
+    } else {
+        analyze_native(bytes, &entry.name, facts, errors, endpoints);
+    }
+}
+
+/// What one DEX or native library gave, computed ahead of the sequential
+/// pass, to be merged at its entry's place.
+struct HeavyPart {
+    facts: Facts,
+    errors: Vec<ErrorRecord>,
+    endpoints: EndpointCollector,
+    inflated: u64,
+    /// Read without any error (no limit, no deadline, no corrupt data):
+    /// only then is the result the one the sequential pass would get.
+    clean: bool,
+}
+
+impl HeavyPart {
+    fn merge_into(self, facts: &mut Facts, errors: &mut Vec<ErrorRecord>, endpoints: &mut EndpointCollector) {
+        let HeavyPart { facts: mut part, errors: mut part_errors, endpoints: part_endpoints, .. } = self;
+        facts.anomalies.append(&mut part.anomalies);
+        facts.dex.append(&mut part.dex);
+        facts.native_libs.append(&mut part.native_libs);
+        errors.append(&mut part_errors);
+        endpoints.merge(part_endpoints);
+    }
+}
+
+/// The app's DEX files and native libraries, inflated and analysed on the
+/// worker pool at once, when the pool has more than one thread and there
+/// are at least two of them; an empty list otherwise. Indexed like `todo`.
+fn heavy_parts_in_parallel(todo: &[(&ZipEntry, Role)], reader: &EntryReader<'_>) -> Vec<Option<HeavyPart>> {
+    use rayon::prelude::*;
+    let heavy = todo.iter().filter(|(_, r)| matches!(r, Role::Dex | Role::Native)).count();
+    if heavy < 2 || rayon::current_num_threads() < 2 || !reader.prefix.is_empty() {
+        return Vec::new();
+    }
+    todo.par_iter()
+        .map_init(Vec::new, |buf, &(entry, role)| {
+            if !matches!(role, Role::Dex | Role::Native) {
+                return None;
+            }
+            let mut r = EntryReader { inflated: 0, budget_spent: false, ..*reader };
+            let mut part = HeavyPart {
+                facts: Facts::default(),
+                errors: Vec::new(),
+                endpoints: EndpointCollector::new(),
+                inflated: 0,
+                clean: true,
+            };
+            heavy_entry(entry, role, &mut r, buf, &mut part.facts, &mut part.errors, &mut part.endpoints);
+            part.inflated = r.inflated;
+            part.clean = part.errors.is_empty() && !r.budget_spent;
+            // Keep the buffer from growing past one large entry per thread.
+            if buf.capacity() > 64 << 20 {
+                *buf = Vec::new();
+            }
+            Some(part)
+        })
+        .collect()
 }
 
 /// A DEX whose tables hold more entries than `limits.max_dex_table_entries`
