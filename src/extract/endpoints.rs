@@ -53,7 +53,7 @@ use std::collections::HashMap;
 
 use crate::evidence::Evidence;
 use crate::extract::facts::Endpoint;
-use crate::formats::elf::printable_strings;
+use crate::formats::elf::printable_strings_with;
 
 /// Distinct URLs kept per host.
 pub const MAX_URLS_PER_HOST: usize = 5;
@@ -307,8 +307,15 @@ fn is_token_byte(b: u8) -> bool {
 
 /// Position of the next `://` in `text` at or after `from`.
 fn find_sep(text: &[u8], from: usize) -> Option<usize> {
-    let hay = text.get(from..)?;
-    hay.windows(3).position(|w| w == b"://").and_then(|p| p.checked_add(from))
+    let mut at = from;
+    loop {
+        let p = memchr::memchr(b':', text.get(at..)?)?.checked_add(at)?;
+        let next = p.checked_add(1)?;
+        if text.get(next..next.saturating_add(2)) == Some(b"//".as_slice()) {
+            return Some(p);
+        }
+        at = next;
+    }
 }
 
 /// A host found in an authority, before acceptance rules.
@@ -503,7 +510,7 @@ impl EndpointCollector {
     /// `native-string`, `asset`, ...), `offset` where `text` starts in `file`.
     pub fn scan(&mut self, text: &[u8], kind: &str, file: &str, offset: Option<u64>) {
         // Every candidate has a dot (names, IPv4) or a colon (`://`, IPv6).
-        if text.len() < 4 || !text.iter().any(|&b| b == b'.' || b == b':') {
+        if text.len() < 4 || memchr::memchr2(b'.', b':', text).is_none() {
             return;
         }
         // Look-ahead budget: nested `://` are revisited (to find URLs inside
@@ -586,29 +593,30 @@ impl EndpointCollector {
     /// Bare host names in `text[from..to]` (the full `text` is passed for
     /// the context bytes around the segment).
     fn scan_bare(&mut self, text: &[u8], from: usize, to: usize, kind: &str, file: &str, offset: Option<u64>) {
-        let Some(seg) = text.get(from..to) else {
-            return;
-        };
-        if !seg.contains(&b'.') {
-            return;
-        }
+        // Tokens are maximal runs of token bytes in `text[from..to]`; only
+        // those holding a `.` matter, so jump from dot to dot and widen each
+        // to its token. `i` is `from` or just past a token, so a token never
+        // starts before it.
         let mut i = from;
         while i < to {
-            if !text.get(i).is_some_and(|&b| is_token_byte(b)) {
-                i = i.saturating_add(1);
-                continue;
+            let Some(seg) = text.get(i..to) else {
+                return;
+            };
+            let Some(dot) = memchr::memchr(b'.', seg).map(|d| d.saturating_add(i)) else {
+                return;
+            };
+            let mut start = dot;
+            while start > i && start.checked_sub(1).and_then(|k| text.get(k)).is_some_and(|&b| is_token_byte(b)) {
+                start = start.saturating_sub(1);
             }
-            let start = i;
-            while i < to && text.get(i).is_some_and(|&b| is_token_byte(b)) {
-                i = i.saturating_add(1);
+            let mut end = dot.saturating_add(1);
+            while end < to && text.get(end).is_some_and(|&b| is_token_byte(b)) {
+                end = end.saturating_add(1);
             }
-            let end = i;
+            i = end;
             let Some(token) = text.get(start..end) else {
                 continue;
             };
-            if !token.contains(&b'.') {
-                continue;
-            }
             let prev = start.checked_sub(1).and_then(|k| text.get(k)).copied();
             let prev2 = start.checked_sub(2).and_then(|k| text.get(k)).copied();
             let next = text.get(end).copied();
@@ -659,7 +667,9 @@ impl EndpointCollector {
     /// bytes and scans each (native libraries, text assets). The evidence
     /// offset is the run's offset in `data`.
     pub fn scan_blob(&mut self, data: &[u8], kind: &str, file: &str) {
-        for (off, run) in printable_strings(data, MIN_BLOB_RUN) {
+        // `scan` ignores text without a `.` or `:`, so only runs holding one
+        // are produced (same runs, same offsets, far fewer visits).
+        for (off, run) in printable_strings_with(data, MIN_BLOB_RUN, b'.', b':') {
             self.scan(run, kind, file, Some(off));
         }
     }
