@@ -1002,6 +1002,39 @@ mod tests {
     }
 
     #[test]
+    fn scan_blob_equals_scanning_every_printable_run() {
+        let mut data = Vec::new();
+        let words: [&[u8]; 10] = [
+            b"https://up.foo.com/r?u=http://b.bar.cn",
+            b"api.foo.com",
+            b"libx.so",
+            b"\x00\x01",
+            b"a.b",
+            b"://",
+            b" //cdn.x.net/a.js ",
+            b"\xff\xfe",
+            b"%s.log.foo.de:80",
+            b"ab",
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..3000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            data.extend_from_slice(words[(x % 10) as usize]);
+        }
+        let mut fast = EndpointCollector::new();
+        fast.scan_blob(&data, "k", "f");
+        let mut slow = EndpointCollector::new();
+        for (off, run) in crate::formats::elf::printable_strings(&data, MIN_BLOB_RUN) {
+            slow.scan(run, "k", "f", Some(off));
+        }
+        let (fast, slow) = (fast.finish(), slow.finish());
+        assert!(!fast.is_empty());
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+    }
+
+    #[test]
     fn long_hostile_inputs_are_linear_and_bounded() {
         let big = "a.".repeat(100_000) + "com";
         assert!(one(&big).is_empty(), "longer than 253 bytes");

@@ -596,4 +596,36 @@ mod tests {
         assert_eq!(printable_strings(b"abcd", 4).count(), 1);
         assert_eq!(printable_strings(b"", 4).count(), 0);
     }
+
+    #[test]
+    fn printable_runs_with_a_byte_are_the_filtered_runs() {
+        // Pseudo-random bytes biased towards printable text, dots and colons.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut data = Vec::new();
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = match x % 10 {
+                0 => b'.',
+                1 => b':',
+                2 => 0,
+                3 => (x >> 8) as u8,
+                _ => b'a' + ((x >> 16) % 26) as u8,
+            };
+            data.push(b);
+        }
+        let cases: [&[u8]; 7] = [&data, b".", b"....", b"\x00abc.def\x00", b"abc.def", b"\x01:\x01::::::x", b""];
+        for (case, bytes) in cases.into_iter().enumerate() {
+            for min in [1, 4, 6] {
+                let want: Vec<_> =
+                    printable_strings(bytes, min).filter(|(_, r)| r.iter().any(|&b| b == b'.' || b == b':')).collect();
+                let got: Vec<_> = printable_strings_with(bytes, min, b'.', b':').collect();
+                assert_eq!(got, want, "case {case}, min {min}");
+            }
+        }
+        // A needle that is not printable never starts a run.
+        let got: Vec<_> = printable_strings_with(b"ab\x00cd.ef", 1, 0, b'.').collect();
+        assert_eq!(got, vec![(3, b"cd.ef".as_slice())]);
+    }
 }

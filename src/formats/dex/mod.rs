@@ -758,6 +758,17 @@ pub fn descriptor_to_java_name(desc: &[u8], out: &mut String) -> bool {
 /// As [`descriptor_to_java_name`], into a new string allocated once at its
 /// final size (the usual case: an ASCII or plain UTF-8 descriptor).
 pub fn java_name(desc: &[u8]) -> (String, bool) {
+    if let [b'L', inner @ .., b';'] = desc {
+        if !inner.is_empty() {
+            // Swapping one ASCII byte for another keeps UTF-8 valid or
+            // invalid, so a valid result means `inner` was plain UTF-8 and
+            // decodes to itself (see `java_name_into`).
+            let dotted: Vec<u8> = inner.iter().map(|&b| if b == b'/' { b'.' } else { b }).collect();
+            if let Ok(name) = String::from_utf8(dotted) {
+                return (name, true);
+            }
+        }
+    }
     let mut out = String::with_capacity(desc.len().saturating_sub(2));
     let object = java_name_into(desc, &mut out);
     (out, object)

@@ -324,6 +324,48 @@ fn descriptor_names() {
     assert!(!descriptor_to_java_name(b"L;", &mut s));
 }
 
+/// Reference decoder: the general path, char by char, with no fast path.
+fn mutf8_slow(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    mutf8_convert(bytes, &mut s);
+    s
+}
+
+#[test]
+fn fast_paths_match_the_general_decoder() {
+    let cases: [&[u8]; 12] = [
+        b"Lcom/foo/Bar$Baz;",
+        "Lcom/例/Ä;".as_bytes(),
+        &[b'L', b'a', 0xc0, 0x80, b'/', b'b', b';'],
+        // Overlong '/' (C0 AF) decodes to '/' and becomes '.' too.
+        &[b'L', b'a', 0xc0, 0xaf, b'b', b';'],
+        &[b'L', 0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80, b'/', b'x', b';'],
+        &[b'L', 0xff, b'/', 0xe4, 0xb8, b';'],
+        "L\u{1F600}/x;".as_bytes(),
+        b"[Ljava/lang/String;",
+        b"L;",
+        b"I",
+        b"",
+        &[0xed, 0xa0, 0xbd, b'/', 0x80],
+    ];
+    for c in cases {
+        // mutf8_str borrows exactly when the bytes are valid UTF-8.
+        let text = mutf8_str(c);
+        assert_eq!(text, mutf8_slow(c), "{c:?}");
+        assert_eq!(matches!(text, std::borrow::Cow::Borrowed(_)), std::str::from_utf8(c).is_ok());
+        // java_name (one allocation) == descriptor_to_java_name (buffer) ==
+        // decode-then-replace.
+        let mut buf = String::from("junk");
+        let object = descriptor_to_java_name(c, &mut buf);
+        assert_eq!(java_name(c), (buf.clone(), object), "{c:?}");
+        let expected = match c {
+            [b'L', inner @ .., b';'] if !inner.is_empty() => mutf8_slow(inner).replace('/', "."),
+            _ => mutf8_slow(c),
+        };
+        assert_eq!(buf, expected, "{c:?}");
+    }
+}
+
 #[test]
 fn adler32_known_value() {
     // RFC 1950 example value for "Wikipedia".
