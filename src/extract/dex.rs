@@ -8,7 +8,7 @@
 //! one allocation of its final size.
 
 use crate::evidence::Anomaly;
-use crate::extract::endpoints::EndpointCollector;
+use crate::extract::endpoints::{has_dot_or_colon, EndpointCollector};
 use crate::extract::facts::DexFacts;
 use crate::formats::dex::{self, java_name, DexAnomaly, DexFile};
 
@@ -63,7 +63,7 @@ fn extract_one(
     for item in d.strings() {
         match item {
             Ok((off, s)) => {
-                if s.len() >= 4 && memchr::memchr2(b'.', b':', s).is_some() {
+                if s.len() >= 4 && has_dot_or_colon(s) {
                     endpoints.scan(s, KIND_DEX_STRING, file, Some(off));
                 }
             }
@@ -178,6 +178,16 @@ mod tests {
         assert_eq!(ids, ["dex-file-size-mismatch", "dex-class-def-invalid"]);
         assert!(anomalies.iter().all(|a| a.file == "classes.dex"));
         assert_eq!(ep.len(), 1, "strings are still scanned");
+    }
+
+    #[test]
+    fn dot_or_colon_filter() {
+        for (s, want) in [(&b"abcd"[..], false), (b"a.b", true), (b"ab:", true), (b"", false)] {
+            assert_eq!(has_dot_or_colon(s), want);
+            let mut long = vec![b'x'; 100];
+            long.extend_from_slice(s);
+            assert_eq!(has_dot_or_colon(&long), want);
+        }
     }
 
     #[test]

@@ -305,6 +305,15 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
 }
 
+/// Whether `s` holds a `.` or `:` (every host candidate does). Most strings
+/// are short, where a branch-free pass (a vector loop) beats a search call.
+pub(crate) fn has_dot_or_colon(s: &[u8]) -> bool {
+    if s.len() > 64 {
+        return memchr::memchr2(b'.', b':', s).is_some();
+    }
+    s.iter().fold(false, |hit, &b| hit | (b == b'.') | (b == b':'))
+}
+
 /// Position of the next `://` in `text` at or after `from`.
 fn find_sep(text: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
@@ -510,7 +519,7 @@ impl EndpointCollector {
     /// `native-string`, `asset`, ...), `offset` where `text` starts in `file`.
     pub fn scan(&mut self, text: &[u8], kind: &str, file: &str, offset: Option<u64>) {
         // Every candidate has a dot (names, IPv4) or a colon (`://`, IPv6).
-        if text.len() < 4 || memchr::memchr2(b'.', b':', text).is_none() {
+        if text.len() < 4 || !has_dot_or_colon(text) {
             return;
         }
         // Look-ahead budget: nested `://` are revisited (to find URLs inside

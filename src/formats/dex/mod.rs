@@ -540,9 +540,19 @@ fn string_data(data: &[u8], off: u32) -> Result<&[u8]> {
     let mut r =
         Reader::at(data, off as usize).ok_or(Error::Truncated { what: "string_data_item", offset: u64::from(off) })?;
     // The UTF-16 length is not trusted (ART reads up to the NUL); it is only
-    // skipped.
-    r.uleb128().ok_or(Error::Truncated { what: "string_data_item length", offset: u64::from(off) })?;
+    // a hint: for ASCII text it is the byte length, so when the byte there is
+    // the NUL and none comes before it, that is the end (checked without an
+    // early exit, which compiles to a vector loop; short strings dominate).
+    let utf16_len = r.uleb128().ok_or(Error::Truncated { what: "string_data_item length", offset: u64::from(off) })?;
     let rest = r.rest();
+    let hint = utf16_len as usize;
+    if hint < MAX_STRING_BYTES && rest.get(hint) == Some(&0) {
+        if let Some(text) = rest.get(..hint) {
+            if text.iter().fold(true, |ok, &b| ok & (b != 0)) {
+                return Ok(text);
+            }
+        }
+    }
     let window = rest.get(..MAX_STRING_BYTES).unwrap_or(rest);
     match memchr::memchr(0, window) {
         Some(n) => Ok(window.get(..n).unwrap_or(&[])),

@@ -390,3 +390,22 @@ fn section_offset_past_the_end_is_reported_at_its_header_field() {
     }
     assert_eq!(f.string_count(), 0);
 }
+
+#[test]
+fn string_end_is_the_first_nul_whatever_the_length_prefix_says() {
+    // (uleb128 UTF-16 length, bytes) -> text up to the first NUL.
+    let cases: [(&[u8], &[u8]); 6] = [
+        (b"\x04abcd\x00", b"abcd"),
+        // Length too short, too long, or pointing at a later NUL.
+        (b"\x02abcd\x00", b"abcd"),
+        (b"\x09abcd\x00zzzz\x00", b"abcd"),
+        (b"\x04a\x00c\x00", b"a"),
+        // Non-ASCII: fewer UTF-16 units than bytes.
+        ("\x01中\x00".as_bytes(), "中".as_bytes()),
+        (b"\x00\x00", b""),
+    ];
+    for (item, want) in cases {
+        assert_eq!(string_data(item, 0).unwrap(), want, "{item:?}");
+    }
+    assert!(matches!(string_data(b"\x03abc", 0), Err(Error::UnterminatedString { .. })));
+}
