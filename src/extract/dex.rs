@@ -4,13 +4,13 @@
 //! Hot path: a large app has several DEX files with 100k+ strings each. The
 //! strings are borrowed MUTF-8 slices; only strings that contain a `.` or a
 //! `:` (every host name, IP literal or URL does) reach the endpoint scanner,
-//! and nothing is allocated for the others. Class names are decoded into one
-//! reused buffer and copied once into the facts.
+//! and nothing is allocated for the others. Each class name is built with
+//! one allocation of its final size.
 
 use crate::evidence::Anomaly;
-use crate::extract::endpoints::EndpointCollector;
+use crate::extract::endpoints::{has_dot_or_colon, EndpointCollector};
 use crate::extract::facts::DexFacts;
-use crate::formats::dex::{self, descriptor_to_java_name, DexAnomaly, DexFile};
+use crate::formats::dex::{self, java_name, DexAnomaly, DexFile};
 
 /// Evidence kind for endpoints found in DEX strings.
 pub const KIND_DEX_STRING: &str = "dex-string";
@@ -27,10 +27,9 @@ pub fn extract(
     let files = dex::parse_all(data)?;
     let mut facts = Vec::with_capacity(files.len());
     let mut anomalies = Vec::new();
-    let mut name = String::new();
     for d in &files {
         anomalies.extend(d.anomalies().iter().map(|a| to_anomaly(a, file)));
-        facts.push(extract_one(d, file, endpoints, &mut name, &mut anomalies));
+        facts.push(extract_one(d, file, endpoints, &mut anomalies));
     }
     Ok((facts, anomalies))
 }
@@ -43,16 +42,12 @@ fn extract_one(
     d: &DexFile<'_>,
     file: &str,
     endpoints: &mut EndpointCollector,
-    name: &mut String,
     anomalies: &mut Vec<Anomaly>,
 ) -> DexFacts {
     let mut classes = Vec::with_capacity(d.class_def_count() as usize);
     for desc in d.class_defs() {
         match desc {
-            Ok(desc) => {
-                descriptor_to_java_name(desc, name);
-                classes.push(name.clone());
-            }
+            Ok(desc) => classes.push(java_name(desc).0),
             Err(e) => {
                 anomalies.push(Anomaly::new(
                     "dex-class-def-invalid",
@@ -68,7 +63,7 @@ fn extract_one(
     for item in d.strings() {
         match item {
             Ok((off, s)) => {
-                if s.len() >= 4 && s.iter().any(|&b| b == b'.' || b == b':') {
+                if s.len() >= 4 && has_dot_or_colon(s) {
                     endpoints.scan(s, KIND_DEX_STRING, file, Some(off));
                 }
             }
@@ -183,6 +178,16 @@ mod tests {
         assert_eq!(ids, ["dex-file-size-mismatch", "dex-class-def-invalid"]);
         assert!(anomalies.iter().all(|a| a.file == "classes.dex"));
         assert_eq!(ep.len(), 1, "strings are still scanned");
+    }
+
+    #[test]
+    fn dot_or_colon_filter() {
+        for (s, want) in [(&b"abcd"[..], false), (b"a.b", true), (b"ab:", true), (b"", false)] {
+            assert_eq!(has_dot_or_colon(s), want);
+            let mut long = vec![b'x'; 100];
+            long.extend_from_slice(s);
+            assert_eq!(has_dot_or_colon(&long), want);
+        }
     }
 
     #[test]

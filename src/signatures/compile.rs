@@ -56,11 +56,17 @@ impl PatternSet {
     }
 }
 
+/// Hasher of the per-class lookup maps.
+type ClassHash = foldhash::fast::RandomState;
+
 pub struct Matchers {
     pub set: SignatureSet,
-    class_prefixes: HashMap<String, (SdkIdx, bool)>,
+    /// Looked up for every DEX class (the hottest map): foldhash, seeded per
+    /// process. Only the signature database inserts keys, so app input can
+    /// probe but never fill these maps.
+    class_prefixes: HashMap<String, (SdkIdx, bool), ClassHash>,
     /// First two segments (or the whole prefix when it has one) of every class prefix.
-    class_heads: HashSet<String>,
+    class_heads: HashSet<String, ClassHash>,
     native_libs: HashMap<String, SdkIdx>,
     pub native_lib_patterns: PatternSet,
     meta_data: HashMap<String, Vec<SdkIdx>>,
@@ -119,8 +125,8 @@ impl Matchers {
             p if p.is_empty() => e,
             p => Error::Invalid(p),
         };
-        let mut class_prefixes = HashMap::new();
-        let mut class_heads = HashSet::new();
+        let mut class_prefixes = HashMap::default();
+        let mut class_heads = HashSet::default();
         let mut native_libs = HashMap::new();
         let mut native_pats = Vec::new();
         let mut meta_data = HashMap::new();

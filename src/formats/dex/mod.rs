@@ -540,11 +540,21 @@ fn string_data(data: &[u8], off: u32) -> Result<&[u8]> {
     let mut r =
         Reader::at(data, off as usize).ok_or(Error::Truncated { what: "string_data_item", offset: u64::from(off) })?;
     // The UTF-16 length is not trusted (ART reads up to the NUL); it is only
-    // skipped.
-    r.uleb128().ok_or(Error::Truncated { what: "string_data_item length", offset: u64::from(off) })?;
+    // a hint: for ASCII text it is the byte length, so when the byte there is
+    // the NUL and none comes before it, that is the end (checked without an
+    // early exit, which compiles to a vector loop; short strings dominate).
+    let utf16_len = r.uleb128().ok_or(Error::Truncated { what: "string_data_item length", offset: u64::from(off) })?;
     let rest = r.rest();
+    let hint = utf16_len as usize;
+    if hint < MAX_STRING_BYTES && rest.get(hint) == Some(&0) {
+        if let Some(text) = rest.get(..hint) {
+            if text.iter().fold(true, |ok, &b| ok & (b != 0)) {
+                return Ok(text);
+            }
+        }
+    }
     let window = rest.get(..MAX_STRING_BYTES).unwrap_or(rest);
-    match window.iter().position(|&b| b == 0) {
+    match memchr::memchr(0, window) {
         Some(n) => Ok(window.get(..n).unwrap_or(&[])),
         None if window.len() == MAX_STRING_BYTES => {
             Err(Error::LimitExceeded { what: "string_data_item bytes", limit: MAX_STRING_BYTES as u64 })
@@ -666,13 +676,27 @@ pub fn adler32(bytes: &[u8]) -> u32 {
 /// write it). Only truly invalid sequences and unpaired surrogates become
 /// U+FFFD.
 pub fn mutf8_to_string(bytes: &[u8], out: &mut String) {
-    // Fast path: pure ASCII (the vast majority of DEX strings).
-    if bytes.is_ascii() {
-        if let Ok(s) = std::str::from_utf8(bytes) {
-            out.push_str(s);
+    out.push_str(&mutf8_str(bytes));
+}
+
+/// The decoded text of MUTF-8 `bytes`, borrowed when no conversion is needed.
+///
+/// Fast path: bytes that are valid UTF-8 (all ASCII strings, and non-ASCII
+/// ones without `C0 80` or encoded surrogates, which UTF-8 forbids) decode to
+/// exactly themselves, so they are borrowed. Only the rest is converted.
+pub fn mutf8_str(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => {
+            let mut out = String::with_capacity(bytes.len());
+            mutf8_convert(bytes, &mut out);
+            std::borrow::Cow::Owned(out)
         }
-        return;
     }
+}
+
+/// The general MUTF-8 decoder behind [`mutf8_str`] (appends to `out`).
+fn mutf8_convert(bytes: &[u8], out: &mut String) {
     let mut i = 0usize;
     let mut pending_high: Option<u16> = None;
     let flush_high = |pending: &mut Option<u16>, out: &mut String| {
@@ -738,21 +762,46 @@ pub fn mutf8_to_string(bytes: &[u8], out: &mut String) {
 /// (`I`, `[Ljava/lang/String;`).
 pub fn descriptor_to_java_name(desc: &[u8], out: &mut String) -> bool {
     out.clear();
+    java_name_into(desc, out)
+}
+
+/// As [`descriptor_to_java_name`], into a new string allocated once at its
+/// final size (the usual case: an ASCII or plain UTF-8 descriptor).
+pub fn java_name(desc: &[u8]) -> (String, bool) {
+    if let [b'L', inner @ .., b';'] = desc {
+        if !inner.is_empty() {
+            // Swapping one ASCII byte for another keeps UTF-8 valid or
+            // invalid, so a valid result means `inner` was plain UTF-8 and
+            // decodes to itself (see `java_name_into`).
+            let dotted: Vec<u8> = inner.iter().map(|&b| if b == b'/' { b'.' } else { b }).collect();
+            if let Ok(name) = String::from_utf8(dotted) {
+                return (name, true);
+            }
+        }
+    }
+    let mut out = String::with_capacity(desc.len().saturating_sub(2));
+    let object = java_name_into(desc, &mut out);
+    (out, object)
+}
+
+fn java_name_into(desc: &[u8], out: &mut String) -> bool {
     let inner = match desc {
         [b'L', inner @ .., b';'] if !inner.is_empty() => inner,
         _ => {
-            mutf8_to_string(desc, out);
+            out.push_str(&mutf8_str(desc));
             return false;
         }
     };
-    if inner.is_ascii() {
-        out.extend(inner.iter().map(|&b| if b == b'/' { '.' } else { char::from(b) }));
-    } else {
-        mutf8_to_string(inner, out);
-        if out.contains('/') {
-            let dotted = out.replace('/', ".");
-            *out = dotted;
-        }
+    // '/' is one byte in both UTF-8 and MUTF-8, never part of a multi-byte
+    // sequence, so swapping it before or after decoding gives the same text.
+    let text = mutf8_str(inner);
+    let mut parts = text.split('/');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push('.');
+        out.push_str(part);
     }
     true
 }

@@ -324,6 +324,48 @@ fn descriptor_names() {
     assert!(!descriptor_to_java_name(b"L;", &mut s));
 }
 
+/// Reference decoder: the general path, char by char, with no fast path.
+fn mutf8_slow(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    mutf8_convert(bytes, &mut s);
+    s
+}
+
+#[test]
+fn fast_paths_match_the_general_decoder() {
+    let cases: [&[u8]; 12] = [
+        b"Lcom/foo/Bar$Baz;",
+        "Lcom/例/Ä;".as_bytes(),
+        &[b'L', b'a', 0xc0, 0x80, b'/', b'b', b';'],
+        // Overlong '/' (C0 AF) decodes to '/' and becomes '.' too.
+        &[b'L', b'a', 0xc0, 0xaf, b'b', b';'],
+        &[b'L', 0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80, b'/', b'x', b';'],
+        &[b'L', 0xff, b'/', 0xe4, 0xb8, b';'],
+        "L\u{1F600}/x;".as_bytes(),
+        b"[Ljava/lang/String;",
+        b"L;",
+        b"I",
+        b"",
+        &[0xed, 0xa0, 0xbd, b'/', 0x80],
+    ];
+    for c in cases {
+        // mutf8_str borrows exactly when the bytes are valid UTF-8.
+        let text = mutf8_str(c);
+        assert_eq!(text, mutf8_slow(c), "{c:?}");
+        assert_eq!(matches!(text, std::borrow::Cow::Borrowed(_)), std::str::from_utf8(c).is_ok());
+        // java_name (one allocation) == descriptor_to_java_name (buffer) ==
+        // decode-then-replace.
+        let mut buf = String::from("junk");
+        let object = descriptor_to_java_name(c, &mut buf);
+        assert_eq!(java_name(c), (buf.clone(), object), "{c:?}");
+        let expected = match c {
+            [b'L', inner @ .., b';'] if !inner.is_empty() => mutf8_slow(inner).replace('/', "."),
+            _ => mutf8_slow(c),
+        };
+        assert_eq!(buf, expected, "{c:?}");
+    }
+}
+
 #[test]
 fn adler32_known_value() {
     // RFC 1950 example value for "Wikipedia".
@@ -347,4 +389,23 @@ fn section_offset_past_the_end_is_reported_at_its_header_field() {
         assert!(a.offset < d.len() as u64, "{} at {:#x}", a.id, a.offset);
     }
     assert_eq!(f.string_count(), 0);
+}
+
+#[test]
+fn string_end_is_the_first_nul_whatever_the_length_prefix_says() {
+    // (uleb128 UTF-16 length, bytes) -> text up to the first NUL.
+    let cases: [(&[u8], &[u8]); 6] = [
+        (b"\x04abcd\x00", b"abcd"),
+        // Length too short, too long, or pointing at a later NUL.
+        (b"\x02abcd\x00", b"abcd"),
+        (b"\x09abcd\x00zzzz\x00", b"abcd"),
+        (b"\x04a\x00c\x00", b"a"),
+        // Non-ASCII: fewer UTF-16 units than bytes.
+        ("\x01中\x00".as_bytes(), "中".as_bytes()),
+        (b"\x00\x00", b""),
+    ];
+    for (item, want) in cases {
+        assert_eq!(string_data(item, 0).unwrap(), want, "{item:?}");
+    }
+    assert!(matches!(string_data(b"\x03abc", 0), Err(Error::UnterminatedString { .. })));
 }
