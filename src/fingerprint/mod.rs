@@ -81,10 +81,16 @@ struct Acc {
 
 impl Acc {
     fn add(&mut self, kind: &'static str, ev: Evidence) {
+        self.add_with(kind, || ev);
+    }
+
+    /// `add`, building the evidence only when it is kept (an SDK can match
+    /// tens of thousands of classes; a few are shown).
+    fn add_with(&mut self, kind: &'static str, ev: impl FnOnce() -> Evidence) {
         self.kinds.insert(kind);
         let n = self.per_kind.entry(kind).or_default();
         if *n < MAX_EVIDENCE_PER_KIND {
-            self.evidence.push(ev);
+            self.evidence.push(ev());
         }
         *n = n.saturating_add(1);
     }
@@ -116,7 +122,7 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
                     a.specific_code = true;
                 }
                 let kind = if hit.broad { "class-broad" } else { "class" };
-                a.add("code", Evidence::new(kind, class.clone(), dex.file.clone(), None));
+                a.add_with("code", || Evidence::new(kind, class.clone(), dex.file.clone(), None));
             }
         }
     }
@@ -128,7 +134,7 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
                 let a = acc.entry(i).or_default();
                 a.class_count = a.class_count.saturating_add(1);
                 a.specific_code = true;
-                a.add("code", Evidence::new("objc-class", class.clone(), dex.file.clone(), None));
+                a.add_with("code", || Evidence::new("objc-class", class.clone(), dex.file.clone(), None));
             }
         }
     }
