@@ -253,7 +253,7 @@ pub fn analyze_zip(
     data: &[u8],
     dir: &ZipDirectory,
     limits: &Limits,
-    apk_name: &dyn Fn(&str) -> Option<String>,
+    apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
     read_manifest: bool,
 ) -> ApkAnalysis {
     analyze_zip_inner(data, dir, limits, apk_name, read_manifest, None)
@@ -263,7 +263,7 @@ fn analyze_zip_inner(
     data: &[u8],
     dir: &ZipDirectory,
     limits: &Limits,
-    apk_name: &dyn Fn(&str) -> Option<String>,
+    apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
     read_manifest: bool,
     idsig: Option<&[u8]>,
 ) -> ApkAnalysis {
@@ -340,7 +340,7 @@ struct SigInput<'a> {
 fn analyze_entries(
     dir: &ZipDirectory,
     limits: &Limits,
-    apk_name: &dyn Fn(&str) -> Option<String>,
+    apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
     reader: &mut EntryReader<'_>,
     buf: &mut Vec<u8>,
     facts: &mut Facts,
@@ -349,6 +349,43 @@ fn analyze_entries(
     sig: SigInput<'_>,
 ) {
     let data = reader.data;
+    let manifest = facts.manifest.as_ref();
+    let input = crate::verify::Input {
+        min_sdk: manifest.and_then(|m| m.min_sdk),
+        target_sdk: manifest.and_then(|m| m.target_sdk),
+        target_sandbox_version: sig.sandbox,
+        idsig: sig.idsig,
+        max_entry_bytes: limits.max_entry_bytes,
+        all_v1_digests: limits.verify_all_v1_digests,
+    };
+    // Verification reads the whole file on its own: it runs beside the
+    // entries when the pool has a free thread.
+    let (verification, v1_files) = rayon::join(
+        || crate::verify::verify(data, dir, &input),
+        || read_entries(dir, limits, apk_name, reader, buf, facts, errors, endpoints),
+    );
+    let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let signed = signers::extract(data, dir.cd_offset, &v1_refs);
+    facts.signers = signed.signers;
+    facts.signing_block = signed.signing_block;
+    signers::apply_verification(&mut facts.signers, &verification);
+    facts.signature_verification = Some(signers::verdict(&verification));
+    facts.anomalies.extend(signed.anomalies);
+}
+
+/// Reads and analyses every entry the scan needs, in entry order; returns
+/// the v1 signature block files.
+#[allow(clippy::too_many_arguments)]
+fn read_entries(
+    dir: &ZipDirectory,
+    limits: &Limits,
+    apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
+    reader: &mut EntryReader<'_>,
+    buf: &mut Vec<u8>,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+) -> Vec<(String, Vec<u8>)> {
     let mut v1_files: Vec<(String, Vec<u8>)> = Vec::new();
     // Only the first entry of a duplicated name is analysed (see formats::zip).
     let todo: Vec<(&ZipEntry, Role)> = dir
@@ -402,26 +439,7 @@ fn analyze_entries(
         }
     }
 
-    let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
-    let signed = signers::extract(data, dir.cd_offset, &v1_refs);
-    facts.signers = signed.signers;
-    facts.signing_block = signed.signing_block;
-    let manifest = facts.manifest.as_ref();
-    let verification = crate::verify::verify(
-        data,
-        dir,
-        &crate::verify::Input {
-            min_sdk: manifest.and_then(|m| m.min_sdk),
-            target_sdk: manifest.and_then(|m| m.target_sdk),
-            target_sandbox_version: sig.sandbox,
-            idsig: sig.idsig,
-            max_entry_bytes: limits.max_entry_bytes,
-            all_v1_digests: limits.verify_all_v1_digests,
-        },
-    );
-    signers::apply_verification(&mut facts.signers, &verification);
-    facts.signature_verification = Some(signers::verdict(&verification));
-    facts.anomalies.extend(signed.anomalies);
+    v1_files
 }
 
 /// Reads and analyses one DEX or native library entry.
