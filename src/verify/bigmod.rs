@@ -378,7 +378,7 @@ impl Modulus {
     }
 
     /// Out of Montgomery form.
-    fn from_mont(&self, x: &[u64], s: &mut Scratch) -> Nat {
+    fn out_of_mont(&self, x: &[u64], s: &mut Scratch) -> Nat {
         let mut unit = vec![0u64; self.n.len()];
         if let Some(u) = unit.first_mut() {
             *u = 1;
@@ -392,7 +392,7 @@ impl Modulus {
     pub fn reduce(&self, x: &Nat) -> Nat {
         let mut s = self.scratch();
         let m = self.to_mont(x, &mut s);
-        self.from_mont(&m, &mut s)
+        self.out_of_mont(&m, &mut s)
     }
 
     /// `a · b mod n`.
@@ -402,7 +402,7 @@ impl Modulus {
         let bm = self.to_mont(b, &mut s);
         let mut out = vec![0u64; self.n.len()];
         self.mont_mul(&am, &bm, &mut out, &mut s);
-        self.from_mont(&out, &mut s)
+        self.out_of_mont(&out, &mut s)
     }
 
     /// `base^exp mod n`.
@@ -467,7 +467,7 @@ impl Modulus {
                 }
             }
         }
-        self.from_mont(&acc, &mut s)
+        self.out_of_mont(&acc, &mut s)
     }
 }
 
