@@ -13,6 +13,7 @@
 //! the root of its lineage, targetSdk >= 30 needs v2+, targetSandboxVersion
 //! >= 2 needs v2+.
 
+mod bigmod;
 pub mod crypto;
 pub mod digest;
 pub mod stamp;
