@@ -283,9 +283,10 @@ pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification
 }
 
 fn finish_failed(mut out: Verification) -> Verification {
+    let mut seen: std::collections::HashSet<String> = out.errors.iter().cloned().collect();
     let errs: Vec<String> = out.schemes.iter().flat_map(|s| s.errors.clone()).collect();
     for e in errs {
-        if !out.errors.contains(&e) {
+        if seen.insert(e.clone()) {
             out.errors.push(e);
         }
     }
