@@ -10,7 +10,8 @@
 # resolution, scripts/bench_per_apk.py) of:
 #   floor      cat of every APK; `unzip -p APK > /dev/null` one APK after another;
 #              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2
-#   cleanscan  `scan -q -f jsonl -j 1|2` (release build, report to /dev/null; exit 1 = a policy failed)
+#   cleanscan  `scan -q -f jsonl -j 1|2` (release build, report to /dev/null; exit 1 = a policy failed);
+#              per APK `scan -q -f jsonl APK` (default threads) and `-j 1`
 #   peers      one process per APK, as they are used: androguard 4 APK()+DEX() listing
 #              (scripts/androguard_list.py), the Exodus method (dexdump + regex loop,
 #              scripts/exodus_method.py), `aapt dump badging`, `apksigner verify --print-certs`,
@@ -201,8 +202,11 @@ measure whole "inflate needed -j 1" largest - "$WORK/largest.list" "$FLOOR" -j 1
 measure whole "cleanscan -j 1" largest - "$WORK/largest.list" "$BIN" scan -q -j 1 -f jsonl -
 measure whole "cleanscan -j 2" largest - "$WORK/largest.list" "$BIN" scan -q -j 2 -f jsonl -
 
-CMD[cleanscan]="$BIN scan -q -j 1 -f jsonl"
-for tool in cleanscan aapt apksigner apk-info apkid exodus androguard; do
+# Per APK, cleanscan runs as a user runs it (`scan APK`: one worker per core, the database loading
+# beside the app, work inside the app on both cores) and, for a one-core view, with -j 1.
+CMD[cleanscan]="$BIN scan -q -f jsonl"
+CMD[cleanscan-j1]="$BIN scan -q -j 1 -f jsonl"
+for tool in cleanscan cleanscan-j1 aapt apksigner apk-info apkid exodus androguard; do
     [ -n "${CMD[$tool]:-}" ] || continue
     log "per-APK runs: $tool on the sample ($(wc -l < "$WORK/sample.list") APKs) and on the largest generated APK"
     # shellcheck disable=SC2086 # the command prefix is split on purpose
