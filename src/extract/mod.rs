@@ -275,17 +275,18 @@ fn analyze_zip_inner(
     facts.anomalies.extend(dir.anomalies.iter().cloned());
     facts.entries = dir.entries.iter().filter_map(|e| apk_name(&e.name)).collect();
     let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "", budget_spent: false };
-    let mut buf = Vec::new();
+    let mut buf = spare_buffer();
     if !read_manifest {
         let sig = SigInput { sandbox: None, idsig };
         analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
         facts.endpoints = endpoints.finish();
+        keep_buffer(buf);
         return out;
     }
 
     // resources.arsc first: the manifest's label and meta-data resolve through it.
     // The table borrows its entry's bytes, so it gets a buffer of its own.
-    let mut arsc_buf = Vec::new();
+    let mut arsc_buf = spare_buffer();
     let mut table: Option<ResourceTable> = None;
     if let Some(entry) = dir.find("resources.arsc") {
         if let Some(bytes) = reader.read(entry, u64::MAX, &mut arsc_buf, facts, errors, "resources") {
@@ -320,10 +321,40 @@ fn analyze_zip_inner(
         None => errors.push(ErrorRecord::new("manifest", "AndroidManifest.xml", "no AndroidManifest.xml entry")),
     }
     drop(table);
+    keep_buffer(arsc_buf);
     let sig = SigInput { sandbox, idsig };
     analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
     facts.endpoints = endpoints.finish();
+    keep_buffer(buf);
     out
+}
+
+/// Inflate buffers kept per thread across entries and apps: new memory is
+/// faulted in page by page (costly on VMs), a reused buffer is not.
+const SPARE_BUFFERS: usize = 3;
+/// A buffer larger than this is freed rather than kept.
+const MAX_SPARE_BYTES: usize = 64 << 20;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn spare_buffer() -> Vec<u8> {
+    SPARE.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop())).unwrap_or_default()
+}
+
+fn keep_buffer(mut buf: Vec<u8>) {
+    if buf.capacity() > MAX_SPARE_BYTES {
+        return;
+    }
+    buf.clear();
+    SPARE.with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            if s.len() < SPARE_BUFFERS {
+                s.push(buf);
+            }
+        }
+    });
 }
 
 /// What signature verification needs beyond the zip: the manifest's
@@ -496,10 +527,11 @@ fn heavy_parts_in_parallel(todo: &[(&ZipEntry, Role)], reader: &EntryReader<'_>)
         return Vec::new();
     }
     todo.par_iter()
-        .map_init(Vec::new, |buf, &(entry, role)| {
+        .map(|&(entry, role)| {
             if !matches!(role, Role::Dex | Role::Native) {
                 return None;
             }
+            let mut buf = spare_buffer();
             let mut r = EntryReader { inflated: 0, budget_spent: false, ..*reader };
             let mut part = HeavyPart {
                 facts: Facts::default(),
@@ -508,13 +540,10 @@ fn heavy_parts_in_parallel(todo: &[(&ZipEntry, Role)], reader: &EntryReader<'_>)
                 inflated: 0,
                 clean: true,
             };
-            heavy_entry(entry, role, &mut r, buf, &mut part.facts, &mut part.errors, &mut part.endpoints);
+            heavy_entry(entry, role, &mut r, &mut buf, &mut part.facts, &mut part.errors, &mut part.endpoints);
             part.inflated = r.inflated;
             part.clean = part.errors.is_empty() && !r.budget_spent;
-            // Keep the buffer from growing past one large entry per thread.
-            if buf.capacity() > 64 << 20 {
-                *buf = Vec::new();
-            }
+            keep_buffer(buf);
             Some(part)
         })
         .collect()
