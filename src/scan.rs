@@ -144,7 +144,7 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
         return report;
     }
     let mut data = FILE_BUFFERS.take(meta.len());
-    if let Err(e) = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut data)) {
+    if let Err(e) = read_file(path, meta.len(), &mut data) {
         FILE_BUFFERS.give(data);
         report.kind = Kind::Unknown.as_str().to_string();
         report.errors.push(ErrorRecord::new("input", "", e.to_string()));
@@ -160,6 +160,37 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
     let report = scan_bytes_with_idsig(&data, report, opts, idsig.as_deref());
     FILE_BUFFERS.give(data);
     report
+}
+
+/// Files this large are read in parallel parts when the pool has threads
+/// to spare: each thread copies its part and faults in its pages.
+const PARALLEL_READ_BYTES: u64 = 8 << 20;
+
+/// Reads the file at `path`, `len` bytes long by its metadata, into `buf`
+/// (whose capacity is reused when it holds `len`). A file that shrank
+/// meanwhile is an error; bytes added meanwhile are not read.
+fn read_file(path: &Path, len: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let n = usize::try_from(len).map_err(|_| std::io::Error::other("file too large for this platform"))?;
+    if buf.capacity() >= n {
+        buf.resize(n, 0);
+    } else {
+        // Zeroed memory straight from the kernel: its pages are not touched
+        // until the reads below fill them.
+        *buf = vec![0u8; n];
+    }
+    let parts = rayon::current_num_threads().clamp(1, 8);
+    if len < PARALLEL_READ_BYTES || parts < 2 {
+        file.read_exact_at(buf, 0)?;
+        return Ok(());
+    }
+    let chunk = n.div_ceil(parts);
+    use rayon::prelude::*;
+    buf.par_chunks_mut(chunk).enumerate().try_for_each(|(i, part)| {
+        let offset = i.checked_mul(chunk).and_then(|o| u64::try_from(o).ok()).unwrap_or(u64::MAX);
+        file.read_exact_at(part, offset)
+    })
 }
 
 /// Buffers that input files are read into, kept across apps: a fresh
@@ -181,7 +212,8 @@ impl BufferPool {
         BufferPool { free: std::sync::Mutex::new(Vec::new()) }
     }
 
-    /// An empty buffer, preferably one whose capacity already holds `len`.
+    /// An empty buffer, preferably one whose capacity already holds `len`
+    /// (or no allocation at all, when none is kept).
     fn take(&self, len: u64) -> Vec<u8> {
         let want = usize::try_from(len).unwrap_or(usize::MAX);
         let mut free = self.free.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -193,8 +225,6 @@ impl BufferPool {
         let mut buf = pick.map(|i| free.swap_remove(i)).unwrap_or_default();
         drop(free);
         buf.clear();
-        // Exact room for the file (+1 so read_to_end sees the end without growing).
-        buf.reserve_exact(want.saturating_add(1));
         buf
     }
 
@@ -602,6 +632,33 @@ pub fn scan_batch<E>(
 mod tests {
     use super::MemoryBudget;
     use std::sync::mpsc;
+
+    #[test]
+    fn files_read_in_parts_and_into_reused_buffers_are_whole() {
+        let dir = std::env::temp_dir().join(format!("cleanscan-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.bin");
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let data: Vec<u8> = (0..(super::PARALLEL_READ_BYTES as usize + 12_345))
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        std::fs::write(&path, &data).unwrap();
+        let len = data.len() as u64;
+        // A fresh buffer, a reused larger one (with stale bytes), a smaller one.
+        for mut buf in [Vec::new(), vec![7u8; data.len() + 100], vec![1u8; 10]] {
+            super::read_file(&path, len, &mut buf).unwrap();
+            assert!(buf == data, "read back differs");
+        }
+        // A file shorter than its metadata said is an error, not a short read.
+        let mut buf = Vec::new();
+        assert!(super::read_file(&path, len + 1, &mut buf).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn memory_budget_admits_what_fits_and_holds_back_the_rest() {
