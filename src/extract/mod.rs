@@ -521,32 +521,54 @@ impl HeavyPart {
 /// worker pool at once, when the pool has more than one thread and there
 /// are at least two of them; an empty list otherwise. Indexed like `todo`.
 fn heavy_parts_in_parallel(todo: &[(&ZipEntry, Role)], reader: &EntryReader<'_>) -> Vec<Option<HeavyPart>> {
-    use rayon::prelude::*;
-    let heavy = todo.iter().filter(|(_, r)| matches!(r, Role::Dex | Role::Native)).count();
-    if heavy < 2 || rayon::current_num_threads() < 2 || !reader.prefix.is_empty() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut heavy: Vec<usize> =
+        todo.iter().enumerate().filter(|(_, (_, r))| matches!(r, Role::Dex | Role::Native)).map(|(i, _)| i).collect();
+    let threads = rayon::current_num_threads();
+    if heavy.len() < 2 || threads < 2 || !reader.prefix.is_empty() {
         return Vec::new();
     }
-    todo.par_iter()
-        .map(|&(entry, role)| {
-            if !matches!(role, Role::Dex | Role::Native) {
-                return None;
-            }
-            let mut buf = spare_buffer();
-            let mut r = EntryReader { inflated: 0, budget_spent: false, ..*reader };
-            let mut part = HeavyPart {
-                facts: Facts::default(),
-                errors: Vec::new(),
-                endpoints: EndpointCollector::new(),
-                inflated: 0,
-                clean: true,
-            };
-            heavy_entry(entry, role, &mut r, &mut buf, &mut part.facts, &mut part.errors, &mut part.endpoints);
-            part.inflated = r.inflated;
-            part.clean = part.errors.is_empty() && !r.budget_spent;
-            keep_buffer(buf);
-            Some(part)
-        })
-        .collect()
+    // Largest first, each thread taking the next one when it is free: the
+    // pool does not end waiting on one big DEX started last.
+    heavy.sort_by_key(|&i| std::cmp::Reverse(todo.get(i).map_or(0, |(e, _)| e.uncompressed_size)));
+    let next = AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(usize, HeavyPart)>> = std::sync::Mutex::new(Vec::with_capacity(heavy.len()));
+    rayon::scope(|s| {
+        for _ in 0..threads.min(heavy.len()) {
+            s.spawn(|_| {
+                while let Some(&i) = heavy.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let Some(&(entry, role)) = todo.get(i) else { continue };
+                    let part = heavy_part(entry, role, reader);
+                    done.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, part));
+                }
+            });
+        }
+    });
+    let mut parts: Vec<Option<HeavyPart>> = std::iter::repeat_with(|| None).take(todo.len()).collect();
+    for (i, part) in done.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        if let Some(slot) = parts.get_mut(i) {
+            *slot = Some(part);
+        }
+    }
+    parts
+}
+
+/// One DEX or native library read and analysed on its own (see `HeavyPart`).
+fn heavy_part(entry: &ZipEntry, role: Role, reader: &EntryReader<'_>) -> HeavyPart {
+    let mut buf = spare_buffer();
+    let mut r = EntryReader { inflated: 0, budget_spent: false, ..*reader };
+    let mut part = HeavyPart {
+        facts: Facts::default(),
+        errors: Vec::new(),
+        endpoints: EndpointCollector::new(),
+        inflated: 0,
+        clean: true,
+    };
+    heavy_entry(entry, role, &mut r, &mut buf, &mut part.facts, &mut part.errors, &mut part.endpoints);
+    part.inflated = r.inflated;
+    part.clean = part.errors.is_empty() && !r.budget_spent;
+    keep_buffer(buf);
+    part
 }
 
 /// A DEX whose tables hold more entries than `limits.max_dex_table_entries`
