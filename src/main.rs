@@ -169,6 +169,28 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    // The database loads on its own thread while the first apps are read
+    // and extracted; workers wait for it only to judge. A database error
+    // stops the run before the first report is written.
+    let deferred = (!args.no_signatures).then(|| Arc::new(DeferredMatchers::default()));
+    let mut loader = deferred.as_ref().map(|slot| {
+        let slot = Arc::clone(slot);
+        let dir = args.signatures.clone().unwrap_or_else(cleanscan::signatures::default_dir);
+        let overlays = args.overlays.clone();
+        std::thread::spawn(move || -> anyhow::Result<()> {
+            let compiled = cleanscan::signatures::load(&dir, &overlays)
+                .and_then(cleanscan::signatures::compile::Matchers::compile)
+                .map(Arc::new);
+            slot.set(compiled.as_ref().ok().cloned());
+            compiled.map(|_| ()).map_err(Into::into)
+        })
+    });
+    let mut loaded = move || -> anyhow::Result<()> {
+        match loader.take() {
+            Some(h) => h.join().map_err(|_| anyhow::anyhow!("the signature database loader panicked"))?,
+            None => Ok(()),
+        }
+    };
     let mut limits = Limits::default();
     if let Some(v) = args.max_file_bytes {
         limits.max_file_bytes = v;
@@ -212,28 +234,6 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // Work inside one app (the file digest, v2/v3 chunk digests) runs on a
     // pool of the same size, so -j 1 stays on one core.
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
-    // The database loads on its own thread while the first apps are read
-    // and extracted; workers wait for it only to judge. A database error
-    // stops the run before the first report is written.
-    let deferred = (!args.no_signatures).then(|| Arc::new(DeferredMatchers::default()));
-    let mut loader = deferred.as_ref().map(|slot| {
-        let slot = Arc::clone(slot);
-        let dir = args.signatures.clone().unwrap_or_else(cleanscan::signatures::default_dir);
-        let overlays = args.overlays.clone();
-        std::thread::spawn(move || -> anyhow::Result<()> {
-            let compiled = cleanscan::signatures::load(&dir, &overlays)
-                .and_then(cleanscan::signatures::compile::Matchers::compile)
-                .map(Arc::new);
-            slot.set(compiled.as_ref().ok().cloned());
-            compiled.map(|_| ()).map_err(Into::into)
-        })
-    });
-    let mut loaded = move || -> anyhow::Result<()> {
-        match loader.take() {
-            Some(h) => h.join().map_err(|_| anyhow::anyhow!("the signature database loader panicked"))?,
-            None => Ok(()),
-        }
-    };
     let opts = Options { threads, limits, matchers: None, deferred };
     let mut stdin = std::io::stdin().lock();
     let mut inputs = cleanscan::input::expand(&args.paths, &mut stdin);
