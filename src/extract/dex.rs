@@ -8,7 +8,7 @@
 //! one allocation of its final size.
 
 use crate::evidence::Anomaly;
-use crate::extract::endpoints::{has_dot_or_colon, EndpointCollector};
+use crate::extract::endpoints::EndpointCollector;
 use crate::extract::facts::DexFacts;
 use crate::formats::dex::{self, java_name, DexAnomaly, DexFile};
 
@@ -60,10 +60,12 @@ fn extract_one(
         }
     }
 
-    for item in d.strings() {
+    // Only strings with a '.' or ':' can hold an endpoint; the parser flags
+    // them while it finds each string's end (one pass over the bytes).
+    for item in d.strings_marked([b'.', b':']) {
         match item {
-            Ok((off, s)) => {
-                if s.len() >= 4 && has_dot_or_colon(s) {
+            Ok((off, s, dot_or_colon)) => {
+                if dot_or_colon && s.len() >= 4 {
                     endpoints.scan(s, KIND_DEX_STRING, file, Some(off));
                 }
             }
@@ -93,6 +95,7 @@ fn extract_one(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
+    use crate::extract::endpoints::has_dot_or_colon;
 
     /// A DEX with two classes and a URL string (same layout as the parser
     /// tests, built inline so this module stands alone).

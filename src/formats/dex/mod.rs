@@ -467,13 +467,14 @@ impl<'a> DexFile<'a> {
     }
 
     /// `string_data_off` of string `idx`.
+    #[inline]
     pub fn string_data_offset(&self, idx: u32) -> Result<u32> {
-        let at = (idx as usize).checked_mul(STRING_ID_SIZE).ok_or(Error::IndexOutOfRange {
+        let at = (idx as usize).checked_mul(STRING_ID_SIZE).ok_or_else(|| Error::IndexOutOfRange {
             what: "string_ids",
             index: idx,
             count: self.string_count(),
         })?;
-        u32_le_at(self.string_ids, at).ok_or(Error::IndexOutOfRange {
+        u32_le_at(self.string_ids, at).ok_or_else(|| Error::IndexOutOfRange {
             what: "string_ids",
             index: idx,
             count: self.string_count(),
@@ -482,6 +483,7 @@ impl<'a> DexFile<'a> {
 
     /// The MUTF-8 bytes of string `idx` (after the uleb128 UTF-16 length, up
     /// to the NUL), borrowed from the input.
+    #[inline]
     pub fn string(&self, idx: u32) -> Result<&'a [u8]> {
         let off = self.string_data_offset(idx)?;
         string_data(self.data, off)
@@ -495,14 +497,23 @@ impl<'a> DexFile<'a> {
         StringIter { data: self.data, ids: self.string_ids, pos: 0, budget: scan_budget(self.data.len()), done: false }
     }
 
+    /// As [`Self::strings`], each string with a flag: true when it holds the
+    /// byte `needles[0]` or `needles[1]`. The flag comes from the same pass
+    /// that finds the string's end, so a caller interested only in strings
+    /// with those bytes reads the others once.
+    pub fn strings_marked(&self, needles: [u8; 2]) -> MarkedStringIter<'a> {
+        MarkedStringIter { inner: self.strings(), needles }
+    }
+
     /// Descriptor (`Lcom/foo/Bar;`) of type `idx`.
+    #[inline]
     pub fn type_descriptor(&self, idx: u32) -> Result<&'a [u8]> {
-        let at = (idx as usize).checked_mul(TYPE_ID_SIZE).ok_or(Error::IndexOutOfRange {
+        let at = (idx as usize).checked_mul(TYPE_ID_SIZE).ok_or_else(|| Error::IndexOutOfRange {
             what: "type_ids",
             index: idx,
             count: self.type_count(),
         })?;
-        let sidx = u32_le_at(self.type_ids, at).ok_or(Error::IndexOutOfRange {
+        let sidx = u32_le_at(self.type_ids, at).ok_or_else(|| Error::IndexOutOfRange {
             what: "type_ids",
             index: idx,
             count: self.type_count(),
@@ -537,30 +548,102 @@ fn scan_budget(len: usize) -> usize {
 /// Reads a `string_data_item` at `off`: uleb128 UTF-16 length, then MUTF-8
 /// bytes up to a NUL (which must come within [`MAX_STRING_BYTES`]).
 fn string_data(data: &[u8], off: u32) -> Result<&[u8]> {
-    let mut r =
-        Reader::at(data, off as usize).ok_or(Error::Truncated { what: "string_data_item", offset: u64::from(off) })?;
+    string_data_marked(data, off, None).map(|(text, _)| text)
+}
+
+/// [`string_data`], and whether the text holds one of `needles` (false when
+/// `needles` is None), found in the same pass over the bytes.
+#[inline(always)]
+fn string_data_marked(data: &[u8], off: u32, needles: Option<[u8; 2]>) -> Result<(&[u8], bool)> {
+    let item = data.get(off as usize..).ok_or(Error::Truncated { what: "string_data_item", offset: u64::from(off) })?;
+    // uleb128 UTF-16 length: one byte for strings shorter than 128 units.
+    let (utf16_len, prefix) = match item.first() {
+        Some(&b) if b < 0x80 => (u32::from(b), 1),
+        _ => {
+            let mut r = Reader::new(item);
+            let len =
+                r.uleb128().ok_or(Error::Truncated { what: "string_data_item length", offset: u64::from(off) })?;
+            (len, r.position())
+        }
+    };
+    let rest = item.get(prefix..).unwrap_or(&[]);
     // The UTF-16 length is not trusted (ART reads up to the NUL); it is only
     // a hint: for ASCII text it is the byte length, so when the byte there is
-    // the NUL and none comes before it, that is the end (checked without an
-    // early exit, which compiles to a vector loop; short strings dominate).
-    let utf16_len = r.uleb128().ok_or(Error::Truncated { what: "string_data_item length", offset: u64::from(off) })?;
-    let rest = r.rest();
+    // the NUL and none comes before it, that is the end (the same answer as
+    // the search below, found word by word; short strings dominate).
     let hint = utf16_len as usize;
     if hint < MAX_STRING_BYTES && rest.get(hint) == Some(&0) {
         if let Some(text) = rest.get(..hint) {
-            if text.iter().fold(true, |ok, &b| ok & (b != 0)) {
-                return Ok(text);
+            let (nul, marked) = scan_text(text, needles);
+            if !nul {
+                return Ok((text, marked));
             }
         }
     }
     let window = rest.get(..MAX_STRING_BYTES).unwrap_or(rest);
     match memchr::memchr(0, window) {
-        Some(n) => Ok(window.get(..n).unwrap_or(&[])),
+        Some(n) => {
+            let text = window.get(..n).unwrap_or(&[]);
+            let marked = needles.is_some_and(|[a, b]| memchr::memchr2(a, b, text).is_some());
+            Ok((text, marked))
+        }
         None if window.len() == MAX_STRING_BYTES => {
             Err(Error::LimitExceeded { what: "string_data_item bytes", limit: MAX_STRING_BYTES as u64 })
         }
         None => Err(Error::UnterminatedString { offset: u64::from(off) }),
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero exactly when some byte of `w` is zero (the borrow of a lower
+/// zero byte can set more bits above it, never make the answer wrong).
+#[inline(always)]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
+}
+
+/// (`text` holds a NUL, `text` holds one of `needles`), eight bytes at a
+/// time; the last word overlaps the one before it instead of a byte loop.
+#[inline(always)]
+fn scan_text(text: &[u8], needles: Option<[u8; 2]>) -> (bool, bool) {
+    let Some(last) = text.len().checked_sub(8) else {
+        // Shorter than a word: byte by byte.
+        let nul = text.iter().fold(false, |n, &c| n | (c == 0));
+        let hit = needles.is_some_and(|[x, y]| text.iter().fold(false, |h, &c| h | (c == x) | (c == y)));
+        return (nul, hit);
+    };
+    let (a, b) = match needles {
+        Some([a, b]) => (ONES.wrapping_mul(u64::from(a)), ONES.wrapping_mul(u64::from(b))),
+        None => (0, 0),
+    };
+    let (mut nul, mut hit) = (0u64, 0u64);
+    let mut words = text.chunks_exact(8);
+    for w in &mut words {
+        let w = word(w);
+        nul |= zero_bytes(w);
+        if needles.is_some() {
+            hit |= zero_bytes(w ^ a) | zero_bytes(w ^ b);
+        }
+    }
+    if !words.remainder().is_empty() {
+        let w = word(text.get(last..).unwrap_or(&[]));
+        nul |= zero_bytes(w);
+        if needles.is_some() {
+            hit |= zero_bytes(w ^ a) | zero_bytes(w ^ b);
+        }
+    }
+    (nul != 0, hit != 0)
+}
+
+#[inline(always)]
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(b) = bytes.get(..8) {
+        w.copy_from_slice(b);
+    }
+    u64::from_le_bytes(w)
 }
 
 /// Iterator over (`string_data_off`, MUTF-8 bytes). See [`DexFile::strings`].
@@ -572,16 +655,15 @@ pub struct StringIter<'a> {
     done: bool,
 }
 
-impl<'a> Iterator for StringIter<'a> {
-    type Item = Result<(u64, &'a [u8])>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<'a> StringIter<'a> {
+    #[inline]
+    fn next_marked(&mut self, needles: Option<[u8; 2]>) -> Option<Result<(u64, &'a [u8], bool)>> {
         if self.done {
             return None;
         }
         let off = u32_le_at(self.ids, self.pos)?;
         self.pos = self.pos.saturating_add(STRING_ID_SIZE);
-        let item = string_data(self.data, off).and_then(|s| {
+        let item = string_data_marked(self.data, off, needles).and_then(|(s, marked)| {
             // +6: the uleb128 prefix and NUL count against the budget too.
             let cost = s.len().saturating_add(6);
             if cost > self.budget {
@@ -591,7 +673,7 @@ impl<'a> Iterator for StringIter<'a> {
                 });
             }
             self.budget = self.budget.saturating_sub(cost);
-            Ok((u64::from(off), s))
+            Ok((u64::from(off), s, marked))
         });
         if item.is_err() {
             self.done = true;
@@ -599,12 +681,43 @@ impl<'a> Iterator for StringIter<'a> {
         Some(item)
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
+    fn left(&self) -> (usize, Option<usize>) {
         if self.done {
             return (0, Some(0));
         }
         let left = self.ids.len().saturating_sub(self.pos) / STRING_ID_SIZE;
         (0, Some(left))
+    }
+}
+
+impl<'a> Iterator for StringIter<'a> {
+    type Item = Result<(u64, &'a [u8])>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_marked(None).map(|r| r.map(|(off, s, _)| (off, s)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.left()
+    }
+}
+
+/// Iterator over (`string_data_off`, MUTF-8 bytes, holds a needle). See
+/// [`DexFile::strings_marked`].
+pub struct MarkedStringIter<'a> {
+    inner: StringIter<'a>,
+    needles: [u8; 2],
+}
+
+impl<'a> Iterator for MarkedStringIter<'a> {
+    type Item = Result<(u64, &'a [u8], bool)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next_marked(Some(self.needles))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.left()
     }
 }
 

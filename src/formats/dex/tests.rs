@@ -409,3 +409,69 @@ fn string_end_is_the_first_nul_whatever_the_length_prefix_says() {
     }
     assert!(matches!(string_data(b"\x03abc", 0), Err(Error::UnterminatedString { .. })));
 }
+
+#[test]
+fn word_scan_matches_a_byte_loop() {
+    // Every length around the word size, a NUL / '.' / ':' at every position
+    // (and none), with and without needles.
+    for len in 0..40usize {
+        for pos in 0..=len {
+            for special in [0u8, b'.', b':', b'x', 0x80, 0xff] {
+                let mut text: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                if pos < len {
+                    text[pos] = special;
+                }
+                let nul = text.contains(&0);
+                let hit = text.iter().any(|&c| c == b'.' || c == b':');
+                assert_eq!(scan_text(&text, Some([b'.', b':'])), (nul, hit), "{text:?}");
+                assert_eq!(scan_text(&text, None), (nul, false), "{text:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn marked_strings_are_the_strings_with_a_flag() {
+    let strings: [&[u8]; 7] =
+        [b"", b"a", b"a.b", b"0123456789:", b"no-dots-here-at-all", "中.x".as_bytes(), b"abcdefgh"];
+    let mut bytes = build(b"035", &strings, &[], &[]);
+    // One string whose length prefix is wrong (the search path) holding a ':'.
+    let off = bytes.len() as u32;
+    bytes.extend_from_slice(b"\x02ab:cd\x00");
+    let sid = u32::from_le_bytes(bytes[60..64].try_into().unwrap()) as usize;
+    bytes[sid..sid + 4].copy_from_slice(&off.to_le_bytes());
+    let d = parse(&bytes).unwrap();
+    let plain: Vec<_> = d.strings().map(Result::unwrap).collect();
+    let marked: Vec<_> = d.strings_marked([b'.', b':']).map(Result::unwrap).collect();
+    assert_eq!(plain.len(), marked.len());
+    for ((o1, s1), (o2, s2, m)) in plain.iter().zip(&marked) {
+        assert_eq!((o1, s1), (o2, s2));
+        assert_eq!(*m, s1.contains(&b'.') || s1.contains(&b':'), "{s1:?}");
+    }
+    assert_eq!(marked[0].1, b"ab:cd");
+    assert!(marked[0].2);
+    // Errors end the marked walk as they end the plain one.
+    bytes.truncate(bytes.len() - 1);
+    let d = parse(&bytes).unwrap();
+    let last = d.strings_marked([b'.', b':']).last().unwrap();
+    assert_eq!(last.map(|_| ()), d.strings().last().unwrap().map(|_| ()));
+}
+
+#[test]
+fn long_length_prefixes_are_decoded() {
+    // A two-byte uleb128 prefix (200 units) and a five-byte one whose last
+    // byte still has the continuation bit (truncated).
+    let mut item = vec![0xc8, 0x01];
+    item.extend(std::iter::repeat_n(b'q', 200));
+    item.push(0);
+    assert_eq!(string_data(&item, 0).unwrap().len(), 200);
+    assert_eq!(
+        string_data(&[0x80, 0x80, 0x80, 0x80, 0x80, b'a', 0], 0).unwrap_err(),
+        Error::Truncated { what: "string_data_item length", offset: 0 }
+    );
+    assert_eq!(
+        string_data(b"\x01a\x00", 3).unwrap_err(),
+        Error::Truncated { what: "string_data_item length", offset: 3 }
+    );
+    assert_eq!(string_data(b"\x01a\x00", 4).unwrap_err(), Error::Truncated { what: "string_data_item", offset: 4 });
+}
