@@ -649,7 +649,7 @@ fn inflate_one_shot(raw: &[u8], declared: u64, max_bytes: u64, ratio: (u64, u64)
     let sane = declared > 0
         && declared <= max_bytes
         && declared <= compressed.saturating_mul(ONE_SHOT_MAX_RATIO).max(64 * 1024)
-        && (max_ratio == 0 || declared <= floor || declared / compressed.max(1) <= max_ratio);
+        && (max_ratio == 0 || declared <= floor || declared.checked_div(compressed).is_some_and(|r| r <= max_ratio));
     let Ok(size) = usize::try_from(declared) else { return false };
     if !sane {
         return false;
