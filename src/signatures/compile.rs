@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use regex::RegexSet;
 
-use super::{framework_stem, Error, SignatureSet, MIN_OBJC_PREFIX};
+use super::{framework_stem, Error, Fast, SignatureSet, MIN_OBJC_PREFIX};
 
 /// Stands for the app's package name in permission markers (Gradle's manifest placeholder).
 const APPLICATION_ID: &str = "${applicationId}";
@@ -67,31 +67,33 @@ pub struct Matchers {
     class_prefixes: HashMap<String, (SdkIdx, bool), ClassHash>,
     /// First two segments (or the whole prefix when it has one) of every class prefix.
     class_heads: HashSet<String, ClassHash>,
-    native_libs: HashMap<String, SdkIdx>,
+    // The other maps: foldhash too (keys from the database only), and one
+    // allocation per key where a marker has one SDK (`Owners`).
+    native_libs: HashMap<String, SdkIdx, Fast>,
     pub native_lib_patterns: PatternSet,
-    meta_data: HashMap<String, Vec<SdkIdx>>,
-    components: HashMap<String, Vec<SdkIdx>>,
+    meta_data: HashMap<String, Owners, Fast>,
+    components: HashMap<String, Owners, Fast>,
     pub component_patterns: PatternSet,
-    permissions: HashMap<String, Vec<SdkIdx>>,
+    permissions: HashMap<String, Owners, Fast>,
     /// Permission markers holding `${applicationId}`.
     permission_templates: Vec<(String, SdkIdx)>,
-    intent_actions: HashMap<String, Vec<SdkIdx>>,
-    assets: HashMap<String, Vec<SdkIdx>>,
-    resource_names: HashMap<String, Vec<SdkIdx>>,
-    sdk_domains: HashMap<String, Vec<SdkIdx>>,
+    intent_actions: HashMap<String, Owners, Fast>,
+    assets: HashMap<String, Owners, Fast>,
+    resource_names: HashMap<String, Owners, Fast>,
+    sdk_domains: HashMap<String, Owners, Fast>,
     pub domain_patterns: PatternSet,
-    cloud_suffixes: HashMap<String, usize>,
-    publisher_domains: HashMap<String, usize>,
-    publisher_packages: HashMap<String, usize>,
+    cloud_suffixes: HashMap<String, usize, Fast>,
+    publisher_domains: HashMap<String, usize, Fast>,
+    publisher_packages: HashMap<String, usize, Fast>,
     /// (prefix, publisher) longest first.
     publisher_prefixes: Vec<(String, usize)>,
-    publisher_certs: HashMap<String, usize>,
+    publisher_certs: HashMap<String, usize, Fast>,
     /// Framework stem (`Bugly` for `Bugly.framework`) → SDK.
-    ios_frameworks: HashMap<String, SdkIdx>,
+    ios_frameworks: HashMap<String, SdkIdx, Fast>,
     /// Objective-C class prefixes, longest first.
     objc_prefixes: Vec<(String, SdkIdx)>,
     /// First `MIN_OBJC_PREFIX` bytes of every Objective-C prefix.
-    objc_heads: HashSet<Vec<u8>>,
+    objc_heads: HashSet<Vec<u8>, Fast>,
     /// Bundle-id prefixes, longest first.
     bundle_prefixes: Vec<(String, SdkIdx)>,
 }
@@ -105,10 +107,37 @@ fn head(prefix: &str) -> &str {
     }
 }
 
-fn push_multi(map: &mut HashMap<String, Vec<SdkIdx>>, key: &str, idx: SdkIdx) {
-    let v = map.entry(key.to_string()).or_default();
-    if !v.contains(&idx) {
-        v.push(idx);
+/// The SDKs sharing one marker, in the order they claimed it; almost always one.
+#[derive(Debug)]
+enum Owners {
+    One(SdkIdx),
+    Many(Vec<SdkIdx>),
+}
+
+impl Owners {
+    fn as_slice(&self) -> &[SdkIdx] {
+        match self {
+            Owners::One(i) => std::slice::from_ref(i),
+            Owners::Many(v) => v,
+        }
+    }
+}
+
+fn sized<V>(n: usize) -> HashMap<String, V, Fast> {
+    HashMap::with_capacity_and_hasher(n, Fast::default())
+}
+
+fn push_multi(map: &mut HashMap<String, Owners, Fast>, key: &str, idx: SdkIdx) {
+    match map.get_mut(key) {
+        None => {
+            map.insert(key.to_string(), Owners::One(idx));
+        }
+        Some(Owners::One(i)) if *i != idx => {
+            let first = *i;
+            map.insert(key.to_string(), Owners::Many(vec![first, idx]));
+        }
+        Some(Owners::Many(v)) if !v.contains(&idx) => v.push(idx),
+        Some(_) => {}
     }
 }
 
@@ -127,19 +156,21 @@ impl Matchers {
         };
         let mut class_prefixes = HashMap::default();
         let mut class_heads = HashSet::default();
-        let mut native_libs = HashMap::new();
+        // Capacity for every marker of each kind (repeats only leave room).
+        let count = |f: fn(&super::Markers) -> usize| set.sdks.iter().map(|s| f(&s.markers)).sum::<usize>();
+        let mut native_libs = sized(count(|m| m.native_libs.len()));
         let mut native_pats = Vec::new();
-        let mut meta_data = HashMap::new();
-        let mut components = HashMap::new();
+        let mut meta_data = sized(count(|m| m.meta_data.len()));
+        let mut components = sized(count(|m| m.components.len()));
         let mut component_pats = Vec::new();
-        let mut permissions = HashMap::new();
+        let mut permissions = sized(count(|m| m.permissions.len()));
         let mut permission_templates = Vec::new();
-        let mut intent_actions = HashMap::new();
-        let mut assets = HashMap::new();
-        let mut resource_names = HashMap::new();
-        let mut sdk_domains = HashMap::new();
+        let mut intent_actions = sized(count(|m| m.intent_actions.len()));
+        let mut assets = sized(count(|m| m.assets.len()));
+        let mut resource_names = sized(count(|m| m.resource_names.len()));
+        let mut sdk_domains = sized(count(|m| m.domains.len()));
         let mut domain_pats = Vec::new();
-        let mut ios_frameworks = HashMap::new();
+        let mut ios_frameworks = HashMap::default();
         let mut objc_prefixes = Vec::new();
         let mut bundle_prefixes = Vec::new();
         for (i, s) in set.sdks.iter().enumerate() {
@@ -192,16 +223,16 @@ impl Matchers {
             }
             domain_pats.extend(m.domain_patterns.iter().map(|p| (p.clone(), i)));
         }
-        let mut cloud_suffixes = HashMap::new();
+        let mut cloud_suffixes = sized(set.clouds.iter().map(|c| c.domain_suffixes.len()).sum());
         for (i, c) in set.clouds.iter().enumerate() {
             for d in &c.domain_suffixes {
                 cloud_suffixes.insert(d.clone(), i);
             }
         }
-        let mut publisher_domains = HashMap::new();
-        let mut publisher_packages = HashMap::new();
+        let mut publisher_domains = sized(set.publishers.iter().map(|p| p.domain_suffixes.len()).sum());
+        let mut publisher_packages = sized(set.publishers.iter().map(|p| p.packages.len()).sum());
         let mut publisher_prefixes = Vec::new();
-        let mut publisher_certs = HashMap::new();
+        let mut publisher_certs = HashMap::default();
         for (i, p) in set.publishers.iter().enumerate() {
             for d in &p.domain_suffixes {
                 publisher_domains.insert(d.clone(), i);
@@ -283,16 +314,16 @@ impl Matchers {
     }
 
     pub fn meta_data(&self, name: &str) -> &[SdkIdx] {
-        self.meta_data.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.meta_data.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     pub fn component(&self, name: &str) -> &[SdkIdx] {
-        self.components.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.components.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     /// Permission markers; `${applicationId}` in a marker stands for the app's package.
     pub fn permission(&self, name: &str, package: Option<&str>) -> Vec<SdkIdx> {
-        let mut out: Vec<SdkIdx> = self.permissions.get(name).cloned().unwrap_or_default();
+        let mut out: Vec<SdkIdx> = self.permissions.get(name).map(|o| o.as_slice().to_vec()).unwrap_or_default();
         if let Some(pkg) = package {
             for (templ, i) in &self.permission_templates {
                 if templ.replace(APPLICATION_ID, pkg) == name && !out.contains(i) {
@@ -304,16 +335,16 @@ impl Matchers {
     }
 
     pub fn intent_action(&self, name: &str) -> &[SdkIdx] {
-        self.intent_actions.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.intent_actions.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     /// `path` relative to `assets/`.
     pub fn asset(&self, path: &str) -> &[SdkIdx] {
-        self.assets.get(path).map(Vec::as_slice).unwrap_or(&[])
+        self.assets.get(path).map(Owners::as_slice).unwrap_or(&[])
     }
 
     pub fn resource_name(&self, name: &str) -> &[SdkIdx] {
-        self.resource_names.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.resource_names.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     /// SDKs whose domain is a suffix of `host` at a label boundary (longest suffix).

@@ -8,10 +8,15 @@
 pub mod compile;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+/// Hasher of the maps built while loading, validating and compiling: keys
+/// come from the database only.
+pub(crate) type Fast = foldhash::fast::RandomState;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -24,8 +29,10 @@ pub enum Error {
     Invalid(Vec<String>),
 }
 
-/// Where a fact comes from.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Where a fact comes from. `load` checks every reference as strictly as
+/// `load_full` but keeps only how many there are (each as an empty
+/// `Reference`): no scan reads their text. `load_full` keeps the text.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     #[serde(rename = "ref")]
@@ -34,6 +41,59 @@ pub struct Reference {
     pub paths: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supports: Vec<String>,
+}
+
+std::thread_local! {
+    /// Set while `load_full` parses: references and notes keep their text.
+    static KEEP_TEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Any JSON string, checked as one and dropped (no allocation).
+struct AnyStr;
+
+impl<'de> Deserialize<'de> for AnyStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = AnyStr;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyStr, E> {
+                Ok(AnyStr)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The shape of a `Reference`, checked field by field like the real one, without its text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReferenceShape {
+    #[serde(rename = "ref")]
+    _reference: AnyStr,
+    #[serde(default, rename = "paths")]
+    _paths: Vec<AnyStr>,
+    #[serde(default, rename = "supports")]
+    _supports: Vec<AnyStr>,
+}
+
+/// `references`: every entry checked; its text kept only under `load_full`.
+fn references<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Reference>, D::Error> {
+    if KEEP_TEXT.with(std::cell::Cell::get) {
+        return Vec::<Reference>::deserialize(d);
+    }
+    let shapes = Vec::<ReferenceShape>::deserialize(d)?;
+    Ok(vec![Reference::default(); shapes.len()])
+}
+
+/// `notes`: checked to be a string (or null); kept only under `load_full`.
+fn notes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    if KEEP_TEXT.with(std::cell::Cell::get) {
+        return Option::<String>::deserialize(d);
+    }
+    Option::<AnyStr>::deserialize(d).map(|_| None)
 }
 
 /// Markers by fact kind. Every list is optional.
@@ -115,8 +175,9 @@ pub struct Sdk {
     pub ios: Option<IosMarkers>,
     #[serde(default)]
     pub low_confidence_markers: Vec<LowConfidenceMarker>,
+    #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "notes")]
     pub notes: Option<String>,
 }
 
@@ -143,8 +204,9 @@ pub struct Cloud {
     #[serde(default)]
     pub client_sdk_ids: Vec<String>,
     pub confidence: String,
+    #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "notes")]
     pub notes: Option<String>,
 }
 
@@ -176,8 +238,9 @@ pub struct Publisher {
     #[serde(default)]
     pub cert_subjects: Vec<BTreeMap<String, String>>,
     pub confidence: String,
+    #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "notes")]
     pub notes: Option<String>,
     #[serde(default)]
     pub prefix_note: Option<String>,
@@ -201,7 +264,7 @@ pub struct Policy {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "references")]
     pub references: Vec<Reference>,
     pub rules: Vec<Rule>,
 }
@@ -350,13 +413,38 @@ fn read(path: &Path, hasher: &mut Sha256, base: &Path) -> Result<Vec<u8>, Error>
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|source| Error::Json { path: path.display().to_string(), source })
+    // One UTF-8 check of the whole file instead of one per string; invalid
+    // UTF-8 goes through the byte parser for its error (line and column).
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    parsed.map_err(|source| Error::Json { path: path.display().to_string(), source })
 }
 
 /// Loads a database folder, then each overlay folder on top of it: an overlay
 /// entry with an existing id replaces it; a new id is added. Each folder may
 /// hold `sdks.json`, `clouds.json`, `publishers.json` and `policies/*.json`.
+///
+/// Every file is parsed as strictly as by `load_full`, but the text of
+/// `references` and `notes` is not kept (see `Reference`): scans never read it.
 pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    load_with(dir, overlays)
+}
+
+/// `load`, keeping the text of every reference and note.
+pub fn load_full(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            KEEP_TEXT.with(|k| k.set(self.0));
+        }
+    }
+    let _restore = Restore(KEEP_TEXT.with(|k| k.replace(true)));
+    load_with(dir, overlays)
+}
+
+fn load_with(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
     let mut hasher = Sha256::new();
     let mut set = SignatureSet {
         sdks: Vec::new(),
@@ -376,17 +464,17 @@ pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
             if set.info.version.is_none() {
                 set.info.version = f.version.clone();
             }
-            merge(&mut set.sdks, f.sdks, |s| s.id.clone());
+            merge(&mut set.sdks, f.sdks, |s| s.id.as_str());
         }
         let p = d.join("clouds.json");
         if p.is_file() || required {
             let f: CloudFile = parse(&p, &read(&p, &mut hasher, d)?)?;
-            merge(&mut set.clouds, f.clouds, |c| c.id.clone());
+            merge(&mut set.clouds, f.clouds, |c| c.id.as_str());
         }
         let p = d.join("publishers.json");
         if p.is_file() || required {
             let f: PublisherFile = parse(&p, &read(&p, &mut hasher, d)?)?;
-            merge(&mut set.publishers, f.publishers, |c| c.id.clone());
+            merge(&mut set.publishers, f.publishers, |c| c.id.as_str());
         }
         let pd = d.join("policies");
         if pd.is_dir() {
@@ -400,7 +488,7 @@ pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
             for p in files {
                 policies.push(parse::<Policy>(&p, &read(&p, &mut hasher, d)?)?);
             }
-            merge(&mut set.policies, policies, |p| p.id.clone());
+            merge(&mut set.policies, policies, |p| p.id.as_str());
         }
     }
     set.info.sha256 = crate::scan::hex(&hasher.finalize());
@@ -408,13 +496,31 @@ pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
     Ok(set)
 }
 
-fn merge<T>(into: &mut Vec<T>, more: Vec<T>, id: impl Fn(&T) -> String) {
-    for item in more {
-        let key = id(&item);
-        if let Some(slot) = into.iter_mut().find(|x| id(x) == key) {
-            *slot = item;
-        } else {
-            into.push(item);
+/// Adds `more` to `into`: an item whose id is already there replaces it (in
+/// place), a new id is appended. Within one file a repeated id replaces the
+/// earlier entry the same way.
+fn merge<T>(into: &mut Vec<T>, more: Vec<T>, id: impl Fn(&T) -> &str) {
+    // Where each new item goes, planned over borrowed ids.
+    let mut plan = Vec::with_capacity(more.len());
+    {
+        let mut at: HashMap<&str, usize, Fast> =
+            HashMap::with_capacity_and_hasher(into.len().saturating_add(more.len()), Fast::default());
+        for (i, x) in into.iter().enumerate() {
+            at.entry(id(x)).or_insert(i);
+        }
+        let mut next = into.len();
+        for item in &more {
+            let slot = *at.entry(id(item)).or_insert(next);
+            if slot == next {
+                next = next.saturating_add(1);
+            }
+            plan.push(slot);
+        }
+    }
+    for (item, slot) in more.into_iter().zip(plan) {
+        match into.get_mut(slot) {
+            Some(old) => *old = item,
+            None => into.push(item),
         }
     }
 }
@@ -461,7 +567,18 @@ fn valid_prefix(p: &str) -> bool {
         && p.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_' || c == '$')
 }
 
-fn check_regex(pattern: &str, what: &str, compile: bool, problems: &mut Vec<String>) {
+/// Names the entry a problem is about (`sdks.json umeng`), formatted only
+/// when there is a problem.
+#[derive(Clone, Copy)]
+struct What<'a>(&'static str, &'a str);
+
+impl fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.0, self.1)
+    }
+}
+
+fn check_regex(pattern: &str, what: What<'_>, compile: bool, problems: &mut Vec<String>) {
     if compile {
         if let Err(e) = regex::Regex::new(pattern) {
             problems.push(format!("{what}: bad regex {pattern:?}: {e}"));
@@ -485,8 +602,8 @@ pub fn framework_stem(name: &str) -> &str {
 fn check_ios<'a>(
     ios: &'a IosMarkers,
     id: &'a str,
-    what: &str,
-    owner: &mut HashMap<(&'static str, String), &'a str>,
+    what: What<'_>,
+    owner: &mut HashMap<(&'static str, &'a str), &'a str, Fast>,
     problems: &mut Vec<String>,
 ) {
     let lists: [(&'static str, &Vec<String>); 3] = [
@@ -498,14 +615,16 @@ fn check_ios<'a>(
         problems.push(format!("{what}: empty ios markers"));
     }
     for (key, list) in lists {
-        let mut seen = HashSet::new();
-        for v in list {
+        let norm_of = |v: &'a String| if key == "frameworks" { framework_stem(v) } else { v.as_str() };
+        for (j, v) in list.iter().enumerate() {
             if v.trim().is_empty() {
                 problems.push(format!("{what}: empty ios.{key} marker"));
                 continue;
             }
-            let norm = if key == "frameworks" { framework_stem(v).to_string() } else { v.clone() };
-            if !seen.insert(norm.clone()) {
+            let norm = norm_of(v);
+            // A duplicate of an earlier non-empty marker (empty ones are skipped above).
+            let before = list.get(..j).unwrap_or_default();
+            if before.iter().any(|b| !b.trim().is_empty() && norm_of(b) == norm) {
                 problems.push(format!("{what}: duplicate ios.{key} marker {v:?}"));
             }
             let ok = match key {
@@ -546,12 +665,13 @@ impl SignatureSet {
 
     fn validate_with(&self, compile_regexes: bool) -> Vec<String> {
         let mut problems = Vec::new();
-        let mut ids = HashSet::new();
-        let mut prefix_owner: HashMap<&str, &str> = HashMap::new();
-        let mut lib_owner: HashMap<&str, &str> = HashMap::new();
-        let mut ios_owner: HashMap<(&'static str, String), &str> = HashMap::new();
+        let entries = self.sdks.len().saturating_add(self.clouds.len()).saturating_add(self.publishers.len());
+        let mut ids: HashSet<&str, Fast> = HashSet::with_capacity_and_hasher(entries, Fast::default());
+        let mut prefix_owner: HashMap<&str, &str, Fast> = HashMap::default();
+        let mut lib_owner: HashMap<&str, &str, Fast> = HashMap::default();
+        let mut ios_owner: HashMap<(&'static str, &str), &str, Fast> = HashMap::default();
         for s in &self.sdks {
-            let what = format!("sdks.json {}", s.id);
+            let what = What("sdks.json", &s.id);
             if !valid_id(&s.id) {
                 problems.push(format!("{what}: id must be lowercase [a-z0-9._-]"));
             }
@@ -601,15 +721,15 @@ impl SignatureSet {
                 problems.push(format!("{what}: no markers"));
             }
             if let Some(ios) = &s.ios {
-                check_ios(ios, &s.id, &what, &mut ios_owner, &mut problems);
+                check_ios(ios, &s.id, what, &mut ios_owner, &mut problems);
             }
             for (key, list) in lists {
-                let mut seen = HashSet::new();
-                for v in list {
+                // Lists are short: a linear look back allocates nothing.
+                for (j, v) in list.iter().enumerate() {
                     if v.trim().is_empty() {
                         problems.push(format!("{what}: empty {key} marker"));
                     }
-                    if !seen.insert(v) {
+                    if list.get(..j).is_some_and(|before| before.contains(v)) {
                         problems.push(format!("{what}: duplicate {key} marker {v:?}"));
                     }
                 }
@@ -644,13 +764,13 @@ impl SignatureSet {
                 }
             }
             for p in m.native_lib_patterns.iter().chain(&m.component_patterns).chain(&m.domain_patterns) {
-                check_regex(p, &what, compile_regexes, &mut problems);
+                check_regex(p, what, compile_regexes, &mut problems);
             }
         }
-        let sdk_ids: HashSet<&str> = self.sdks.iter().map(|s| s.id.as_str()).collect();
-        let mut suffix_owner: HashMap<&str, &str> = HashMap::new();
+        let sdk_ids: HashSet<&str, Fast> = self.sdks.iter().map(|s| s.id.as_str()).collect();
+        let mut suffix_owner: HashMap<&str, &str, Fast> = HashMap::default();
         for c in &self.clouds {
-            let what = format!("clouds.json {}", c.id);
+            let what = What("clouds.json", &c.id);
             if !valid_id(&c.id) || !ids.insert(c.id.as_str()) {
                 problems.push(format!("{what}: bad or duplicate id"));
             }
@@ -678,7 +798,7 @@ impl SignatureSet {
             }
         }
         for p in &self.publishers {
-            let what = format!("publishers.json {}", p.id);
+            let what = What("publishers.json", &p.id);
             if !valid_id(&p.id) || !ids.insert(p.id.as_str()) {
                 problems.push(format!("{what}: bad or duplicate id"));
             }
@@ -705,7 +825,7 @@ impl SignatureSet {
         }
         let mut policy_ids = HashSet::new();
         for pol in &self.policies {
-            let what = format!("policy {}", pol.id);
+            let what = What("policy", &pol.id);
             if !policy_ids.insert(pol.id.as_str()) {
                 problems.push(format!("{what}: duplicate policy id"));
             }
