@@ -31,28 +31,119 @@ pub struct ClassHit<'a> {
     pub broad: bool,
 }
 
+/// One fact kind's anchored patterns. Those made only of literal text and
+/// `.*` runs are matched as globs; the rest go into one `RegexSet`. Building
+/// that set was most of compiling the database, and most patterns are globs.
 pub struct PatternSet {
-    set: RegexSet,
-    owners: Vec<SdkIdx>,
+    /// Every pattern as written, with its SDK, in database order.
+    patterns: Vec<(String, SdkIdx)>,
+    /// Index into `patterns`, with the glob.
+    globs: Vec<(usize, Glob)>,
+    /// The other patterns (none: no set), with their indexes into `patterns`.
+    set: Option<(RegexSet, Vec<usize>)>,
 }
 
 impl PatternSet {
-    fn new(items: Vec<(String, SdkIdx)>) -> Result<Self, Error> {
-        let (patterns, owners): (Vec<String>, Vec<SdkIdx>) = items.into_iter().unzip();
-        let set = RegexSet::new(&patterns).map_err(|e| Error::Invalid(vec![format!("pattern set: {e}")]))?;
-        Ok(PatternSet { set, owners })
+    fn new(patterns: Vec<(String, SdkIdx)>) -> Result<Self, Error> {
+        let mut globs = Vec::new();
+        let mut rest = Vec::new();
+        for (i, (p, _)) in patterns.iter().enumerate() {
+            match Glob::parse(p) {
+                Some(g) => globs.push((i, g)),
+                None => rest.push(i),
+            }
+        }
+        let set = if rest.is_empty() {
+            None
+        } else {
+            let texts = rest.iter().filter_map(|&i| patterns.get(i).map(|(p, _)| p.as_str()));
+            let set = RegexSet::new(texts).map_err(|e| Error::Invalid(vec![format!("pattern set: {e}")]))?;
+            Some((set, rest))
+        };
+        Ok(PatternSet { patterns, globs, set })
     }
 
-    /// SDKs with a pattern matching `text`, with the pattern.
+    /// SDKs with a pattern matching `text`, with the pattern, in database order.
     pub fn matches(&self, text: &str) -> Vec<(SdkIdx, &str)> {
-        if self.owners.is_empty() {
+        if self.patterns.is_empty() {
             return Vec::new();
         }
-        self.set
-            .matches(text)
-            .iter()
-            .filter_map(|i| Some((*self.owners.get(i)?, self.set.patterns().get(i)?.as_str())))
-            .collect()
+        let mut hits: Vec<usize> = self.globs.iter().filter(|(_, g)| g.is_match(text)).map(|(i, _)| *i).collect();
+        if let Some((set, index)) = &self.set {
+            let before = hits.len();
+            hits.extend(set.matches(text).iter().filter_map(|i| index.get(i).copied()));
+            if before > 0 && hits.len() > before {
+                hits.sort_unstable();
+            }
+        }
+        hits.iter().filter_map(|&i| self.patterns.get(i).map(|(p, sdk)| (*sdk, p.as_str()))).collect()
+    }
+}
+
+/// A pattern `^a.*b(.*)c$`: literal pieces between `.*` (or `(.*)`) runs,
+/// anchored at both ends. It matches exactly what the regex matches: `.` is
+/// any character but `\n`, and no piece holds a `\n`, so a text with one
+/// never matches; otherwise the first piece is a prefix, the last a suffix
+/// after it, and the others occur in order between them.
+#[derive(Debug, PartialEq, Eq)]
+struct Glob {
+    /// One more piece than wildcards; a pattern without wildcard is one piece.
+    pieces: Vec<String>,
+}
+
+/// Characters the regex syntax gives a meaning (outside classes); escaped,
+/// each stands for itself.
+const REGEX_META: &str = "\\.+*?()|[]{}^$#&-~";
+
+impl Glob {
+    /// The glob of `pattern`, or `None` when it uses anything beyond literal
+    /// text, escaped meta characters and `.*` / `(.*)` between `^` and `$`.
+    fn parse(pattern: &str) -> Option<Glob> {
+        let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+        let mut pieces = vec![String::new()];
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    let e = chars.next()?;
+                    if !REGEX_META.contains(e) {
+                        return None;
+                    }
+                    pieces.last_mut()?.push(e);
+                }
+                '.' => {
+                    (chars.next()? == '*').then_some(())?;
+                    pieces.push(String::new());
+                }
+                '(' => {
+                    (chars.next()? == '.' && chars.next()? == '*' && chars.next()? == ')').then_some(())?;
+                    pieces.push(String::new());
+                }
+                // `#`, `&`, `-` and `~` are literal outside classes; the rest are operators.
+                '+' | '*' | '?' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' => return None,
+                '\n' => return None,
+                c => pieces.last_mut()?.push(c),
+            }
+        }
+        Some(Glob { pieces })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        let Some((first, rest)) = self.pieces.split_first() else { return false };
+        let Some((last, middle)) = rest.split_last() else { return text == first };
+        if text.contains('\n') {
+            return false;
+        }
+        let Some(mut t) = text.strip_prefix(first.as_str()).and_then(|t| t.strip_suffix(last.as_str())) else {
+            return false;
+        };
+        for piece in middle {
+            match t.split_once(piece.as_str()) {
+                Some((_, after)) => t = after,
+                None => return false,
+            }
+        }
+        true
     }
 }
 
@@ -435,6 +526,104 @@ mod tests {
         assert!(set.validate_structure().is_empty(), "the structural check does not compile patterns");
         let Err(Error::Invalid(problems)) = Matchers::compile(set) else { panic!("a bad pattern must be refused") };
         assert!(problems.iter().any(|p| p.contains("bad regex") && p.contains("lib(x")), "{problems:?}");
+    }
+
+    #[test]
+    fn globs_match_exactly_what_their_regex_matches() {
+        let patterns = [
+            r"^libfoo(.*)\.so$",
+            r"^libfoo-(.*)-x\.so$",
+            r"^com\.vendor\.(.*)$",
+            r"^.*\.wxapi\.Entry$",
+            r"^.*\.mid.*$",
+            r"^a.*b.*c$",
+            r"^exact\.name$",
+            r"^$",
+            r"^.*$",
+            r"^a\$b\-c\(d\)#&~ é(.*)$",
+            r"^.*.*x$",
+        ];
+        let texts = [
+            "",
+            "libfoo.so",
+            "libfoo1.so",
+            "libfoo-1-x.so",
+            "libfoo--x.so",
+            "libfoo-x.so",
+            "libfoo\n.so",
+            "libfoo.so\n",
+            "\nlibfoo.so",
+            "com.vendor.",
+            "com.vendor.a.B",
+            "com.vendorX",
+            "x.wxapi.Entry",
+            ".wxapi.Entry",
+            "wxapi.Entry",
+            "a.b.wxapi.Entry\n",
+            "x.mid",
+            ".mid",
+            "mi.d",
+            "abc",
+            "ac",
+            "aXbYc",
+            "acb",
+            "abcabc",
+            "a\nbc",
+            "exact.name",
+            "exactXname",
+            "a$b-c(d)#&~ é",
+            "a$b-c(d)#&~ éz",
+            "x",
+            "xx",
+            "\n",
+            "é.mid.é",
+        ];
+        for p in patterns {
+            let g = Glob::parse(p).unwrap_or_else(|| panic!("{p} is a glob"));
+            let re = regex::Regex::new(p).expect("valid regex");
+            for t in texts {
+                assert_eq!(g.is_match(t), re.is_match(t), "{p} on {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn other_patterns_stay_regexes() {
+        for p in [
+            r"^libx[0-9]*\.so$",
+            r"^(.+\.)?host\.[a-z.]+$",
+            r"^a.+$",
+            r"^a.*?b$",
+            r"^a\db$",
+            r"^a\nb$",
+            "^a\nb$",
+            r"^(?i)abc$",
+            r"^a|b$",
+            r"^a(.*)*$",
+            r"abc$",
+            r"^abc",
+            r"^a\$",
+            r"^a.$",
+            r"^a(.+)$",
+        ] {
+            assert_eq!(Glob::parse(p), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn pattern_sets_report_globs_and_regexes_in_database_order() {
+        let items = vec![
+            (r"^liba[0-9]*\.so$".to_string(), 7),
+            (r"^liba(.*)\.so$".to_string(), 3),
+            (r"^lib.*$".to_string(), 5),
+            (r"^libz\.so$".to_string(), 1),
+        ];
+        let set = PatternSet::new(items).expect("compiles");
+        assert_eq!(set.globs.len(), 3);
+        assert_eq!(set.matches("liba12.so"), vec![(7, r"^liba[0-9]*\.so$"), (3, r"^liba(.*)\.so$"), (5, r"^lib.*$")]);
+        assert_eq!(set.matches("libz.so"), vec![(5, r"^lib.*$"), (1, r"^libz\.so$")]);
+        assert!(set.matches("other").is_empty());
+        assert!(PatternSet::new(vec![]).expect("empty").matches("x").is_empty());
     }
 
     #[test]
