@@ -12,8 +12,9 @@
 //!   first `MIN_OBJC_PREFIX` bytes; bundle-id prefixes at `.` boundaries.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
-use regex::RegexSet;
+use regex::{RegexSet, RegexSetBuilder};
 
 use super::{framework_stem, Error, Fast, SignatureSet, MIN_OBJC_PREFIX};
 
@@ -32,15 +33,21 @@ pub struct ClassHit<'a> {
 }
 
 /// One fact kind's anchored patterns. Those made only of literal text and
-/// `.*` runs are matched as globs; the rest go into one `RegexSet`. Building
-/// that set was most of compiling the database, and most patterns are globs.
+/// `.*` runs are matched as globs; the rest go into one `RegexSet`, built on
+/// first use (many apps never need it): building the sets was most of
+/// compiling the database. Their syntax is checked up front, so a bad
+/// pattern still refuses the database before any app is judged.
 pub struct PatternSet {
     /// Every pattern as written, with its SDK, in database order.
     patterns: Vec<(String, SdkIdx)>,
     /// Index into `patterns`, with the glob.
     globs: Vec<(usize, Glob)>,
-    /// The other patterns (none: no set), with their indexes into `patterns`.
-    set: Option<(RegexSet, Vec<usize>)>,
+    /// Indexes into `patterns` of the others, in the order of the set.
+    rest: Vec<usize>,
+    /// The set of the others, once built. `None` inside: it failed to build
+    /// (only a pattern past the regex size limit can, and `signatures check`
+    /// names it), and matches none.
+    set: OnceLock<Option<RegexSet>>,
 }
 
 impl PatternSet {
@@ -53,14 +60,19 @@ impl PatternSet {
                 None => rest.push(i),
             }
         }
-        let set = if rest.is_empty() {
-            None
-        } else {
-            let texts = rest.iter().filter_map(|&i| patterns.get(i).map(|(p, _)| p.as_str()));
-            let set = RegexSet::new(texts).map_err(|e| Error::Invalid(vec![format!("pattern set: {e}")]))?;
-            Some((set, rest))
-        };
-        Ok(PatternSet { patterns, globs, set })
+        let set = PatternSet { patterns, globs, rest, set: OnceLock::new() };
+        if !set.rest.is_empty() {
+            // Parses every pattern but stops at the first automaton state.
+            match RegexSetBuilder::new(set.rest_texts()).size_limit(0).build() {
+                Ok(_) | Err(regex::Error::CompiledTooBig(_)) => {}
+                Err(e) => return Err(Error::Invalid(vec![format!("pattern set: {e}")])),
+            }
+        }
+        Ok(set)
+    }
+
+    fn rest_texts(&self) -> impl Iterator<Item = &str> {
+        self.rest.iter().filter_map(|&i| self.patterns.get(i).map(|(p, _)| p.as_str()))
     }
 
     /// SDKs with a pattern matching `text`, with the pattern, in database order.
@@ -69,11 +81,14 @@ impl PatternSet {
             return Vec::new();
         }
         let mut hits: Vec<usize> = self.globs.iter().filter(|(_, g)| g.is_match(text)).map(|(i, _)| *i).collect();
-        if let Some((set, index)) = &self.set {
-            let before = hits.len();
-            hits.extend(set.matches(text).iter().filter_map(|i| index.get(i).copied()));
-            if before > 0 && hits.len() > before {
-                hits.sort_unstable();
+        if !self.rest.is_empty() {
+            let set = self.set.get_or_init(|| RegexSet::new(self.rest_texts()).ok());
+            if let Some(set) = set {
+                let before = hits.len();
+                hits.extend(set.matches(text).iter().filter_map(|i| self.rest.get(i).copied()));
+                if before > 0 && hits.len() > before {
+                    hits.sort_unstable();
+                }
             }
         }
         hits.iter().filter_map(|&i| self.patterns.get(i).map(|(p, sdk)| (*sdk, p.as_str()))).collect()
@@ -619,7 +634,7 @@ mod tests {
             (r"^libz\.so$".to_string(), 1),
         ];
         let set = PatternSet::new(items).expect("compiles");
-        assert_eq!(set.globs.len(), 3);
+        assert_eq!((set.globs.len(), set.rest.len()), (3, 1));
         assert_eq!(set.matches("liba12.so"), vec![(7, r"^liba[0-9]*\.so$"), (3, r"^liba(.*)\.so$"), (5, r"^lib.*$")]);
         assert_eq!(set.matches("libz.so"), vec![(5, r"^lib.*$"), (1, r"^libz\.so$")]);
         assert!(set.matches("other").is_empty());

@@ -88,6 +88,39 @@ fn references<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Reference>, 
     Ok(vec![Reference::default(); shapes.len()])
 }
 
+/// Shortest JSON text of one entry of a database file (an SDK, a cloud, a publisher).
+const MIN_ENTRY_BYTES: usize = 64;
+/// Most entries reserved up front, whatever the file's size.
+const MAX_ENTRY_HINT: usize = 4096;
+
+std::thread_local! {
+    /// Entries the file being parsed can hold at most (`parse` sets it).
+    static ENTRY_HINT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A file's list of entries, reserved once from the file's size: growing a
+/// list of large structs by doubling copied it several times and touched
+/// fresh pages at each step. Unused room is handed back at the end.
+fn entries<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let hint = ENTRY_HINT.with(std::cell::Cell::get).min(MAX_ENTRY_HINT);
+            let mut out = Vec::with_capacity(hint.max(seq.size_hint().unwrap_or(0).min(MAX_ENTRY_HINT)));
+            while let Some(x) = seq.next_element()? {
+                out.push(x);
+            }
+            out.shrink_to_fit();
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(V(std::marker::PhantomData))
+}
+
 /// `notes`: checked to be a string (or null); kept only under `load_full`.
 fn notes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     if KEEP_TEXT.with(std::cell::Cell::get) {
@@ -189,6 +222,7 @@ pub struct SdkFile {
     pub version: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(deserialize_with = "entries")]
     pub sdks: Vec<Sdk>,
 }
 
@@ -216,6 +250,7 @@ pub struct CloudFile {
     pub schema_version: u32,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(deserialize_with = "entries")]
     pub clouds: Vec<Cloud>,
 }
 
@@ -252,6 +287,7 @@ pub struct PublisherFile {
     pub schema_version: u32,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(deserialize_with = "entries")]
     pub publishers: Vec<Publisher>,
 }
 
@@ -415,6 +451,7 @@ fn read(path: &Path, hasher: &mut Sha256, base: &Path) -> Result<Vec<u8>, Error>
 fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
     // One UTF-8 check of the whole file instead of one per string; invalid
     // UTF-8 goes through the byte parser for its error (line and column).
+    ENTRY_HINT.with(|h| h.set(bytes.len() / MIN_ENTRY_BYTES));
     let parsed = match std::str::from_utf8(bytes) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(bytes),
@@ -516,6 +553,11 @@ fn merge<T>(into: &mut Vec<T>, more: Vec<T>, id: impl Fn(&T) -> &str) {
             }
             plan.push(slot);
         }
+    }
+    // The usual case, a first file without repeated ids: the list as parsed.
+    if into.is_empty() && plan.iter().enumerate().all(|(i, &slot)| i == slot) {
+        *into = more;
+        return;
     }
     for (item, slot) in more.into_iter().zip(plan) {
         match into.get_mut(slot) {
