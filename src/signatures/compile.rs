@@ -260,10 +260,11 @@ impl Matchers {
             p if p.is_empty() => e,
             p => Error::Invalid(p),
         };
-        let mut class_prefixes = HashMap::default();
-        let mut class_heads = HashSet::default();
         // Capacity for every marker of each kind (repeats only leave room).
         let count = |f: fn(&super::Markers) -> usize| set.sdks.iter().map(|s| f(&s.markers)).sum::<usize>();
+        let prefixes = count(|m| m.class_prefixes.len() + m.class_prefixes_broad.len());
+        let mut class_prefixes = HashMap::with_capacity_and_hasher(prefixes, ClassHash::default());
+        let mut class_heads = HashSet::with_capacity_and_hasher(prefixes, ClassHash::default());
         let mut native_libs = sized(count(|m| m.native_libs.len()));
         let mut native_pats = Vec::new();
         let mut meta_data = sized(count(|m| m.meta_data.len()));

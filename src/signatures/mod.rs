@@ -709,8 +709,13 @@ impl SignatureSet {
         let mut problems = Vec::new();
         let entries = self.sdks.len().saturating_add(self.clouds.len()).saturating_add(self.publishers.len());
         let mut ids: HashSet<&str, Fast> = HashSet::with_capacity_and_hasher(entries, Fast::default());
-        let mut prefix_owner: HashMap<&str, &str, Fast> = HashMap::default();
-        let mut lib_owner: HashMap<&str, &str, Fast> = HashMap::default();
+        let total = |f: fn(&Markers) -> usize| self.sdks.iter().map(|s| f(&s.markers)).sum::<usize>();
+        let mut prefix_owner: HashMap<&str, &str, Fast> = HashMap::with_capacity_and_hasher(
+            total(|m| m.class_prefixes.len() + m.class_prefixes_broad.len()),
+            Fast::default(),
+        );
+        let mut lib_owner: HashMap<&str, &str, Fast> =
+            HashMap::with_capacity_and_hasher(total(|m| m.native_libs.len()), Fast::default());
         let mut ios_owner: HashMap<(&'static str, &str), &str, Fast> = HashMap::default();
         for s in &self.sdks {
             let what = What("sdks.json", &s.id);
