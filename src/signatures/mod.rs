@@ -940,3 +940,77 @@ impl SignatureSet {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_checks_references_but_keeps_their_text_only_in_load_full() {
+        let dir = default_dir();
+        let lean = load(&dir, &[]).expect("the shipped database loads");
+        let full = load_full(&dir, &[]).expect("the shipped database loads");
+        assert_eq!(lean.info, full.info, "same files, same digest");
+        assert_eq!(lean.sdks.len(), full.sdks.len());
+        for (a, b) in lean.sdks.iter().zip(&full.sdks) {
+            assert_eq!(a.references.len(), b.references.len(), "{}", a.id);
+            assert!(a.references.iter().all(|r| r.reference.is_empty()));
+            assert!(b.references.iter().all(|r| !r.reference.is_empty()), "{}", b.id);
+            assert_eq!(a.notes, None);
+        }
+        assert!(full.sdks.iter().any(|s| s.notes.is_some()));
+        assert!(lean.validate_structure().is_empty() && full.validate_structure().is_empty());
+        assert_eq!(lean.counts(), full.counts());
+        // The mode ends with `load_full`.
+        assert!(load(&dir, &[]).expect("loads").sdks[0].references[0].reference.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_reference_is_refused_by_both_loads() {
+        let dir = std::env::temp_dir().join(format!("cleanscan-ref-shape-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("clouds.json"), r#"{"schema_version": 1, "clouds": []}"#).expect("write");
+        std::fs::write(dir.join("publishers.json"), r#"{"schema_version": 1, "publishers": []}"#).expect("write");
+        let sdk = |refs: &str| {
+            format!(
+                r#"{{"schema_version": 1, "sdks": [{{"id": "x", "name": "X", "vendor": "V", "country": "US",
+                "category": "ads", "prc_linked": false, "collects_data": true, "confidence": "high",
+                "markers": {{"native_libs": ["libx.so"]}}, "references": {refs}}}]}}"#
+            )
+        };
+        for (refs, want) in [
+            (r#"[{"ref": "a", "page": 1}]"#, "unknown field `page`"),
+            (r#"[{"ref": "a", "paths": [1]}]"#, "expected a string"),
+            (r#"[{"paths": []}]"#, "missing field `ref`"),
+            (r#"[{"ref": "a"}], "notes": 3"#, "expected a string"),
+        ] {
+            std::fs::write(dir.join("sdks.json"), sdk(refs)).expect("write");
+            for full in [false, true] {
+                let r = if full { load_full(&dir, &[]) } else { load(&dir, &[]) };
+                let Err(Error::Json { path, source }) = r else { panic!("{refs} must be refused (full: {full})") };
+                assert!(path.ends_with("sdks.json") && source.to_string().contains(want), "{source} ({refs})");
+            }
+        }
+        std::fs::write(dir.join("sdks.json"), sdk(r#"[{"ref": "a", "paths": ["p"], "supports": ["s"]}]"#))
+            .expect("write");
+        assert_eq!(load(&dir, &[]).expect("valid").sdks[0].references.len(), 1);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn merge_replaces_known_ids_in_place_and_appends_new_ones() {
+        fn key(x: &(String, u32)) -> &str {
+            x.0.as_str()
+        }
+        let item = |id: &str, n: u32| (id.to_string(), n);
+        let mut into = Vec::new();
+        merge(&mut into, vec![item("a", 1), item("b", 2), item("a", 3)], key);
+        assert_eq!(into, vec![item("a", 3), item("b", 2)], "a repeated id replaces the first");
+        merge(&mut into, vec![item("c", 4), item("b", 5), item("c", 6)], key);
+        assert_eq!(into, vec![item("a", 3), item("b", 5), item("c", 6)]);
+        let mut fresh = Vec::new();
+        merge(&mut fresh, vec![item("x", 1), item("y", 2)], key);
+        assert_eq!(fresh, vec![item("x", 1), item("y", 2)]);
+    }
+}
