@@ -12,10 +12,11 @@
 //!   first `MIN_OBJC_PREFIX` bytes; bundle-id prefixes at `.` boundaries.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
-use regex::RegexSet;
+use regex::{RegexSet, RegexSetBuilder};
 
-use super::{framework_stem, Error, SignatureSet, MIN_OBJC_PREFIX};
+use super::{framework_stem, Error, Fast, SignatureSet, MIN_OBJC_PREFIX};
 
 /// Stands for the app's package name in permission markers (Gradle's manifest placeholder).
 const APPLICATION_ID: &str = "${applicationId}";
@@ -31,28 +32,133 @@ pub struct ClassHit<'a> {
     pub broad: bool,
 }
 
+/// One fact kind's anchored patterns. Those made only of literal text and
+/// `.*` runs are matched as globs; the rest go into one `RegexSet`, built on
+/// first use (many apps never need it): building the sets was most of
+/// compiling the database. Their syntax is checked up front, so a bad
+/// pattern still refuses the database before any app is judged.
 pub struct PatternSet {
-    set: RegexSet,
-    owners: Vec<SdkIdx>,
+    /// Every pattern as written, with its SDK, in database order.
+    patterns: Vec<(String, SdkIdx)>,
+    /// Index into `patterns`, with the glob.
+    globs: Vec<(usize, Glob)>,
+    /// Indexes into `patterns` of the others, in the order of the set.
+    rest: Vec<usize>,
+    /// The set of the others, once built. `None` inside: it failed to build
+    /// (only a pattern past the regex size limit can, and `signatures check`
+    /// names it), and matches none.
+    set: OnceLock<Option<RegexSet>>,
 }
 
 impl PatternSet {
-    fn new(items: Vec<(String, SdkIdx)>) -> Result<Self, Error> {
-        let (patterns, owners): (Vec<String>, Vec<SdkIdx>) = items.into_iter().unzip();
-        let set = RegexSet::new(&patterns).map_err(|e| Error::Invalid(vec![format!("pattern set: {e}")]))?;
-        Ok(PatternSet { set, owners })
+    fn new(patterns: Vec<(String, SdkIdx)>) -> Result<Self, Error> {
+        let mut globs = Vec::new();
+        let mut rest = Vec::new();
+        for (i, (p, _)) in patterns.iter().enumerate() {
+            match Glob::parse(p) {
+                Some(g) => globs.push((i, g)),
+                None => rest.push(i),
+            }
+        }
+        let set = PatternSet { patterns, globs, rest, set: OnceLock::new() };
+        if !set.rest.is_empty() {
+            // Parses every pattern but stops at the first automaton state.
+            match RegexSetBuilder::new(set.rest_texts()).size_limit(0).build() {
+                Ok(_) | Err(regex::Error::CompiledTooBig(_)) => {}
+                Err(e) => return Err(Error::Invalid(vec![format!("pattern set: {e}")])),
+            }
+        }
+        Ok(set)
     }
 
-    /// SDKs with a pattern matching `text`, with the pattern.
+    fn rest_texts(&self) -> impl Iterator<Item = &str> {
+        self.rest.iter().filter_map(|&i| self.patterns.get(i).map(|(p, _)| p.as_str()))
+    }
+
+    /// SDKs with a pattern matching `text`, with the pattern, in database order.
     pub fn matches(&self, text: &str) -> Vec<(SdkIdx, &str)> {
-        if self.owners.is_empty() {
+        if self.patterns.is_empty() {
             return Vec::new();
         }
-        self.set
-            .matches(text)
-            .iter()
-            .filter_map(|i| Some((*self.owners.get(i)?, self.set.patterns().get(i)?.as_str())))
-            .collect()
+        let mut hits: Vec<usize> = self.globs.iter().filter(|(_, g)| g.is_match(text)).map(|(i, _)| *i).collect();
+        if !self.rest.is_empty() {
+            let set = self.set.get_or_init(|| RegexSet::new(self.rest_texts()).ok());
+            if let Some(set) = set {
+                let before = hits.len();
+                hits.extend(set.matches(text).iter().filter_map(|i| self.rest.get(i).copied()));
+                if before > 0 && hits.len() > before {
+                    hits.sort_unstable();
+                }
+            }
+        }
+        hits.iter().filter_map(|&i| self.patterns.get(i).map(|(p, sdk)| (*sdk, p.as_str()))).collect()
+    }
+}
+
+/// A pattern `^a.*b(.*)c$`: literal pieces between `.*` (or `(.*)`) runs,
+/// anchored at both ends. It matches exactly what the regex matches: `.` is
+/// any character but `\n`, and no piece holds a `\n`, so a text with one
+/// never matches; otherwise the first piece is a prefix, the last a suffix
+/// after it, and the others occur in order between them.
+#[derive(Debug, PartialEq, Eq)]
+struct Glob {
+    /// One more piece than wildcards; a pattern without wildcard is one piece.
+    pieces: Vec<String>,
+}
+
+/// Characters the regex syntax gives a meaning (outside classes); escaped,
+/// each stands for itself.
+const REGEX_META: &str = "\\.+*?()|[]{}^$#&-~";
+
+impl Glob {
+    /// The glob of `pattern`, or `None` when it uses anything beyond literal
+    /// text, escaped meta characters and `.*` / `(.*)` between `^` and `$`.
+    fn parse(pattern: &str) -> Option<Glob> {
+        let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+        let mut pieces = vec![String::new()];
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    let e = chars.next()?;
+                    if !REGEX_META.contains(e) {
+                        return None;
+                    }
+                    pieces.last_mut()?.push(e);
+                }
+                '.' => {
+                    (chars.next()? == '*').then_some(())?;
+                    pieces.push(String::new());
+                }
+                '(' => {
+                    (chars.next()? == '.' && chars.next()? == '*' && chars.next()? == ')').then_some(())?;
+                    pieces.push(String::new());
+                }
+                // `#`, `&`, `-` and `~` are literal outside classes; the rest are operators.
+                '+' | '*' | '?' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' => return None,
+                '\n' => return None,
+                c => pieces.last_mut()?.push(c),
+            }
+        }
+        Some(Glob { pieces })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        let Some((first, rest)) = self.pieces.split_first() else { return false };
+        let Some((last, middle)) = rest.split_last() else { return text == first };
+        if text.contains('\n') {
+            return false;
+        }
+        let Some(mut t) = text.strip_prefix(first.as_str()).and_then(|t| t.strip_suffix(last.as_str())) else {
+            return false;
+        };
+        for piece in middle {
+            match t.split_once(piece.as_str()) {
+                Some((_, after)) => t = after,
+                None => return false,
+            }
+        }
+        true
     }
 }
 
@@ -67,31 +173,33 @@ pub struct Matchers {
     class_prefixes: HashMap<String, (SdkIdx, bool), ClassHash>,
     /// First two segments (or the whole prefix when it has one) of every class prefix.
     class_heads: HashSet<String, ClassHash>,
-    native_libs: HashMap<String, SdkIdx>,
+    // The other maps: foldhash too (keys from the database only), and one
+    // allocation per key where a marker has one SDK (`Owners`).
+    native_libs: HashMap<String, SdkIdx, Fast>,
     pub native_lib_patterns: PatternSet,
-    meta_data: HashMap<String, Vec<SdkIdx>>,
-    components: HashMap<String, Vec<SdkIdx>>,
+    meta_data: HashMap<String, Owners, Fast>,
+    components: HashMap<String, Owners, Fast>,
     pub component_patterns: PatternSet,
-    permissions: HashMap<String, Vec<SdkIdx>>,
+    permissions: HashMap<String, Owners, Fast>,
     /// Permission markers holding `${applicationId}`.
     permission_templates: Vec<(String, SdkIdx)>,
-    intent_actions: HashMap<String, Vec<SdkIdx>>,
-    assets: HashMap<String, Vec<SdkIdx>>,
-    resource_names: HashMap<String, Vec<SdkIdx>>,
-    sdk_domains: HashMap<String, Vec<SdkIdx>>,
+    intent_actions: HashMap<String, Owners, Fast>,
+    assets: HashMap<String, Owners, Fast>,
+    resource_names: HashMap<String, Owners, Fast>,
+    sdk_domains: HashMap<String, Owners, Fast>,
     pub domain_patterns: PatternSet,
-    cloud_suffixes: HashMap<String, usize>,
-    publisher_domains: HashMap<String, usize>,
-    publisher_packages: HashMap<String, usize>,
+    cloud_suffixes: HashMap<String, usize, Fast>,
+    publisher_domains: HashMap<String, usize, Fast>,
+    publisher_packages: HashMap<String, usize, Fast>,
     /// (prefix, publisher) longest first.
     publisher_prefixes: Vec<(String, usize)>,
-    publisher_certs: HashMap<String, usize>,
+    publisher_certs: HashMap<String, usize, Fast>,
     /// Framework stem (`Bugly` for `Bugly.framework`) → SDK.
-    ios_frameworks: HashMap<String, SdkIdx>,
+    ios_frameworks: HashMap<String, SdkIdx, Fast>,
     /// Objective-C class prefixes, longest first.
     objc_prefixes: Vec<(String, SdkIdx)>,
     /// First `MIN_OBJC_PREFIX` bytes of every Objective-C prefix.
-    objc_heads: HashSet<Vec<u8>>,
+    objc_heads: HashSet<Vec<u8>, Fast>,
     /// Bundle-id prefixes, longest first.
     bundle_prefixes: Vec<(String, SdkIdx)>,
 }
@@ -105,10 +213,37 @@ fn head(prefix: &str) -> &str {
     }
 }
 
-fn push_multi(map: &mut HashMap<String, Vec<SdkIdx>>, key: &str, idx: SdkIdx) {
-    let v = map.entry(key.to_string()).or_default();
-    if !v.contains(&idx) {
-        v.push(idx);
+/// The SDKs sharing one marker, in the order they claimed it; almost always one.
+#[derive(Debug)]
+enum Owners {
+    One(SdkIdx),
+    Many(Vec<SdkIdx>),
+}
+
+impl Owners {
+    fn as_slice(&self) -> &[SdkIdx] {
+        match self {
+            Owners::One(i) => std::slice::from_ref(i),
+            Owners::Many(v) => v,
+        }
+    }
+}
+
+fn sized<V>(n: usize) -> HashMap<String, V, Fast> {
+    HashMap::with_capacity_and_hasher(n, Fast::default())
+}
+
+fn push_multi(map: &mut HashMap<String, Owners, Fast>, key: &str, idx: SdkIdx) {
+    match map.get_mut(key) {
+        None => {
+            map.insert(key.to_string(), Owners::One(idx));
+        }
+        Some(Owners::One(i)) if *i != idx => {
+            let first = *i;
+            map.insert(key.to_string(), Owners::Many(vec![first, idx]));
+        }
+        Some(Owners::Many(v)) if !v.contains(&idx) => v.push(idx),
+        Some(_) => {}
     }
 }
 
@@ -125,21 +260,24 @@ impl Matchers {
             p if p.is_empty() => e,
             p => Error::Invalid(p),
         };
-        let mut class_prefixes = HashMap::default();
-        let mut class_heads = HashSet::default();
-        let mut native_libs = HashMap::new();
+        // Capacity for every marker of each kind (repeats only leave room).
+        let count = |f: fn(&super::Markers) -> usize| set.sdks.iter().map(|s| f(&s.markers)).sum::<usize>();
+        let prefixes = count(|m| m.class_prefixes.len() + m.class_prefixes_broad.len());
+        let mut class_prefixes = HashMap::with_capacity_and_hasher(prefixes, ClassHash::default());
+        let mut class_heads = HashSet::with_capacity_and_hasher(prefixes, ClassHash::default());
+        let mut native_libs = sized(count(|m| m.native_libs.len()));
         let mut native_pats = Vec::new();
-        let mut meta_data = HashMap::new();
-        let mut components = HashMap::new();
+        let mut meta_data = sized(count(|m| m.meta_data.len()));
+        let mut components = sized(count(|m| m.components.len()));
         let mut component_pats = Vec::new();
-        let mut permissions = HashMap::new();
+        let mut permissions = sized(count(|m| m.permissions.len()));
         let mut permission_templates = Vec::new();
-        let mut intent_actions = HashMap::new();
-        let mut assets = HashMap::new();
-        let mut resource_names = HashMap::new();
-        let mut sdk_domains = HashMap::new();
+        let mut intent_actions = sized(count(|m| m.intent_actions.len()));
+        let mut assets = sized(count(|m| m.assets.len()));
+        let mut resource_names = sized(count(|m| m.resource_names.len()));
+        let mut sdk_domains = sized(count(|m| m.domains.len()));
         let mut domain_pats = Vec::new();
-        let mut ios_frameworks = HashMap::new();
+        let mut ios_frameworks = HashMap::default();
         let mut objc_prefixes = Vec::new();
         let mut bundle_prefixes = Vec::new();
         for (i, s) in set.sdks.iter().enumerate() {
@@ -192,16 +330,16 @@ impl Matchers {
             }
             domain_pats.extend(m.domain_patterns.iter().map(|p| (p.clone(), i)));
         }
-        let mut cloud_suffixes = HashMap::new();
+        let mut cloud_suffixes = sized(set.clouds.iter().map(|c| c.domain_suffixes.len()).sum());
         for (i, c) in set.clouds.iter().enumerate() {
             for d in &c.domain_suffixes {
                 cloud_suffixes.insert(d.clone(), i);
             }
         }
-        let mut publisher_domains = HashMap::new();
-        let mut publisher_packages = HashMap::new();
+        let mut publisher_domains = sized(set.publishers.iter().map(|p| p.domain_suffixes.len()).sum());
+        let mut publisher_packages = sized(set.publishers.iter().map(|p| p.packages.len()).sum());
         let mut publisher_prefixes = Vec::new();
-        let mut publisher_certs = HashMap::new();
+        let mut publisher_certs = HashMap::default();
         for (i, p) in set.publishers.iter().enumerate() {
             for d in &p.domain_suffixes {
                 publisher_domains.insert(d.clone(), i);
@@ -283,16 +421,16 @@ impl Matchers {
     }
 
     pub fn meta_data(&self, name: &str) -> &[SdkIdx] {
-        self.meta_data.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.meta_data.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     pub fn component(&self, name: &str) -> &[SdkIdx] {
-        self.components.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.components.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     /// Permission markers; `${applicationId}` in a marker stands for the app's package.
     pub fn permission(&self, name: &str, package: Option<&str>) -> Vec<SdkIdx> {
-        let mut out: Vec<SdkIdx> = self.permissions.get(name).cloned().unwrap_or_default();
+        let mut out: Vec<SdkIdx> = self.permissions.get(name).map(|o| o.as_slice().to_vec()).unwrap_or_default();
         if let Some(pkg) = package {
             for (templ, i) in &self.permission_templates {
                 if templ.replace(APPLICATION_ID, pkg) == name && !out.contains(i) {
@@ -304,16 +442,16 @@ impl Matchers {
     }
 
     pub fn intent_action(&self, name: &str) -> &[SdkIdx] {
-        self.intent_actions.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.intent_actions.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     /// `path` relative to `assets/`.
     pub fn asset(&self, path: &str) -> &[SdkIdx] {
-        self.assets.get(path).map(Vec::as_slice).unwrap_or(&[])
+        self.assets.get(path).map(Owners::as_slice).unwrap_or(&[])
     }
 
     pub fn resource_name(&self, name: &str) -> &[SdkIdx] {
-        self.resource_names.get(name).map(Vec::as_slice).unwrap_or(&[])
+        self.resource_names.get(name).map(Owners::as_slice).unwrap_or(&[])
     }
 
     /// SDKs whose domain is a suffix of `host` at a label boundary (longest suffix).
@@ -404,6 +542,104 @@ mod tests {
         assert!(set.validate_structure().is_empty(), "the structural check does not compile patterns");
         let Err(Error::Invalid(problems)) = Matchers::compile(set) else { panic!("a bad pattern must be refused") };
         assert!(problems.iter().any(|p| p.contains("bad regex") && p.contains("lib(x")), "{problems:?}");
+    }
+
+    #[test]
+    fn globs_match_exactly_what_their_regex_matches() {
+        let patterns = [
+            r"^libfoo(.*)\.so$",
+            r"^libfoo-(.*)-x\.so$",
+            r"^com\.vendor\.(.*)$",
+            r"^.*\.wxapi\.Entry$",
+            r"^.*\.mid.*$",
+            r"^a.*b.*c$",
+            r"^exact\.name$",
+            r"^$",
+            r"^.*$",
+            r"^a\$b\-c\(d\)#&~ é(.*)$",
+            r"^.*.*x$",
+        ];
+        let texts = [
+            "",
+            "libfoo.so",
+            "libfoo1.so",
+            "libfoo-1-x.so",
+            "libfoo--x.so",
+            "libfoo-x.so",
+            "libfoo\n.so",
+            "libfoo.so\n",
+            "\nlibfoo.so",
+            "com.vendor.",
+            "com.vendor.a.B",
+            "com.vendorX",
+            "x.wxapi.Entry",
+            ".wxapi.Entry",
+            "wxapi.Entry",
+            "a.b.wxapi.Entry\n",
+            "x.mid",
+            ".mid",
+            "mi.d",
+            "abc",
+            "ac",
+            "aXbYc",
+            "acb",
+            "abcabc",
+            "a\nbc",
+            "exact.name",
+            "exactXname",
+            "a$b-c(d)#&~ é",
+            "a$b-c(d)#&~ éz",
+            "x",
+            "xx",
+            "\n",
+            "é.mid.é",
+        ];
+        for p in patterns {
+            let g = Glob::parse(p).unwrap_or_else(|| panic!("{p} is a glob"));
+            let re = regex::Regex::new(p).expect("valid regex");
+            for t in texts {
+                assert_eq!(g.is_match(t), re.is_match(t), "{p} on {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn other_patterns_stay_regexes() {
+        for p in [
+            r"^libx[0-9]*\.so$",
+            r"^(.+\.)?host\.[a-z.]+$",
+            r"^a.+$",
+            r"^a.*?b$",
+            r"^a\db$",
+            r"^a\nb$",
+            "^a\nb$",
+            r"^(?i)abc$",
+            r"^a|b$",
+            r"^a(.*)*$",
+            r"abc$",
+            r"^abc",
+            r"^a\$",
+            r"^a.$",
+            r"^a(.+)$",
+        ] {
+            assert_eq!(Glob::parse(p), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn pattern_sets_report_globs_and_regexes_in_database_order() {
+        let items = vec![
+            (r"^liba[0-9]*\.so$".to_string(), 7),
+            (r"^liba(.*)\.so$".to_string(), 3),
+            (r"^lib.*$".to_string(), 5),
+            (r"^libz\.so$".to_string(), 1),
+        ];
+        let set = PatternSet::new(items).expect("compiles");
+        assert_eq!((set.globs.len(), set.rest.len()), (3, 1));
+        assert_eq!(set.matches("liba12.so"), vec![(7, r"^liba[0-9]*\.so$"), (3, r"^liba(.*)\.so$"), (5, r"^lib.*$")]);
+        assert_eq!(set.matches("libz.so"), vec![(5, r"^lib.*$"), (1, r"^libz\.so$")]);
+        assert!(set.matches("other").is_empty());
+        assert!(PatternSet::new(vec![]).expect("empty").matches("x").is_empty());
     }
 
     #[test]

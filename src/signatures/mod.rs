@@ -8,10 +8,15 @@
 pub mod compile;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+/// Hasher of the maps built while loading, validating and compiling: keys
+/// come from the database only.
+pub(crate) type Fast = foldhash::fast::RandomState;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -24,8 +29,10 @@ pub enum Error {
     Invalid(Vec<String>),
 }
 
-/// Where a fact comes from.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Where a fact comes from. `load` checks every reference as strictly as
+/// `load_full` but keeps only how many there are (each as an empty
+/// `Reference`): no scan reads their text. `load_full` keeps the text.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     #[serde(rename = "ref")]
@@ -34,6 +41,92 @@ pub struct Reference {
     pub paths: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supports: Vec<String>,
+}
+
+std::thread_local! {
+    /// Set while `load_full` parses: references and notes keep their text.
+    static KEEP_TEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Any JSON string, checked as one and dropped (no allocation).
+struct AnyStr;
+
+impl<'de> Deserialize<'de> for AnyStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = AnyStr;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyStr, E> {
+                Ok(AnyStr)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The shape of a `Reference`, checked field by field like the real one, without its text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReferenceShape {
+    #[serde(rename = "ref")]
+    _reference: AnyStr,
+    #[serde(default, rename = "paths")]
+    _paths: Vec<AnyStr>,
+    #[serde(default, rename = "supports")]
+    _supports: Vec<AnyStr>,
+}
+
+/// `references`: every entry checked; its text kept only under `load_full`.
+fn references<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Reference>, D::Error> {
+    if KEEP_TEXT.with(std::cell::Cell::get) {
+        return Vec::<Reference>::deserialize(d);
+    }
+    let shapes = Vec::<ReferenceShape>::deserialize(d)?;
+    Ok(vec![Reference::default(); shapes.len()])
+}
+
+/// Shortest JSON text of one entry of a database file (an SDK, a cloud, a publisher).
+const MIN_ENTRY_BYTES: usize = 64;
+/// Most entries reserved up front, whatever the file's size.
+const MAX_ENTRY_HINT: usize = 4096;
+
+std::thread_local! {
+    /// Entries the file being parsed can hold at most (`parse` sets it).
+    static ENTRY_HINT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A file's list of entries, reserved once from the file's size: growing a
+/// list of large structs by doubling copied it several times and touched
+/// fresh pages at each step. Unused room is handed back at the end.
+fn entries<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let hint = ENTRY_HINT.with(std::cell::Cell::get).min(MAX_ENTRY_HINT);
+            let mut out = Vec::with_capacity(hint.max(seq.size_hint().unwrap_or(0).min(MAX_ENTRY_HINT)));
+            while let Some(x) = seq.next_element()? {
+                out.push(x);
+            }
+            out.shrink_to_fit();
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(V(std::marker::PhantomData))
+}
+
+/// `notes`: checked to be a string (or null); kept only under `load_full`.
+fn notes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    if KEEP_TEXT.with(std::cell::Cell::get) {
+        return Option::<String>::deserialize(d);
+    }
+    Option::<AnyStr>::deserialize(d).map(|_| None)
 }
 
 /// Markers by fact kind. Every list is optional.
@@ -115,8 +208,9 @@ pub struct Sdk {
     pub ios: Option<IosMarkers>,
     #[serde(default)]
     pub low_confidence_markers: Vec<LowConfidenceMarker>,
+    #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "notes")]
     pub notes: Option<String>,
 }
 
@@ -128,6 +222,7 @@ pub struct SdkFile {
     pub version: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(deserialize_with = "entries")]
     pub sdks: Vec<Sdk>,
 }
 
@@ -143,8 +238,9 @@ pub struct Cloud {
     #[serde(default)]
     pub client_sdk_ids: Vec<String>,
     pub confidence: String,
+    #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "notes")]
     pub notes: Option<String>,
 }
 
@@ -154,6 +250,7 @@ pub struct CloudFile {
     pub schema_version: u32,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(deserialize_with = "entries")]
     pub clouds: Vec<Cloud>,
 }
 
@@ -176,8 +273,9 @@ pub struct Publisher {
     #[serde(default)]
     pub cert_subjects: Vec<BTreeMap<String, String>>,
     pub confidence: String,
+    #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "notes")]
     pub notes: Option<String>,
     #[serde(default)]
     pub prefix_note: Option<String>,
@@ -189,6 +287,7 @@ pub struct PublisherFile {
     pub schema_version: u32,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(deserialize_with = "entries")]
     pub publishers: Vec<Publisher>,
 }
 
@@ -201,7 +300,7 @@ pub struct Policy {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "references")]
     pub references: Vec<Reference>,
     pub rules: Vec<Rule>,
 }
@@ -350,13 +449,39 @@ fn read(path: &Path, hasher: &mut Sha256, base: &Path) -> Result<Vec<u8>, Error>
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|source| Error::Json { path: path.display().to_string(), source })
+    // One UTF-8 check of the whole file instead of one per string; invalid
+    // UTF-8 goes through the byte parser for its error (line and column).
+    ENTRY_HINT.with(|h| h.set(bytes.len() / MIN_ENTRY_BYTES));
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    parsed.map_err(|source| Error::Json { path: path.display().to_string(), source })
 }
 
 /// Loads a database folder, then each overlay folder on top of it: an overlay
 /// entry with an existing id replaces it; a new id is added. Each folder may
 /// hold `sdks.json`, `clouds.json`, `publishers.json` and `policies/*.json`.
+///
+/// Every file is parsed as strictly as by `load_full`, but the text of
+/// `references` and `notes` is not kept (see `Reference`): scans never read it.
 pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    load_with(dir, overlays)
+}
+
+/// `load`, keeping the text of every reference and note.
+pub fn load_full(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            KEEP_TEXT.with(|k| k.set(self.0));
+        }
+    }
+    let _restore = Restore(KEEP_TEXT.with(|k| k.replace(true)));
+    load_with(dir, overlays)
+}
+
+fn load_with(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
     let mut hasher = Sha256::new();
     let mut set = SignatureSet {
         sdks: Vec::new(),
@@ -376,17 +501,17 @@ pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
             if set.info.version.is_none() {
                 set.info.version = f.version.clone();
             }
-            merge(&mut set.sdks, f.sdks, |s| s.id.clone());
+            merge(&mut set.sdks, f.sdks, |s| s.id.as_str());
         }
         let p = d.join("clouds.json");
         if p.is_file() || required {
             let f: CloudFile = parse(&p, &read(&p, &mut hasher, d)?)?;
-            merge(&mut set.clouds, f.clouds, |c| c.id.clone());
+            merge(&mut set.clouds, f.clouds, |c| c.id.as_str());
         }
         let p = d.join("publishers.json");
         if p.is_file() || required {
             let f: PublisherFile = parse(&p, &read(&p, &mut hasher, d)?)?;
-            merge(&mut set.publishers, f.publishers, |c| c.id.clone());
+            merge(&mut set.publishers, f.publishers, |c| c.id.as_str());
         }
         let pd = d.join("policies");
         if pd.is_dir() {
@@ -400,7 +525,7 @@ pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
             for p in files {
                 policies.push(parse::<Policy>(&p, &read(&p, &mut hasher, d)?)?);
             }
-            merge(&mut set.policies, policies, |p| p.id.clone());
+            merge(&mut set.policies, policies, |p| p.id.as_str());
         }
     }
     set.info.sha256 = crate::scan::hex(&hasher.finalize());
@@ -408,13 +533,36 @@ pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
     Ok(set)
 }
 
-fn merge<T>(into: &mut Vec<T>, more: Vec<T>, id: impl Fn(&T) -> String) {
-    for item in more {
-        let key = id(&item);
-        if let Some(slot) = into.iter_mut().find(|x| id(x) == key) {
-            *slot = item;
-        } else {
-            into.push(item);
+/// Adds `more` to `into`: an item whose id is already there replaces it (in
+/// place), a new id is appended. Within one file a repeated id replaces the
+/// earlier entry the same way.
+fn merge<T>(into: &mut Vec<T>, more: Vec<T>, id: impl Fn(&T) -> &str) {
+    // Where each new item goes, planned over borrowed ids.
+    let mut plan = Vec::with_capacity(more.len());
+    {
+        let mut at: HashMap<&str, usize, Fast> =
+            HashMap::with_capacity_and_hasher(into.len().saturating_add(more.len()), Fast::default());
+        for (i, x) in into.iter().enumerate() {
+            at.entry(id(x)).or_insert(i);
+        }
+        let mut next = into.len();
+        for item in &more {
+            let slot = *at.entry(id(item)).or_insert(next);
+            if slot == next {
+                next = next.saturating_add(1);
+            }
+            plan.push(slot);
+        }
+    }
+    // The usual case, a first file without repeated ids: the list as parsed.
+    if into.is_empty() && plan.iter().enumerate().all(|(i, &slot)| i == slot) {
+        *into = more;
+        return;
+    }
+    for (item, slot) in more.into_iter().zip(plan) {
+        match into.get_mut(slot) {
+            Some(old) => *old = item,
+            None => into.push(item),
         }
     }
 }
@@ -461,7 +609,18 @@ fn valid_prefix(p: &str) -> bool {
         && p.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_' || c == '$')
 }
 
-fn check_regex(pattern: &str, what: &str, compile: bool, problems: &mut Vec<String>) {
+/// Names the entry a problem is about (`sdks.json umeng`), formatted only
+/// when there is a problem.
+#[derive(Clone, Copy)]
+struct What<'a>(&'static str, &'a str);
+
+impl fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.0, self.1)
+    }
+}
+
+fn check_regex(pattern: &str, what: What<'_>, compile: bool, problems: &mut Vec<String>) {
     if compile {
         if let Err(e) = regex::Regex::new(pattern) {
             problems.push(format!("{what}: bad regex {pattern:?}: {e}"));
@@ -485,8 +644,8 @@ pub fn framework_stem(name: &str) -> &str {
 fn check_ios<'a>(
     ios: &'a IosMarkers,
     id: &'a str,
-    what: &str,
-    owner: &mut HashMap<(&'static str, String), &'a str>,
+    what: What<'_>,
+    owner: &mut HashMap<(&'static str, &'a str), &'a str, Fast>,
     problems: &mut Vec<String>,
 ) {
     let lists: [(&'static str, &Vec<String>); 3] = [
@@ -498,14 +657,16 @@ fn check_ios<'a>(
         problems.push(format!("{what}: empty ios markers"));
     }
     for (key, list) in lists {
-        let mut seen = HashSet::new();
-        for v in list {
+        let norm_of = |v: &'a String| if key == "frameworks" { framework_stem(v) } else { v.as_str() };
+        for (j, v) in list.iter().enumerate() {
             if v.trim().is_empty() {
                 problems.push(format!("{what}: empty ios.{key} marker"));
                 continue;
             }
-            let norm = if key == "frameworks" { framework_stem(v).to_string() } else { v.clone() };
-            if !seen.insert(norm.clone()) {
+            let norm = norm_of(v);
+            // A duplicate of an earlier non-empty marker (empty ones are skipped above).
+            let before = list.get(..j).unwrap_or_default();
+            if before.iter().any(|b| !b.trim().is_empty() && norm_of(b) == norm) {
                 problems.push(format!("{what}: duplicate ios.{key} marker {v:?}"));
             }
             let ok = match key {
@@ -546,12 +707,18 @@ impl SignatureSet {
 
     fn validate_with(&self, compile_regexes: bool) -> Vec<String> {
         let mut problems = Vec::new();
-        let mut ids = HashSet::new();
-        let mut prefix_owner: HashMap<&str, &str> = HashMap::new();
-        let mut lib_owner: HashMap<&str, &str> = HashMap::new();
-        let mut ios_owner: HashMap<(&'static str, String), &str> = HashMap::new();
+        let entries = self.sdks.len().saturating_add(self.clouds.len()).saturating_add(self.publishers.len());
+        let mut ids: HashSet<&str, Fast> = HashSet::with_capacity_and_hasher(entries, Fast::default());
+        let total = |f: fn(&Markers) -> usize| self.sdks.iter().map(|s| f(&s.markers)).sum::<usize>();
+        let mut prefix_owner: HashMap<&str, &str, Fast> = HashMap::with_capacity_and_hasher(
+            total(|m| m.class_prefixes.len() + m.class_prefixes_broad.len()),
+            Fast::default(),
+        );
+        let mut lib_owner: HashMap<&str, &str, Fast> =
+            HashMap::with_capacity_and_hasher(total(|m| m.native_libs.len()), Fast::default());
+        let mut ios_owner: HashMap<(&'static str, &str), &str, Fast> = HashMap::default();
         for s in &self.sdks {
-            let what = format!("sdks.json {}", s.id);
+            let what = What("sdks.json", &s.id);
             if !valid_id(&s.id) {
                 problems.push(format!("{what}: id must be lowercase [a-z0-9._-]"));
             }
@@ -601,15 +768,15 @@ impl SignatureSet {
                 problems.push(format!("{what}: no markers"));
             }
             if let Some(ios) = &s.ios {
-                check_ios(ios, &s.id, &what, &mut ios_owner, &mut problems);
+                check_ios(ios, &s.id, what, &mut ios_owner, &mut problems);
             }
             for (key, list) in lists {
-                let mut seen = HashSet::new();
-                for v in list {
+                // Lists are short: a linear look back allocates nothing.
+                for (j, v) in list.iter().enumerate() {
                     if v.trim().is_empty() {
                         problems.push(format!("{what}: empty {key} marker"));
                     }
-                    if !seen.insert(v) {
+                    if list.get(..j).is_some_and(|before| before.contains(v)) {
                         problems.push(format!("{what}: duplicate {key} marker {v:?}"));
                     }
                 }
@@ -644,13 +811,13 @@ impl SignatureSet {
                 }
             }
             for p in m.native_lib_patterns.iter().chain(&m.component_patterns).chain(&m.domain_patterns) {
-                check_regex(p, &what, compile_regexes, &mut problems);
+                check_regex(p, what, compile_regexes, &mut problems);
             }
         }
-        let sdk_ids: HashSet<&str> = self.sdks.iter().map(|s| s.id.as_str()).collect();
-        let mut suffix_owner: HashMap<&str, &str> = HashMap::new();
+        let sdk_ids: HashSet<&str, Fast> = self.sdks.iter().map(|s| s.id.as_str()).collect();
+        let mut suffix_owner: HashMap<&str, &str, Fast> = HashMap::default();
         for c in &self.clouds {
-            let what = format!("clouds.json {}", c.id);
+            let what = What("clouds.json", &c.id);
             if !valid_id(&c.id) || !ids.insert(c.id.as_str()) {
                 problems.push(format!("{what}: bad or duplicate id"));
             }
@@ -678,7 +845,7 @@ impl SignatureSet {
             }
         }
         for p in &self.publishers {
-            let what = format!("publishers.json {}", p.id);
+            let what = What("publishers.json", &p.id);
             if !valid_id(&p.id) || !ids.insert(p.id.as_str()) {
                 problems.push(format!("{what}: bad or duplicate id"));
             }
@@ -705,7 +872,7 @@ impl SignatureSet {
         }
         let mut policy_ids = HashSet::new();
         for pol in &self.policies {
-            let what = format!("policy {}", pol.id);
+            let what = What("policy", &pol.id);
             if !policy_ids.insert(pol.id.as_str()) {
                 problems.push(format!("{what}: duplicate policy id"));
             }
@@ -771,5 +938,79 @@ impl SignatureSet {
             rules: self.policies.iter().map(|p| p.rules.len()).sum(),
             markers,
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_checks_references_but_keeps_their_text_only_in_load_full() {
+        let dir = default_dir();
+        let lean = load(&dir, &[]).expect("the shipped database loads");
+        let full = load_full(&dir, &[]).expect("the shipped database loads");
+        assert_eq!(lean.info, full.info, "same files, same digest");
+        assert_eq!(lean.sdks.len(), full.sdks.len());
+        for (a, b) in lean.sdks.iter().zip(&full.sdks) {
+            assert_eq!(a.references.len(), b.references.len(), "{}", a.id);
+            assert!(a.references.iter().all(|r| r.reference.is_empty()));
+            assert!(b.references.iter().all(|r| !r.reference.is_empty()), "{}", b.id);
+            assert_eq!(a.notes, None);
+        }
+        assert!(full.sdks.iter().any(|s| s.notes.is_some()));
+        assert!(lean.validate_structure().is_empty() && full.validate_structure().is_empty());
+        assert_eq!(lean.counts(), full.counts());
+        // The mode ends with `load_full`.
+        assert!(load(&dir, &[]).expect("loads").sdks[0].references[0].reference.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_reference_is_refused_by_both_loads() {
+        let dir = std::env::temp_dir().join(format!("cleanscan-ref-shape-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("clouds.json"), r#"{"schema_version": 1, "clouds": []}"#).expect("write");
+        std::fs::write(dir.join("publishers.json"), r#"{"schema_version": 1, "publishers": []}"#).expect("write");
+        let sdk = |refs: &str| {
+            format!(
+                r#"{{"schema_version": 1, "sdks": [{{"id": "x", "name": "X", "vendor": "V", "country": "US",
+                "category": "ads", "prc_linked": false, "collects_data": true, "confidence": "high",
+                "markers": {{"native_libs": ["libx.so"]}}, "references": {refs}}}]}}"#
+            )
+        };
+        for (refs, want) in [
+            (r#"[{"ref": "a", "page": 1}]"#, "unknown field `page`"),
+            (r#"[{"ref": "a", "paths": [1]}]"#, "expected a string"),
+            (r#"[{"paths": []}]"#, "missing field `ref`"),
+            (r#"[{"ref": "a"}], "notes": 3"#, "expected a string"),
+        ] {
+            std::fs::write(dir.join("sdks.json"), sdk(refs)).expect("write");
+            for full in [false, true] {
+                let r = if full { load_full(&dir, &[]) } else { load(&dir, &[]) };
+                let Err(Error::Json { path, source }) = r else { panic!("{refs} must be refused (full: {full})") };
+                assert!(path.ends_with("sdks.json") && source.to_string().contains(want), "{source} ({refs})");
+            }
+        }
+        std::fs::write(dir.join("sdks.json"), sdk(r#"[{"ref": "a", "paths": ["p"], "supports": ["s"]}]"#))
+            .expect("write");
+        assert_eq!(load(&dir, &[]).expect("valid").sdks[0].references.len(), 1);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn merge_replaces_known_ids_in_place_and_appends_new_ones() {
+        fn key(x: &(String, u32)) -> &str {
+            x.0.as_str()
+        }
+        let item = |id: &str, n: u32| (id.to_string(), n);
+        let mut into = Vec::new();
+        merge(&mut into, vec![item("a", 1), item("b", 2), item("a", 3)], key);
+        assert_eq!(into, vec![item("a", 3), item("b", 2)], "a repeated id replaces the first");
+        merge(&mut into, vec![item("c", 4), item("b", 5), item("c", 6)], key);
+        assert_eq!(into, vec![item("a", 3), item("b", 5), item("c", 6)]);
+        let mut fresh = Vec::new();
+        merge(&mut fresh, vec![item("x", 1), item("y", 2)], key);
+        assert_eq!(fresh, vec![item("x", 1), item("y", 2)]);
     }
 }
