@@ -351,7 +351,7 @@ fn run_summary(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
 
 fn run_signatures_check(dir: Option<PathBuf>, overlays: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let dir = dir.unwrap_or_else(cleanscan::signatures::default_dir);
-    let set = cleanscan::signatures::load(&dir, overlays)?;
+    let set = cleanscan::signatures::load_full(&dir, overlays)?;
     let problems = set.validate();
     let c = set.counts();
     let mut out = std::io::stdout().lock();
