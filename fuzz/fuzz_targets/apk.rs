@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_entry_bytes: 8 << 20, max_app_bytes: 32 << 20, ..Limits::default() };
-    let opts = Options { threads: 1, limits, matchers: None };
+    let opts = Options { threads: 1, limits, matchers: None, deferred: None };
     let a = scan_bytes(data, AppReport::default(), &opts);
     let b = scan_bytes(data, AppReport::default(), &opts);
     assert_eq!(serde_json::to_string(&a).ok(), serde_json::to_string(&b).ok());
