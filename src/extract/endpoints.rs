@@ -79,6 +79,13 @@ struct HostEntry {
     occurrences: u64,
 }
 
+impl HostEntry {
+    /// The same evidence (kind, value, file, offset) is kept once.
+    fn has_evidence(&self, kind: &str, value: &str, file: &str, offset: Option<u64>) -> bool {
+        self.evidence.iter().any(|e| e.value == value && e.file == file && e.offset == offset && e.kind == kind)
+    }
+}
+
 /// Accumulates endpoints over all the files of one app.
 #[derive(Debug, Default)]
 pub struct EndpointCollector {
@@ -715,11 +722,7 @@ impl EndpointCollector {
         }
         if entry.evidence.len() < MAX_EVIDENCE_PER_HOST {
             let value = clip(value);
-            let dup = entry
-                .evidence
-                .iter()
-                .any(|e| e.value == value && e.file == file && e.offset == offset && e.kind == kind);
-            if !dup {
+            if !entry.has_evidence(kind, &value, file, offset) {
                 entry.evidence.push(Evidence::new(kind, value, file, offset));
             }
         }
@@ -770,11 +773,7 @@ impl EndpointCollector {
                 if entry.evidence.len() >= MAX_EVIDENCE_PER_HOST {
                     break;
                 }
-                let dup = entry
-                    .evidence
-                    .iter()
-                    .any(|e| e.value == ev.value && e.file == ev.file && e.offset == ev.offset && e.kind == ev.kind);
-                if !dup {
+                if !entry.has_evidence(&ev.kind, &ev.value, &ev.file, ev.offset) {
                     entry.evidence.push(ev);
                 }
             }
