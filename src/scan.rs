@@ -548,6 +548,9 @@ impl MemoryBudget {
     }
 
     /// Waits until `bytes` (at most the cap) fit; returns what was taken.
+    /// A worker of the pool that waits runs the pool's other work meanwhile
+    /// (the DEX files and libraries of the app in flight), so a large app
+    /// that holds the budget still has every thread.
     fn acquire(&self, bytes: u64) -> u64 {
         if self.cap == 0 {
             return 0;
@@ -555,7 +558,15 @@ impl MemoryBudget {
         let want = bytes.min(self.cap);
         let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         while *used > 0 && used.saturating_add(want) > self.cap {
-            used = self.freed.wait(used).unwrap_or_else(std::sync::PoisonError::into_inner);
+            drop(used);
+            let helped = rayon::yield_now() == Some(rayon::Yield::Executed);
+            used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !helped && *used > 0 && used.saturating_add(want) > self.cap {
+                // Nothing to help with: sleep until a release, or briefly,
+                // since work may be queued meanwhile without a release.
+                let wait = std::time::Duration::from_micros(500);
+                used = self.freed.wait_timeout(used, wait).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+            }
         }
         *used = used.saturating_add(want);
         want
@@ -571,22 +582,31 @@ impl MemoryBudget {
 /// Scans every input with `opts.threads` workers and calls `sink` with each
 /// report in input order. The sink's error stops the batch (e.g. a closed
 /// pipe). Returns the number of reports delivered.
+///
+/// The workers are tasks of rayon's pool (sized by the caller) and the sink
+/// runs on the calling thread. A worker's own parallel work (file digest
+/// beside extraction, DEX files and libraries side by side) then stays on
+/// the pool's queues: an idle thread steals it, a busy one runs it in place,
+/// and no thread hands work across and sleeps until it is done.
 pub fn scan_batch<E>(
     inputs: &[Input],
     opts: &Options,
     mut sink: impl FnMut(usize, AppReport) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let threads = opts.threads.max(1).min(inputs.len().max(1));
-    let next = AtomicUsize::new(0);
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    let threads = opts.threads.max(1).min(inputs.len().max(1)).min(rayon::current_num_threads());
+    let next = &AtomicUsize::new(0);
+    let stop = &std::sync::atomic::AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<(usize, AppReport)>(threads.saturating_mul(4));
     let budget = &MemoryBudget::new(opts.limits.memory_budget);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
+    rayon::in_place_scope(|s| {
+        // One worker per pool thread (a broadcast job cannot be stolen, so
+        // no thread ever runs a second worker nested inside its own).
+        s.spawn_broadcast(move |_, ctx| {
+            if ctx.index() >= threads {
+                return;
+            }
             let tx = tx.clone();
-            let next = &next;
-            let stop = &stop;
-            s.spawn(move || loop {
+            loop {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
@@ -598,9 +618,8 @@ pub fn scan_batch<E>(
                 if tx.send((i, report)).is_err() {
                     break;
                 }
-            });
-        }
-        drop(tx);
+            }
+        });
         let mut pending: BTreeMap<usize, AppReport> = BTreeMap::new();
         let mut want = 0usize;
         let mut result = Ok(0);
