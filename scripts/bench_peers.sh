@@ -10,7 +10,7 @@
 # resolution, scripts/bench_per_apk.py) of:
 #   floor      cat of every APK; `unzip -p APK > /dev/null` one APK after another;
 #              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2
-#   cleanscan  `scan -q -f jsonl -j 1|2` (release build, report to /dev/null; exit 1 = a policy failed);
+#   cleanscan  `scan -q -f jsonl -j 1|2` (release-lto build, report to /dev/null; exit 1 = a policy failed);
 #              per APK `scan -q -f jsonl APK` (default threads) and `-j 1`
 #   peers      one process per APK, as they are used: androguard 4 APK()+DEX() listing
 #              (scripts/androguard_list.py), the Exodus method (dexdump + regex loop,
@@ -75,10 +75,12 @@ fi
 command -v unzip > /dev/null || apt_get unzip || { echo "unzip is needed" >&2; exit 2; }
 
 # --- inputs ---------------------------------------------------------------
-log "building (release): cleanscan, examples inflate_needed and gen_bench"
-cargo build --release --quiet --bin cleanscan --example inflate_needed --example gen_bench || exit 2
-BIN=$ROOT/target/release/cleanscan
-FLOOR=$ROOT/target/release/examples/inflate_needed
+# cleanscan and the floor are built alike, with the distribution profile (Cargo.toml `release-lto`).
+log "building (release-lto): cleanscan, example inflate_needed; (release): example gen_bench"
+cargo build --profile release-lto --quiet --bin cleanscan --example inflate_needed || exit 2
+cargo build --release --quiet --example gen_bench || exit 2
+BIN=$ROOT/target/release-lto/cleanscan
+FLOOR=$ROOT/target/release-lto/examples/inflate_needed
 
 STAMP=$( (cat examples/gen_bench.rs examples/gen_corpus/*.rs signatures/sdks.json; echo "$GEN_COUNT $GEN_LARGE") | sha256sum | cut -c1-16)
 if [ "$(cat "$GEN/.stamp" 2>/dev/null)" != "$STAMP" ]; then
