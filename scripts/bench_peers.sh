@@ -3,7 +3,7 @@
 # people use today, in ONE run on the same inputs (issue 6; method in BENCHMARKS.md).
 #
 #   scripts/bench_peers.sh [-o REPORT.md] [--real DIR] [--sample N] [--gen-count N]
-#                          [--gen-large K] [--peers "LIST"] [--no-peers] [--timeout S]
+#                          [--gen-large K] [--peers "LIST"] [--no-peers] [--timeout S] [--rounds N]
 #
 # Measures wall time, CPU time (user+sys) and peak RSS with GNU time
 # (`/usr/bin/time -f '%e %U %S %M'`; per-APK runs with the same wait4 figures at microsecond
@@ -36,6 +36,7 @@ GEN_COUNT=200
 GEN_LARGE=4
 PEERS="aapt apksigner apk-info apkid exodus androguard"
 TIMEOUT=300
+ROUNDS=3
 while [ $# -gt 0 ]; do
     case "$1" in
         -o) OUT=$2; shift 2 ;;
@@ -46,6 +47,7 @@ while [ $# -gt 0 ]; do
         --peers) PEERS=$2; shift 2 ;;
         --no-peers) PEERS=""; shift ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
         -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -188,21 +190,27 @@ export -f unzip_all
 
 log "warming the page cache"
 xargs -d '\n' cat < "$WORK/all.list" > /dev/null
-for s in $SETS; do
-    L=$WORK/$s.list
-    log "whole-process runs over $s ($(wc -l < "$L") APKs)"
-    measure whole "cat" "$s" - /dev/null xargs -a "$L" -d '\n' cat
-    measure whole "unzip -p" "$s" - "$L" bash -c unzip_all
-    measure whole "inflate needed -j 1" "$s" - "$L" "$FLOOR" -j 1
-    measure whole "inflate needed -j 2" "$s" - "$L" "$FLOOR" -j 2
-    measure whole "inflate needed + sha256 -j 1" "$s" - "$L" "$FLOOR" -j 1 --sha256
-    measure whole "cleanscan -j 1" "$s" - "$L" "$BIN" scan -q -j 1 -f jsonl -
-    measure whole "cleanscan -j 2" "$s" - "$L" "$BIN" scan -q -j 2 -f jsonl -
-done
+# Every whole-process contender runs ROUNDS times, the rounds interleaved (contender A, B, ... then
+# A, B, ... again), so that a slow spell of this shared machine falls on all of them alike; the
+# report takes each one's median round.
 echo "$LARGEST" > "$WORK/largest.list"
-measure whole "inflate needed -j 1" largest - "$WORK/largest.list" "$FLOOR" -j 1
-measure whole "cleanscan -j 1" largest - "$WORK/largest.list" "$BIN" scan -q -j 1 -f jsonl -
-measure whole "cleanscan -j 2" largest - "$WORK/largest.list" "$BIN" scan -q -j 2 -f jsonl -
+note "whole-process runs: $ROUNDS interleaved rounds each, median round reported"
+for round in $(seq "$ROUNDS"); do
+    for s in $SETS; do
+        L=$WORK/$s.list
+        log "whole-process runs over $s ($(wc -l < "$L") APKs), round $round of $ROUNDS"
+        measure whole "cat" "$s" - /dev/null xargs -a "$L" -d '\n' cat
+        measure whole "unzip -p" "$s" - "$L" bash -c unzip_all
+        measure whole "inflate needed -j 1" "$s" - "$L" "$FLOOR" -j 1
+        measure whole "inflate needed -j 2" "$s" - "$L" "$FLOOR" -j 2
+        measure whole "inflate needed + sha256 -j 1" "$s" - "$L" "$FLOOR" -j 1 --sha256
+        measure whole "cleanscan -j 1" "$s" - "$L" "$BIN" scan -q -j 1 -f jsonl -
+        measure whole "cleanscan -j 2" "$s" - "$L" "$BIN" scan -q -j 2 -f jsonl -
+    done
+    measure whole "inflate needed -j 1" largest - "$WORK/largest.list" "$FLOOR" -j 1
+    measure whole "cleanscan -j 1" largest - "$WORK/largest.list" "$BIN" scan -q -j 1 -f jsonl -
+    measure whole "cleanscan -j 2" largest - "$WORK/largest.list" "$BIN" scan -q -j 2 -f jsonl -
+done
 
 # Per APK, cleanscan runs as a user runs it (`scan APK`: one worker per core, the database loading
 # beside the app, work inside the app on both cores) and, for a one-core view, with -j 1.

@@ -49,7 +49,7 @@ def load(path):
             kind, tool, set_, file_, wall, user, sys_, rss, rc = line.split("\t")
             rec = dict(wall=float(wall), cpu=float(user) + float(sys_), rss=int(rss) / 1024, rc=int(rc))
             if kind == "whole":
-                whole[(tool, set_)] = rec
+                whole.setdefault((tool, set_), []).append(rec)
             else:
                 per[(tool, set_)][file_] = rec
     # aapt + apksigner as one tool: per-APK sums.
@@ -65,6 +65,14 @@ def load(path):
             )
         if both:
             per[("aapt+apksigner", set_)] = both
+    # Rounds of a whole-process run: the median round by wall time (its CPU and RSS with it), and
+    # the spread of the wall times.
+    for key, recs in list(whole.items()):
+        recs.sort(key=lambda r: r["wall"])
+        mid = dict(recs[(len(recs) - 1) // 2])
+        mid["rounds"] = len(recs)
+        mid["wall_min"], mid["wall_max"] = recs[0]["wall"], recs[-1]["wall"]
+        whole[key] = mid
     return whole, per, notes
 
 
@@ -80,7 +88,8 @@ def main():
     whole, per, notes = load(sys.argv[1])
     sets = [s for s in ("real", "gen") if any(k[1] == s for k in whole)]
     out = []
-    out.append("### Whole process, one run over each input set (wall s / CPU s / peak RSS MB)\n")
+    rounds = max((r.get("rounds", 1) for r in whole.values()), default=1)
+    out.append(f"### Whole process over each input set, median of {rounds} interleaved rounds (wall s / CPU s / peak RSS MB)\n")
     head = "| contender | " + " | ".join(f"{s} wall | {s} CPU | {s} RSS" for s in sets + ["all"]) + " |"
     out.append(head)
     out.append("|" + "---|" * (1 + 3 * (len(sets) + 1)))
@@ -100,6 +109,15 @@ def main():
         cells += [fmt(t["wall"]), fmt(t["cpu"]), fmt(t["rss"], 0)] if t else ["—"] * 3
         if any(c != "—" for c in cells):
             out.append(f"| {tool} | " + " | ".join(cells) + " |")
+    if rounds > 1:
+        spread = []
+        for tool in ORDER_WHOLE:
+            for s in sets:
+                r = whole.get((tool, s))
+                if r:
+                    spread.append(f"{tool} {s} {r['wall_min']:.3f}–{r['wall_max']:.3f}")
+        out.append("")
+        out.append("Wall time range over the rounds (s): " + "; ".join(spread) + ".")
     big = [(t, r) for (t, s), r in whole.items() if s == "largest"]
     if big:
         out.append("")
