@@ -169,6 +169,17 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let threads = match args.threads {
+        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    // The workers and the work inside one app (the file digest, v2/v3 chunk
+    // digests, DEX files side by side) run on a pool of this size, so -j 1
+    // stays on one core. It starts first: its threads are up by the time
+    // the first app is handed out, rather than being created while the
+    // database loads.
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
     // The database loads on its own thread while the first apps are read
     // and extracted; workers wait for it only to judge. A database error
     // stops the run before the first report is written.
@@ -226,14 +237,6 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.resume && (args.format != Format::Jsonl || args.output.is_none()) {
         anyhow::bail!("--resume needs -f jsonl and -o FILE");
     }
-    let threads = match args.threads {
-        Some(0) => anyhow::bail!("--threads must be at least 1"),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-    };
-    // Work inside one app (the file digest, v2/v3 chunk digests) runs on a
-    // pool of the same size, so -j 1 stays on one core.
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
     let opts = Options { threads, limits, matchers: None, deferred };
     let mut stdin = std::io::stdin().lock();
     let mut inputs = cleanscan::input::expand(&args.paths, &mut stdin);

@@ -249,9 +249,11 @@ pub fn scan_bytes(data: &[u8], report: AppReport, opts: &Options) -> AppReport {
 pub fn scan_bytes_with_idsig(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> AppReport {
     report.size = data.len() as u64;
     // The file digest runs beside the analysis when the pool has a free
-    // thread (`-j` sizes the pool: at -j 1 this is sequential).
-    let (sha256, mut report) =
-        rayon::join(|| hex(&Sha256::digest(data)), move || analyze_bytes(data, report, opts, idsig));
+    // thread (`-j` sizes the pool: at -j 1 this is sequential). The analysis,
+    // the longer of the two, starts here at once; a thread that comes free
+    // later can still take the digest.
+    let (mut report, sha256) =
+        rayon::join(move || analyze_bytes(data, report, opts, idsig), || hex(&Sha256::digest(data)));
     report.sha256 = sha256;
     report
 }

@@ -390,10 +390,12 @@ fn analyze_entries(
         all_v1_digests: limits.verify_all_v1_digests,
     };
     // Verification reads the whole file on its own: it runs beside the
-    // entries when the pool has a free thread.
-    let (verification, v1_files) = rayon::join(
-        || crate::verify::verify(data, dir, &input),
+    // entries when the pool has a free thread. The entries (inflating the
+    // DEX files, the longer part) start here at once, and verification is
+    // the part left for a thread that comes free.
+    let (v1_files, verification) = rayon::join(
         || read_entries(dir, limits, apk_name, reader, buf, facts, errors, endpoints),
+        || crate::verify::verify(data, dir, &input),
     );
     let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let signed = signers::extract(data, dir.cd_offset, &v1_refs);
