@@ -174,12 +174,22 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Some(n) => n,
         None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
+    let mut stdin = std::io::stdin().lock();
+    let mut inputs = cleanscan::input::expand(&args.paths, &mut stdin);
+    // A split-set folder is one input; `scan_file` treats a folder as a split set.
+    for dir in &args.split_sets {
+        let error = (!dir.is_dir()).then(|| format!("{}: not a folder", dir.display()));
+        inputs.push(cleanscan::input::Input { path: dir.clone(), error });
+    }
     // The workers and the work inside one app (the file digest, v2/v3 chunk
     // digests, DEX files side by side) run on a pool of this size, so -j 1
-    // stays on one core. It starts first: its threads are up by the time
-    // the first app is handed out, rather than being created while the
-    // database loads.
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().ok();
+    // stays on one core. It starts before the database loader: its threads
+    // are up by the time the first app is handed out. One app is scanned on
+    // this thread, made one of the pool's, so it starts at once and the
+    // pool has one thread fewer to create.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads);
+    let pool = if inputs.len() == 1 { pool.use_current_thread() } else { pool };
+    pool.build_global().ok();
     // The database loads on its own thread while the first apps are read
     // and extracted; workers wait for it only to judge. A database error
     // stops the run before the first report is written.
@@ -238,13 +248,6 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--resume needs -f jsonl and -o FILE");
     }
     let opts = Options { threads, limits, matchers: None, deferred };
-    let mut stdin = std::io::stdin().lock();
-    let mut inputs = cleanscan::input::expand(&args.paths, &mut stdin);
-    // A split-set folder is one input; `scan_file` treats a folder as a split set.
-    for dir in &args.split_sets {
-        let error = (!dir.is_dir()).then(|| format!("{}: not a folder", dir.display()));
-        inputs.push(cleanscan::input::Input { path: dir.clone(), error });
-    }
 
     let mut any_fail = false;
     let mut resumed: Option<std::fs::File> = None;

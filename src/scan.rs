@@ -595,6 +595,16 @@ pub fn scan_batch<E>(
     opts: &Options,
     mut sink: impl FnMut(usize, AppReport) -> Result<(), E>,
 ) -> Result<usize, E> {
+    if rayon::current_thread_index().is_some() {
+        // Called from a thread of the pool (one app on the CLI's own thread,
+        // or a caller's parallel iterator): the apps are scanned here one
+        // after the other, their inner work on the pool. Workers handed to
+        // the pool from here could wait on this very thread.
+        for (i, input) in inputs.iter().enumerate() {
+            sink(i, scan_input(input, opts))?;
+        }
+        return Ok(inputs.len());
+    }
     let threads = opts.threads.max(1).min(inputs.len().max(1)).min(rayon::current_num_threads());
     let next = &AtomicUsize::new(0);
     let stop = &std::sync::atomic::AtomicBool::new(false);
@@ -679,6 +689,49 @@ mod tests {
         let mut buf = Vec::new();
         assert!(super::read_file(&path, len + 1, &mut buf).is_err());
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// The same reports, in input order, whether the batch is started from
+    /// outside the pool (workers handed to it) or from one of its threads
+    /// (scanned in place): neither way waits on itself.
+    #[test]
+    fn batch_from_inside_and_outside_the_pool_gives_the_same_reports_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "apk"))
+            .collect();
+        paths.sort();
+        paths.truncate(5);
+        assert!(paths.len() >= 3, "corpus/ holds the sample APKs");
+        paths.push(dir.join("no-such-file.apk"));
+        let inputs: Vec<super::Input> = paths.iter().map(|p| super::Input { path: p.clone(), error: None }).collect();
+        let opts = super::Options { threads: 2, ..super::Options::default() };
+        let run = |pool: &rayon::ThreadPool, inside: bool| {
+            let mut got: Vec<(usize, String, String)> = Vec::new();
+            let mut sink = |i: usize, r: super::AppReport| -> Result<(), ()> {
+                got.push((i, r.path, r.sha256));
+                Ok(())
+            };
+            let n = if inside {
+                pool.install(|| super::scan_batch(&inputs, &opts, &mut sink))
+            } else {
+                super::scan_batch(&inputs, &opts, &mut sink)
+            };
+            assert_eq!(n, Ok(inputs.len()));
+            got
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let outside = run(&pool, false);
+        let inside = run(&pool, true);
+        assert_eq!(outside, inside);
+        for (k, (i, path, sha)) in outside.iter().enumerate() {
+            assert_eq!(*i, k);
+            assert_eq!(*path, inputs[k].path.display().to_string());
+            // The missing file is an error record without a digest; the APKs have theirs.
+            assert_eq!(sha.len(), if k + 1 == inputs.len() { 0 } else { 64 }, "{path}");
+        }
     }
 
     #[test]
