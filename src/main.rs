@@ -203,6 +203,10 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 .and_then(cleanscan::signatures::compile::Matchers::compile)
                 .map(Arc::new);
             slot.set(compiled.as_ref().ok().cloned());
+            // Off the apps' path: what the first app judged would build.
+            if let Ok(m) = &compiled {
+                m.warm();
+            }
             compiled.map(|_| ()).map_err(Into::into)
         })
     });

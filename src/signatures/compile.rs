@@ -71,6 +71,17 @@ impl PatternSet {
         Ok(set)
     }
 
+    /// Builds the regex set now rather than on first use.
+    pub fn warm(&self) {
+        if !self.rest.is_empty() {
+            self.built();
+        }
+    }
+
+    fn built(&self) -> &Option<RegexSet> {
+        self.set.get_or_init(|| RegexSet::new(self.rest_texts()).ok())
+    }
+
     fn rest_texts(&self) -> impl Iterator<Item = &str> {
         self.rest.iter().filter_map(|&i| self.patterns.get(i).map(|(p, _)| p.as_str()))
     }
@@ -82,8 +93,7 @@ impl PatternSet {
         }
         let mut hits: Vec<usize> = self.globs.iter().filter(|(_, g)| g.is_match(text)).map(|(i, _)| *i).collect();
         if !self.rest.is_empty() {
-            let set = self.set.get_or_init(|| RegexSet::new(self.rest_texts()).ok());
-            if let Some(set) = set {
+            if let Some(set) = self.built() {
                 let before = hits.len();
                 hits.extend(set.matches(text).iter().filter_map(|i| self.rest.get(i).copied()));
                 if before > 0 && hits.len() > before {
@@ -388,6 +398,15 @@ impl Matchers {
             publisher_certs,
             set,
         })
+    }
+
+    /// Builds now what is otherwise built on first use (the regex sets of
+    /// the patterns that are not globs), e.g. on the loader's thread once the
+    /// database is published, so the first app judged does not wait for it.
+    pub fn warm(&self) {
+        self.native_lib_patterns.warm();
+        self.component_patterns.warm();
+        self.domain_patterns.warm();
     }
 
     /// The longest class prefix matching `name` at a package boundary.
