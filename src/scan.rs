@@ -173,13 +173,8 @@ fn read_file(path: &Path, len: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt;
     let file = std::fs::File::open(path)?;
     let n = usize::try_from(len).map_err(|_| std::io::Error::other("file too large for this platform"))?;
-    if buf.capacity() >= n {
-        buf.resize(n, 0);
-    } else {
-        // Zeroed memory straight from the kernel: its pages are not touched
-        // until the reads below fill them.
-        *buf = vec![0u8; n];
-    }
+    // Fresh memory's pages are not touched until the reads below fill them.
+    crate::formats::zeroed(buf, n);
     let parts = rayon::current_num_threads().clamp(1, 8);
     if len < PARALLEL_READ_BYTES || parts < 2 {
         file.read_exact_at(buf, 0)?;

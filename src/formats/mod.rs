@@ -17,3 +17,16 @@ pub mod pkcs7;
 pub mod sigblock;
 pub mod x509;
 pub mod zip;
+
+/// Makes `buf` `len` bytes long for the caller to overwrite, reusing its
+/// allocation when it is large enough (bytes it already held stay; the rest
+/// are zero). Otherwise it becomes fresh zeroed memory from the allocator
+/// (`calloc`: its pages are not written until the caller fills them),
+/// instead of growing and then zero-filling every byte.
+pub fn zeroed(buf: &mut Vec<u8>, len: usize) {
+    if buf.capacity() >= len {
+        buf.resize(len, 0);
+    } else {
+        *buf = vec![0u8; len];
+    }
+}

@@ -654,13 +654,7 @@ fn inflate_one_shot(raw: &[u8], declared: u64, max_bytes: u64, ratio: (u64, u64)
     if !sane {
         return false;
     }
-    if buf.capacity() < size {
-        // Zeroed memory straight from the allocator (fresh pages are not
-        // written twice: only inflating touches them).
-        *buf = vec![0u8; size];
-    } else {
-        buf.resize(size, 0);
-    }
+    super::zeroed(buf, size);
     let done = DEFLATE.with(|d| match d.try_borrow_mut() {
         Ok(mut d) => d.deflate_decompress(raw, buf).ok(),
         Err(_) => None,
