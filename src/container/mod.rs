@@ -58,6 +58,14 @@ pub struct Limits {
     /// budget). It bounds peak memory whatever the thread count: large apps
     /// are scanned one at a time, an app larger than the budget alone.
     pub memory_budget: u64,
+    /// The work inside one app may be split across the pool's threads: the
+    /// file read in parts, its DEX files and native libraries analysed side
+    /// by side (default true). A batch turns it off for an app while the
+    /// other threads have apps of their own to scan: each part then costs
+    /// its own collectors and buffers and a merge, and no thread is free to
+    /// gain from it (the file digest and signature verification still run
+    /// beside the entries when a thread comes free, at the cost of a join).
+    pub split_app: bool,
 }
 
 /// Output an entry may always inflate to before the ratio check applies (8 MiB).
@@ -78,6 +86,7 @@ impl Default for Limits {
             deadline: None,
             verify_all_v1_digests: false,
             memory_budget: 128 << 20,
+            split_app: true,
         }
     }
 }

@@ -520,14 +520,15 @@ impl HeavyPart {
 }
 
 /// The app's DEX files and native libraries, inflated and analysed on the
-/// worker pool at once, when the pool has more than one thread and there
-/// are at least two of them; an empty list otherwise. Indexed like `todo`.
+/// worker pool at once, when the pool has more than one thread, the app may
+/// be split (`Limits::split_app`) and there are at least two of them; an
+/// empty list otherwise. Indexed like `todo`.
 fn heavy_parts_in_parallel(todo: &[(&ZipEntry, Role)], reader: &EntryReader<'_>) -> Vec<Option<HeavyPart>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let mut heavy: Vec<usize> =
         todo.iter().enumerate().filter(|(_, (_, r))| matches!(r, Role::Dex | Role::Native)).map(|(i, _)| i).collect();
     let threads = rayon::current_num_threads();
-    if heavy.len() < 2 || threads < 2 || !reader.prefix.is_empty() {
+    if heavy.len() < 2 || threads < 2 || !reader.prefix.is_empty() || !reader.limits.split_app {
         return Vec::new();
     }
     // Largest first, each thread taking the next one when it is free: the
