@@ -4,10 +4,12 @@
 #
 #   scripts/bench_peers.sh [-o REPORT.md] [--real DIR] [--sample N] [--gen-count N]
 #                          [--gen-large K] [--peers "LIST"] [--no-peers] [--timeout S] [--rounds N]
+#                          [--per-rounds N]
 #
 # Measures wall time, CPU time (user+sys) and peak RSS with GNU time
-# (`/usr/bin/time -f '%e %U %S %M'`; per-APK runs with the same wait4 figures at microsecond
-# resolution, scripts/bench_per_apk.py) of:
+# (`/usr/bin/time -f '%e %U %S %M'`; per-APK runs take wall and CPU from the tool's own process
+# at microsecond resolution and peak RSS from a separate run under GNU time,
+# scripts/bench_per_apk.py) of:
 #   floor      cat of every APK; `unzip -p APK > /dev/null` one APK after another;
 #              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2
 #   cleanscan  `scan -q -f jsonl -j 1|2` (release-lto build, report to /dev/null; exit 1 = a policy failed);
@@ -20,7 +22,8 @@
 # (examples/gen_bench.rs; 200 APKs, the last 4 over 50 MB) kept with the peers' installs in
 # ${CLEANSCAN_BENCH_CACHE:-~/.cache/cleanscan-bench} (never in the repository). Peers are slow,
 # so they run on a fixed sample (--sample N, default 40: evenly spaced APKs of 100 KB to 5 MB,
-# three quarters real, one quarter generated) and once on the largest generated APK.
+# three quarters real, one quarter generated) and on the largest generated APK, in --per-rounds N
+# interleaved rounds (default 3; each APK's median over them).
 # Peers are installed here from the package registries (pip into a venv, apt, cargo install
 # --root), idempotently; a peer whose install fails is skipped with a message.
 # The markdown tables go to stdout and, with -o, to REPORT.md; the raw measurements stay in the
@@ -37,6 +40,7 @@ GEN_LARGE=4
 PEERS="aapt apksigner apk-info apkid exodus androguard"
 TIMEOUT=300
 ROUNDS=3
+PER_ROUNDS=3
 while [ $# -gt 0 ]; do
     case "$1" in
         -o) OUT=$2; shift 2 ;;
@@ -48,7 +52,8 @@ while [ $# -gt 0 ]; do
         --no-peers) PEERS=""; shift ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        --per-rounds) PER_ROUNDS=$2; shift 2 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -216,13 +221,21 @@ done
 # beside the app, work inside the app on both cores) and, for a one-core view, with -j 1.
 CMD[cleanscan]="$BIN scan -q -f jsonl"
 CMD[cleanscan-j1]="$BIN scan -q -j 1 -f jsonl"
-for tool in cleanscan cleanscan-j1 aapt apksigner apk-info apkid exodus androguard; do
-    [ -n "${CMD[$tool]:-}" ] || continue
-    log "per-APK runs: $tool on the sample ($(wc -l < "$WORK/sample.list") APKs) and on the largest generated APK"
-    # shellcheck disable=SC2086 # the command prefix is split on purpose
-    python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" sample "$WORK/sample.list" "$TIMEOUT" ${CMD[$tool]}
-    # shellcheck disable=SC2086
-    python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" largest "$WORK/largest.list" "$TIMEOUT" ${CMD[$tool]}
+# Every tool runs over the sample (and the largest APK) once per round, the tools interleaved
+# (every tool, then every tool again), so that a slow spell of this shared machine falls on all of
+# them alike; the report takes each APK's median over the rounds. Peak RSS is measured in the first
+# round only, by a separate run under GNU time (bench_per_apk.py says why).
+note "per-APK runs: $PER_ROUNDS interleaved rounds, each APK's median over them"
+for round in $(seq "$PER_ROUNDS"); do
+    rss=""; [ "$round" -eq 1 ] && rss="--rss"
+    for tool in cleanscan cleanscan-j1 aapt apksigner apk-info apkid exodus androguard; do
+        [ -n "${CMD[$tool]:-}" ] || continue
+        log "per-APK runs, round $round of $PER_ROUNDS: $tool on the sample ($(wc -l < "$WORK/sample.list") APKs) and on the largest generated APK"
+        # shellcheck disable=SC2086 # the command prefix is split on purpose
+        python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" sample "$WORK/sample.list" "$TIMEOUT" $rss ${CMD[$tool]}
+        # shellcheck disable=SC2086
+        python3 "$ROOT/scripts/bench_per_apk.py" "$RES" "$tool" largest "$WORK/largest.list" "$TIMEOUT" $rss ${CMD[$tool]}
+    done
 done
 note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); raw measurements: $RES"
 
