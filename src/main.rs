@@ -190,30 +190,43 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads);
     let pool = if inputs.len() == 1 { pool.use_current_thread() } else { pool };
     pool.build_global().ok();
-    // The database loads on its own thread while the first apps are read
-    // and extracted; workers wait for it only to judge. A database error
+    // The database loads beside the first apps and workers wait for it only
+    // to judge. One app: the load is a job of the pool, taken by its idle
+    // thread while this one scans the app (no third thread competing for
+    // the cores); a batch: a thread of its own, beside the workers, as this
+    // one waits for the first report. Either way an app that needs the database
+    // before anyone has started the load runs it itself. A database error
     // stops the run before the first report is written.
-    let deferred = (!args.no_signatures).then(|| Arc::new(DeferredMatchers::default()));
-    let mut loader = deferred.as_ref().map(|slot| {
-        let slot = Arc::clone(slot);
+    let deferred = (!args.no_signatures).then(|| {
         let dir = args.signatures.clone().unwrap_or_else(cleanscan::signatures::default_dir);
         let overlays = args.overlays.clone();
-        std::thread::spawn(move || -> anyhow::Result<()> {
-            let compiled = cleanscan::signatures::load(&dir, &overlays)
+        Arc::new(DeferredMatchers::new(Box::new(move || {
+            cleanscan::signatures::load(&dir, &overlays)
                 .and_then(cleanscan::signatures::compile::Matchers::compile)
-                .map(Arc::new);
-            slot.set(compiled.as_ref().ok().cloned());
-            // Off the apps' path: what the first app judged would build.
-            if let Ok(m) = &compiled {
-                m.warm();
-            }
-            compiled.map(|_| ()).map_err(Into::into)
-        })
+                .map_err(|e| e.to_string())
+        })))
     });
-    let mut loaded = move || -> anyhow::Result<()> {
-        match loader.take() {
-            Some(h) => h.join().map_err(|_| anyhow::anyhow!("the signature database loader panicked"))?,
-            None => Ok(()),
+    let run_load = |slot: Arc<DeferredMatchers>| {
+        // Off the apps' path: what the first app judged would build.
+        if let Some(m) = slot.run() {
+            m.warm();
+        }
+    };
+    if let Some(slot) = &deferred {
+        let slot = Arc::clone(slot);
+        if inputs.len() == 1 {
+            rayon::spawn(move || run_load(slot));
+        } else {
+            std::thread::spawn(move || run_load(slot));
+        }
+    }
+    let loaded = {
+        let deferred = deferred.clone();
+        move || -> anyhow::Result<()> {
+            match &deferred {
+                Some(d) => d.result().map(|_| ()).map_err(|e| anyhow::anyhow!(e)),
+                None => Ok(()),
+            }
         }
     };
     let mut limits = Limits::default();

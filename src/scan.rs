@@ -38,32 +38,64 @@ pub struct Options {
     pub deferred: Option<Arc<DeferredMatchers>>,
 }
 
-/// A signature database that another thread is loading and compiling, so
-/// that start-up overlaps the first apps' extraction.
-#[derive(Default)]
+/// The load of a signature database: loads and compiles it, or says why not.
+pub type DatabaseLoad = Box<dyn FnOnce() -> Result<Matchers, String> + Send>;
+
+/// A signature database loaded beside the first apps, so that start-up
+/// overlaps their extraction. The load runs once, on whichever thread takes
+/// it first: a thread handed it for that (an idle pool thread, or the
+/// batch's writer before the first report), or the first app that needs the
+/// database to be judged. An app that finds the load already running waits
+/// for it; one that finds it not yet started runs it itself, so a pool that
+/// has no idle thread never waits on a load that sits in its own queue.
 pub struct DeferredMatchers {
-    /// None while loading; Some(None) when loading failed.
-    slot: std::sync::Mutex<Option<Option<Arc<Matchers>>>>,
+    /// The load, until a thread takes it.
+    load: std::sync::Mutex<Option<DatabaseLoad>>,
+    /// None until loaded; then the database, or why it could not load.
+    slot: std::sync::Mutex<Option<Result<Arc<Matchers>, String>>>,
     ready: std::sync::Condvar,
 }
 
 impl DeferredMatchers {
-    /// Publishes the loaded database (None: loading failed) and wakes every waiter.
-    pub fn set(&self, matchers: Option<Arc<Matchers>>) {
-        let mut slot = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *slot = Some(matchers);
-        self.ready.notify_all();
+    pub fn new(load: DatabaseLoad) -> Self {
+        DeferredMatchers {
+            load: std::sync::Mutex::new(Some(load)),
+            slot: std::sync::Mutex::new(None),
+            ready: std::sync::Condvar::new(),
+        }
     }
 
-    /// Blocks until the database is loaded; None when loading failed.
-    pub fn wait(&self) -> Option<Arc<Matchers>> {
+    /// Runs the load here unless another thread has taken it; returns the
+    /// database when this call loaded it.
+    pub fn run(&self) -> Option<Arc<Matchers>> {
+        let load = self.load.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()?;
+        // A panic in the load is an error like any other, and still wakes the waiters.
+        let loaded = catch_unwind(AssertUnwindSafe(load))
+            .unwrap_or_else(|_| Err("the signature database loader panicked".to_string()))
+            .map(Arc::new);
+        let mine = loaded.as_ref().ok().cloned();
+        let mut slot = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *slot = Some(loaded);
+        self.ready.notify_all();
+        mine
+    }
+
+    /// The database, loading it here if nobody has started to; the error
+    /// message when it could not load.
+    pub fn result(&self) -> Result<Arc<Matchers>, String> {
+        self.run();
         let mut slot = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         loop {
-            if let Some(m) = slot.as_ref() {
-                return m.clone();
+            if let Some(r) = slot.as_ref() {
+                return r.clone();
             }
             slot = self.ready.wait(slot).unwrap_or_else(std::sync::PoisonError::into_inner);
         }
+    }
+
+    /// The database (see [`Self::result`]); None when it could not load.
+    pub fn wait(&self) -> Option<Arc<Matchers>> {
+        self.result().ok()
     }
 }
 
@@ -793,6 +825,44 @@ mod tests {
             compared += 1;
         }
         assert!(compared >= 10, "corpus/ holds the sample APKs");
+    }
+
+    #[test]
+    fn a_deferred_database_loads_once_on_the_first_thread_that_takes_it() {
+        use super::DeferredMatchers;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let loads = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&loads);
+        let d = DeferredMatchers::new(Box::new(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).map_err(|e| e.to_string())?;
+            crate::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())
+        }));
+        // Nobody was handed the load: the first app that needs it runs it
+        // itself (a one-thread pool whose thread waited for a queued load
+        // would never finish), every other one waits and gets the same database.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let first = pool.install(|| d.wait()).expect("the repository's database loads");
+        let got: Vec<_> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4).map(|_| s.spawn(|| d.wait().unwrap())).collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(got.iter().all(|m| Arc::ptr_eq(m, &first)));
+        assert!(d.run().is_none(), "a later run finds the load taken");
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_deferred_database_that_fails_or_panics_gives_its_error_to_every_waiter() {
+        use super::DeferredMatchers;
+        let bad = DeferredMatchers::new(Box::new(|| Err("sdks.json: expected value at line 1".to_string())));
+        assert!(bad.run().is_none());
+        assert_eq!(bad.result().err().as_deref(), Some("sdks.json: expected value at line 1"));
+        assert!(bad.wait().is_none());
+        let panicky = DeferredMatchers::new(Box::new(|| panic!("loader bug")));
+        let err = std::thread::scope(|s| s.spawn(|| panicky.result()).join().unwrap()).err().unwrap();
+        assert!(err.contains("panicked"), "{err}");
     }
 
     #[test]
