@@ -291,6 +291,11 @@ impl Modulus {
         Some(m)
     }
 
+    /// True when this is the modulus `n`.
+    pub fn is(&self, n: &Nat) -> bool {
+        self.n == n.limbs
+    }
+
     fn scratch(&self) -> Scratch {
         Scratch { t: vec![0u64; self.n.len().saturating_mul(2)] }
     }

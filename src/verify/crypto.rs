@@ -161,8 +161,63 @@ fn unsigned(content: &[u8]) -> rsa::BigUint {
     rsa::BigUint::from_bytes_be(content)
 }
 
-/// Parses a DER SubjectPublicKeyInfo.
+/// Keys and moduli remembered per thread: an APK names the same key in its
+/// v1, v2 and v3 blocks and its lineage (and compares them by parsing), and
+/// a batch meets the same publishers' keys again. Parsing a DSA key checks
+/// `y^q mod p = 1`, a full exponentiation; a modulus's Montgomery constants
+/// cost as much as the RSA public operation with e = 65537.
+const RECENT: usize = 8;
+/// Keys of a SubjectPublicKeyInfo larger than this are not remembered (a
+/// 16384-bit RSA key's is about 2 KB).
+const MAX_REMEMBERED_SPKI: usize = 8 << 10;
+
+type RecentKeys = std::collections::VecDeque<(Vec<u8>, Result<PublicKey, String>)>;
+
+thread_local! {
+    static RECENT_KEYS: std::cell::RefCell<RecentKeys> = const { std::cell::RefCell::new(RecentKeys::new()) };
+    static RECENT_MODULI: std::cell::RefCell<std::collections::VecDeque<std::rc::Rc<Modulus>>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+
+/// `Modulus::new(n)`, remembered per thread (see `RECENT`).
+fn modulus(n: &Nat) -> Option<std::rc::Rc<Modulus>> {
+    let hit = RECENT_MODULI.with(|r| r.try_borrow().ok()?.iter().find(|m| m.is(n)).cloned());
+    if hit.is_some() {
+        return hit;
+    }
+    let m = std::rc::Rc::new(Modulus::new(n)?);
+    RECENT_MODULI.with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            if r.len() >= RECENT {
+                r.pop_front();
+            }
+            r.push_back(std::rc::Rc::clone(&m));
+        }
+    });
+    Some(m)
+}
+
+/// Parses a DER SubjectPublicKeyInfo (remembered per thread, see `RECENT`).
 pub fn parse_spki(spki: &[u8]) -> Result<PublicKey, String> {
+    let hit = RECENT_KEYS.with(|r| r.try_borrow().ok()?.iter().find(|(k, _)| k == spki).map(|(_, v)| v.clone()));
+    if let Some(hit) = hit {
+        return hit;
+    }
+    let parsed = parse_spki_uncached(spki);
+    if spki.len() <= MAX_REMEMBERED_SPKI {
+        RECENT_KEYS.with(|r| {
+            if let Ok(mut r) = r.try_borrow_mut() {
+                if r.len() >= RECENT {
+                    r.pop_front();
+                }
+                r.push_back((spki.to_vec(), parsed.clone()));
+            }
+        });
+    }
+    parsed
+}
+
+fn parse_spki_uncached(spki: &[u8]) -> Result<PublicKey, String> {
     let err = |e: der::Error| format!("malformed public key: {e}");
     let top = der::parse(spki).map_err(err)?.expect_tag(der::SEQUENCE, "SubjectPublicKeyInfo").map_err(err)?;
     let mut c = top.children();
@@ -218,7 +273,7 @@ pub fn parse_spki(spki: &[u8]) -> Result<PublicKey, String> {
             if p < two || q < two || g.is_zero() || g > p {
                 return Err("invalid DSA parameters".into());
             }
-            let y_order_divides_q = match Modulus::new(&p) {
+            let y_order_divides_q = match modulus(&p) {
                 Some(m) => m.pow(&y, &q) == Nat::from_u64(1),
                 // Even p: no Montgomery form; the general modpow (rare, hostile keys only).
                 None => big(&y).modpow(&big(&q), &big(&p)) == rsa::BigUint::from(1u8),
@@ -267,7 +322,7 @@ fn rsa_encrypt(key: &rsa::RsaPublicKey, sig: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     // The rsa crate only builds keys with an odd modulus, so this is Some.
-    let m = Modulus::new(&n)?;
+    let m = modulus(&n)?;
     m.pow(&s, &nat(key.e())).to_be_bytes_padded(k)
 }
 
@@ -356,8 +411,8 @@ fn emsa_pss_verify(m_hash: &[u8], em_full: &[u8], mod_bits: usize, hash: Hash, s
 /// the group does not suit it (even `p` or `q`, or a `q` for which Fermat's
 /// inverse is wrong, i.e. not prime): the caller then asks the dsa crate.
 fn dsa_verify_fast(key: &DsaKey, digest: &[u8], r: &Nat, s: &Nat) -> Option<bool> {
-    let pm = Modulus::new(&key.p)?;
-    let qm = Modulus::new(&key.q)?;
+    let pm = modulus(&key.p)?;
+    let qm = modulus(&key.q)?;
     // w = s^-1 mod q = s^(q-2) mod q for prime q.
     let w = qm.pow(s, &key.q.checked_sub(&Nat::from_u64(2))?);
     if qm.mul_mod(&w, s) != Nat::from_u64(1) {
@@ -764,6 +819,39 @@ mod tests {
         assert_eq!(build(rsa::BigUint::from(2u8)).unwrap_err(), "invalid DSA public key");
         let g2 = (comps.g() * comps.g()) % comps.p();
         assert!(build(g2).is_ok());
+    }
+
+    #[test]
+    fn remembered_keys_are_the_keys_a_fresh_parse_gives() {
+        // More distinct keys than are remembered, each parsed three times
+        // (the later ones after their own entry was evicted), with a bad key
+        // in between: every parse equals the uncached one, errors included,
+        // and each key still verifies only its own signature.
+        let keys: Vec<_> =
+            (1..=RECENT as u8 + 3).map(|i| p256::ecdsa::SigningKey::from_slice(&[i; 32]).unwrap()).collect();
+        for _ in 0..3 {
+            for (i, sk) in keys.iter().enumerate() {
+                let spki = p256_spki(sk.verifying_key());
+                let key = parse_spki(&spki).unwrap();
+                assert!(key == parse_spki_uncached(&spki).unwrap());
+                let sig: p256::ecdsa::Signature = sk.sign(b"app");
+                assert_eq!(verify(&key, Padding::Dsa, Hash::Sha256, &[b"app"], sig.to_der().as_bytes()), Ok(true));
+                let other: p256::ecdsa::Signature = keys[(i + 1) % keys.len()].sign(b"app");
+                assert_eq!(verify(&key, Padding::Dsa, Hash::Sha256, &[b"app"], other.to_der().as_bytes()), Ok(false));
+                assert_eq!(parse_spki(b"junk").unwrap_err(), parse_spki_uncached(b"junk").unwrap_err());
+            }
+        }
+        // Moduli: the remembered one is the one asked for, even among many.
+        let ns: Vec<Nat> = (0..RECENT as u64 + 2).map(|i| Nat::from_u64(1_000_003 + 2 * i)).collect();
+        for n in ns.iter().chain(ns.iter().rev()) {
+            let m = modulus(n).unwrap();
+            assert!(m.is(n));
+            assert_eq!(
+                m.pow(&Nat::from_u64(2), &Nat::from_u64(10)),
+                Modulus::new(n).unwrap().pow(&Nat::from_u64(2), &Nat::from_u64(10))
+            );
+        }
+        assert!(modulus(&Nat::from_u64(1_000_000)).is_none(), "even moduli have no Montgomery form");
     }
 
     #[test]
