@@ -39,7 +39,7 @@ GEN_COUNT=200
 GEN_LARGE=4
 PEERS="aapt apksigner apk-info apkid exodus androguard"
 TIMEOUT=300
-ROUNDS=3
+ROUNDS=5
 PER_ROUNDS=3
 while [ $# -gt 0 ]; do
     case "$1" in

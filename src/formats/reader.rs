@@ -186,6 +186,7 @@ pub fn u64_le_at(data: &[u8], offset: usize) -> Option<u64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 mod tests {
     use super::*;
 
