@@ -742,18 +742,24 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
+    /// The sample APKs of `dir` (the repository's `corpus/`), sorted.
+    fn sample_apks(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "apk"))
+            .collect();
+        paths.sort();
+        paths
+    }
+
     /// The same reports, in input order, whether the batch is started from
     /// outside the pool (workers handed to it) or from one of its threads
     /// (scanned in place): neither way waits on itself.
     #[test]
     fn batch_from_inside_and_outside_the_pool_gives_the_same_reports_in_order() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "apk"))
-            .collect();
-        paths.sort();
+        let mut paths = sample_apks(&dir);
         paths.truncate(5);
         assert!(paths.len() >= 3, "corpus/ holds the sample APKs");
         paths.push(dir.join("no-such-file.apk"));
@@ -804,13 +810,7 @@ mod tests {
 
     #[test]
     fn an_app_scanned_whole_or_split_gives_the_same_report() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "apk"))
-            .collect();
-        paths.sort();
+        let paths = sample_apks(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").as_path());
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let mut compared = 0;
         for path in &paths {
