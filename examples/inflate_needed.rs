@@ -98,10 +98,8 @@ fn inflate_apk(data: &[u8], buf: &mut Vec<u8>, crc: bool) -> Option<(u64, u64)> 
             }
             _ => raw,
         };
-        if crc {
-            if libdeflater::crc32(bytes) != want_crc {
-                return None;
-            }
+        if crc && libdeflater::crc32(bytes) != want_crc {
+            return None;
         }
         n += 1;
         out += bytes.len() as u64;

@@ -39,7 +39,7 @@ fn scanned() -> Option<&'static Scanned> {
     CELL.get_or_init(|| {
         let dir = corpus_dir()?;
         let mut empty = std::io::Cursor::new(Vec::new());
-        let inputs: Vec<Input> = cleanscan::input::expand(&[dir.clone()], &mut empty);
+        let inputs: Vec<Input> = cleanscan::input::expand(std::slice::from_ref(&dir), &mut empty);
         let set = cleanscan::signatures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures"), &[]).ok()?;
         let matchers = cleanscan::signatures::compile::Matchers::compile(set).ok()?;
         let opts = Options { threads: 2, matchers: Some(std::sync::Arc::new(matchers)), ..Options::default() };

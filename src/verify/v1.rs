@@ -923,7 +923,7 @@ mod tests {
         assert!(range_covered(18, SDK_MAX, &supported_levels(Hash::Sha256, Some(Hash::Sha256), "RSA")));
         assert!(!range_covered(23, SDK_MAX, &supported_levels(Hash::Sha384, Some(Hash::Sha384), "DSA")));
         assert!(range_covered(21, 23, &supported_levels(Hash::Sha1, Some(Hash::Sha256), "EC")));
-        assert!(range_covered(1, SDK_MAX, &supported_levels(Hash::Md5, Some(Hash::Md5), "RSA")) == false);
+        assert!(!range_covered(1, SDK_MAX, &supported_levels(Hash::Md5, Some(Hash::Md5), "RSA")));
         assert!(range_covered(21, SDK_MAX, &supported_levels(Hash::Md5, Some(Hash::Md5), "RSA")));
     }
 }
