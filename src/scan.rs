@@ -670,11 +670,16 @@ pub fn scan_batch<E>(
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
-                let held = budget.acquire(footprint(input));
+                let this = footprint(input);
+                let held = budget.acquire(this);
                 let mut app_opts = opts.clone();
                 app_opts.limits.split_app = opts.limits.split_app
                     && split_app(inputs.len(), i, threads, opts.limits.memory_budget, |k| {
-                        inputs.get(k).map_or(0, footprint)
+                        if k == i {
+                            this
+                        } else {
+                            inputs.get(k).map_or(0, footprint)
+                        }
                     });
                 let report = scan_input(input, &app_opts);
                 budget.release(held);

@@ -186,15 +186,19 @@ fn modulus(n: &Nat) -> Option<std::rc::Rc<Modulus>> {
         return hit;
     }
     let m = std::rc::Rc::new(Modulus::new(n)?);
-    RECENT_MODULI.with(|r| {
-        if let Ok(mut r) = r.try_borrow_mut() {
-            if r.len() >= RECENT {
-                r.pop_front();
-            }
-            r.push_back(std::rc::Rc::clone(&m));
-        }
-    });
+    RECENT_MODULI.with(|r| keep_recent(r, std::rc::Rc::clone(&m)));
     Some(m)
+}
+
+/// Adds `item` to a per-thread list of recent values; the oldest leaves
+/// once the list holds `RECENT`.
+fn keep_recent<T>(list: &std::cell::RefCell<std::collections::VecDeque<T>>, item: T) {
+    if let Ok(mut list) = list.try_borrow_mut() {
+        if list.len() >= RECENT {
+            list.pop_front();
+        }
+        list.push_back(item);
+    }
 }
 
 /// Parses a DER SubjectPublicKeyInfo (remembered per thread, see `RECENT`).
@@ -205,14 +209,7 @@ pub fn parse_spki(spki: &[u8]) -> Result<PublicKey, String> {
     }
     let parsed = parse_spki_uncached(spki);
     if spki.len() <= MAX_REMEMBERED_SPKI {
-        RECENT_KEYS.with(|r| {
-            if let Ok(mut r) = r.try_borrow_mut() {
-                if r.len() >= RECENT {
-                    r.pop_front();
-                }
-                r.push_back((spki.to_vec(), parsed.clone()));
-            }
-        });
+        RECENT_KEYS.with(|r| keep_recent(r, (spki.to_vec(), parsed.clone())));
     }
     parsed
 }
