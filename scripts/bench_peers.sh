@@ -82,12 +82,22 @@ fi
 command -v unzip > /dev/null || apt_get unzip || { echo "unzip is needed" >&2; exit 2; }
 
 # --- inputs ---------------------------------------------------------------
-# cleanscan and the floor are built alike, with the distribution profile (Cargo.toml `release-lto`).
-log "building (release-lto): cleanscan, example inflate_needed; (release): example gen_bench"
-cargo build --profile release-lto --quiet --bin cleanscan --example inflate_needed || exit 2
+# cleanscan and the floor are built alike, as the distribution build (README "Install"): the
+# `release-lto` profile (Cargo.toml) and, on Linux with glibc, statically linked (`+crt-static`,
+# which needs an explicit --target so that build scripts and proc macros stay dynamic). A static
+# binary skips the dynamic loader and lazy symbol binding: about 1 ms of every process, which
+# one-process-per-APK runs pay per APK (BENCHMARKS.md, step 23).
+HOST=$(rustc -vV | sed -n 's/^host: //p')
+case "$HOST" in
+    *-linux-gnu) DIST_FLAGS="-C target-feature=+crt-static" ;;
+    *) DIST_FLAGS="" ;;
+esac
+log "building (release-lto, $HOST${DIST_FLAGS:+, static}): cleanscan, example inflate_needed; (release): example gen_bench"
+RUSTFLAGS="${RUSTFLAGS:-} $DIST_FLAGS" cargo build --profile release-lto --target "$HOST" --quiet --bin cleanscan \
+    --example inflate_needed || exit 2
 cargo build --release --quiet --example gen_bench || exit 2
-BIN=$ROOT/target/release-lto/cleanscan
-FLOOR=$ROOT/target/release-lto/examples/inflate_needed
+BIN=$ROOT/target/$HOST/release-lto/cleanscan
+FLOOR=$ROOT/target/$HOST/release-lto/examples/inflate_needed
 
 STAMP=$( (cat examples/gen_bench.rs examples/gen_corpus/*.rs signatures/sdks.json; echo "$GEN_COUNT $GEN_LARGE") | sha256sum | cut -c1-16)
 if [ "$(cat "$GEN/.stamp" 2>/dev/null)" != "$STAMP" ]; then

@@ -206,15 +206,23 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|e| e.to_string())
         })))
     });
-    let run_load = |slot: Arc<DeferredMatchers>| {
-        // Off the apps' path: what the first app judged would build.
+    let one_app = inputs.len() == 1;
+    let run_load = move |slot: Arc<DeferredMatchers>| {
+        // Off the apps' path: what the first app judged would build. For one
+        // app a job of its own, which the pool takes after the app's own
+        // jobs (a spawned job comes after every stealable one): judging
+        // builds what it needs itself if nobody has by then.
         if let Some(m) = slot.run() {
-            m.warm();
+            if one_app {
+                rayon::spawn(move || m.warm());
+            } else {
+                m.warm();
+            }
         }
     };
     if let Some(slot) = &deferred {
         let slot = Arc::clone(slot);
-        if inputs.len() == 1 {
+        if one_app {
             rayon::spawn(move || run_load(slot));
         } else {
             std::thread::spawn(move || run_load(slot));

@@ -113,117 +113,48 @@ fn from_v1(r: &V1Result) -> SchemeOutcome {
 
 /// Verifies an APK's signatures. Never panics; malformed structures become
 /// errors.
+///
+/// The APK Signing Block schemes and v1 are verified side by side when the
+/// pool has a free thread (`rayon::join`; at -j 1 one after the other): v1
+/// needs from them only which schemes are present, known before either
+/// starts. When a block scheme fails, the v1 result is dropped, as apksig
+/// stops there too.
 pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification {
-    let mut out = Verification::default();
     let min_sdk = input.min_sdk.unwrap_or(1);
     let max_sdk = SDK_MAX;
     let supported: Vec<u32> = vec![2, 3];
-    let mut found: Vec<u32> = Vec::new();
     // A malformed block is "no signing block" for apksig (SignatureNotFound).
     let block: Option<SigningBlock<'_>> = sigblock::locate(apk, dir.cd_offset).ok().flatten();
-    let sections = block.as_ref().and_then(|b| digest::Sections::new(apk, b.offset, dir.cd_offset, dir.eocd_offset));
-    let mut cache: v2v3::DigestCache = Vec::new();
+    let found = schemes_to_verify(block.as_ref(), min_sdk, input.idsig.is_some());
+    let run_v1 = min_sdk < v2v3::SDK_N || found.is_empty();
+    // Reaching v1's place, every v2+ scheme found has verified (a failure
+    // returns early): its digests cover every byte of every entry.
+    let entry_digests = input.all_v1_digests || found.iter().all(|&s| s == 4);
+    let (blocks, v1) = rayon::join(
+        || verify_block_schemes(apk, dir, input, block.as_ref(), min_sdk, &supported),
+        || {
+            run_v1.then(|| {
+                v1::verify(&v1::V1Input {
+                    apk,
+                    dir,
+                    min_sdk,
+                    max_sdk,
+                    supported_scheme_ids: &supported,
+                    found_scheme_ids: &found,
+                    max_entry_bytes: input.max_entry_bytes,
+                    entry_digests,
+                })
+            })
+        },
+    );
+    let BlockSchemes { mut out, results, cache, found: verified_found } = match blocks {
+        Ok(b) => b,
+        Err(failed) => return finish_failed(*failed),
+    };
+    debug_assert_eq!(verified_found, found, "the schemes verified are the ones planned");
     let find = |id: u32| block.as_ref().and_then(|b| b.find(id)).map(|p| p.value);
-    let mut results: Vec<SchemeResult> = Vec::new();
-
-    // v3.1
-    let mut rotation_min_sdk = None;
-    if let Some(v) = find(sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID) {
-        // apksig `V3SchemeVerifier.Builder.build`: v3.1 may target any SDK
-        // range as long as v3.0 covers the rest, so its minimum is maxSdk.
-        let ctx = Context { min_sdk: max_sdk, max_sdk, ..Context::default() };
-        let r = v2v3::verify_block(v, Scheme::V31, sections.as_ref(), &ctx, &mut cache);
-        found.push(31);
-        rotation_min_sdk = r.signers.iter().map(|s| s.min_sdk).min();
-        out.schemes.push(from_scheme(&r));
-        let bad = r.has_errors();
-        results.push(r);
-        if bad {
-            return finish_failed(out);
-        }
-    }
-    // v3
-    match find(sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID) {
-        Some(v) => {
-            let ctx = Context {
-                min_sdk: min_sdk.max(v2v3::SDK_P),
-                max_sdk,
-                rotation_min_sdk: rotation_min_sdk.filter(|&m| m > 0),
-                ..Context::default()
-            };
-            let r = v2v3::verify_block(v, Scheme::V3, sections.as_ref(), &ctx, &mut cache);
-            found.push(3);
-            out.schemes.push(from_scheme(&r));
-            let bad = r.has_errors();
-            results.push(r);
-            if bad {
-                return finish_failed(out);
-            }
-        }
-        None if found.contains(&31) => {
-            out.fail("v3.1 signing block found without a v3 block".into());
-            return finish_failed(out);
-        }
-        None => {}
-    }
-    // v2
-    if min_sdk < v2v3::SDK_P || found.is_empty() {
-        if let Some(v) = find(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID) {
-            let ctx = Context {
-                min_sdk: min_sdk.max(v2v3::SDK_N),
-                max_sdk,
-                supported_scheme_ids: supported.clone(),
-                found_scheme_ids: found.clone(),
-                rotation_min_sdk: None,
-            };
-            let r = v2v3::verify_block(v, Scheme::V2, sections.as_ref(), &ctx, &mut cache);
-            found.push(2);
-            out.schemes.push(from_scheme(&r));
-            let bad = r.has_errors();
-            results.push(r);
-            if bad {
-                return finish_failed(out);
-            }
-        }
-    }
-    // v4
-    if let Some(idsig) = input.idsig {
-        let r = v4::verify(apk, idsig);
-        found.push(4);
-        let bad = !r.errors.is_empty();
-        out.schemes.push(SchemeOutcome {
-            scheme: "v4",
-            verified: !bad,
-            errors: r.errors.iter().map(|e| format!("v4: {e}")).collect(),
-            signer_certs: r.signers.iter().map(|s| s.cert.clone()).collect(),
-            signer_sdk: Vec::new(),
-        });
-        if bad {
-            return finish_failed(out);
-        }
-        check_v4(&mut out, &r, &results);
-    }
-    if max_sdk >= SDK_O && input.target_sandbox_version.is_some_and(|v| v > 1) && found.is_empty() {
-        out.fail(format!(
-            "targetSandboxVersion {} requires an APK Signature Scheme v2 or newer signature",
-            input.target_sandbox_version.unwrap_or(0)
-        ));
-    }
     // v1
-    if min_sdk < v2v3::SDK_N || found.is_empty() {
-        // Reaching here, every v2+ scheme found has verified (a failure
-        // returns early): its digests cover every byte of every entry.
-        let entry_digests = input.all_v1_digests || found.iter().all(|&s| s == 4);
-        let r = v1::verify(&v1::V1Input {
-            apk,
-            dir,
-            min_sdk,
-            max_sdk,
-            supported_scheme_ids: &supported,
-            found_scheme_ids: &found,
-            max_entry_bytes: input.max_entry_bytes,
-            entry_digests,
-        });
+    if let Some(r) = v1 {
         if !entry_digests {
             out.warnings.push(
                 "v1: entry contents not hashed: the verified v2+ signature covers every entry byte \
@@ -280,6 +211,141 @@ pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification
         pick("v1").unwrap_or_default()
     };
     out
+}
+
+/// The schemes `verify` checks besides v1, in its order, from what is
+/// present: v3.1 and v3 when their blocks are there, v2 when its block is
+/// there and minSdk < 28 or nothing newer was found, v4 with an `.idsig`.
+/// (A v3.1 block without v3 fails before v2 is looked at.)
+fn schemes_to_verify(block: Option<&SigningBlock<'_>>, min_sdk: u32, idsig: bool) -> Vec<u32> {
+    let has = |id: u32| block.is_some_and(|b| b.find(id).is_some());
+    let mut found = Vec::new();
+    if has(sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID) {
+        found.push(31);
+    }
+    if has(sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID) {
+        found.push(3);
+    }
+    if (min_sdk < v2v3::SDK_P || found.is_empty()) && has(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID) {
+        found.push(2);
+    }
+    if idsig {
+        found.push(4);
+    }
+    found
+}
+
+/// What the APK Signing Block schemes (and v4) left for the rest of `verify`.
+struct BlockSchemes {
+    out: Verification,
+    results: Vec<SchemeResult>,
+    cache: v2v3::DigestCache,
+    found: Vec<u32>,
+}
+
+/// v3.1, v3, v2 and v4 in apksig's order, and the targetSandboxVersion
+/// rule; Err with the (not yet finished) failed verification as soon as one
+/// fails.
+fn verify_block_schemes(
+    apk: &[u8],
+    dir: &ZipDirectory,
+    input: &Input<'_>,
+    block: Option<&SigningBlock<'_>>,
+    min_sdk: u32,
+    supported: &[u32],
+) -> Result<BlockSchemes, Box<Verification>> {
+    let mut out = Verification::default();
+    let max_sdk = SDK_MAX;
+    let mut found: Vec<u32> = Vec::new();
+    let sections = block.and_then(|b| digest::Sections::new(apk, b.offset, dir.cd_offset, dir.eocd_offset));
+    let mut cache: v2v3::DigestCache = Vec::new();
+    let find = |id: u32| block.and_then(|b| b.find(id)).map(|p| p.value);
+    let mut results: Vec<SchemeResult> = Vec::new();
+
+    // v3.1
+    let mut rotation_min_sdk = None;
+    if let Some(v) = find(sigblock::APK_SIGNATURE_SCHEME_V31_BLOCK_ID) {
+        // apksig `V3SchemeVerifier.Builder.build`: v3.1 may target any SDK
+        // range as long as v3.0 covers the rest, so its minimum is maxSdk.
+        let ctx = Context { min_sdk: max_sdk, max_sdk, ..Context::default() };
+        let r = v2v3::verify_block(v, Scheme::V31, sections.as_ref(), &ctx, &mut cache);
+        found.push(31);
+        rotation_min_sdk = r.signers.iter().map(|s| s.min_sdk).min();
+        out.schemes.push(from_scheme(&r));
+        let bad = r.has_errors();
+        results.push(r);
+        if bad {
+            return Err(Box::new(out));
+        }
+    }
+    // v3
+    match find(sigblock::APK_SIGNATURE_SCHEME_V3_BLOCK_ID) {
+        Some(v) => {
+            let ctx = Context {
+                min_sdk: min_sdk.max(v2v3::SDK_P),
+                max_sdk,
+                rotation_min_sdk: rotation_min_sdk.filter(|&m| m > 0),
+                ..Context::default()
+            };
+            let r = v2v3::verify_block(v, Scheme::V3, sections.as_ref(), &ctx, &mut cache);
+            found.push(3);
+            out.schemes.push(from_scheme(&r));
+            let bad = r.has_errors();
+            results.push(r);
+            if bad {
+                return Err(Box::new(out));
+            }
+        }
+        None if found.contains(&31) => {
+            out.fail("v3.1 signing block found without a v3 block".into());
+            return Err(Box::new(out));
+        }
+        None => {}
+    }
+    // v2
+    if min_sdk < v2v3::SDK_P || found.is_empty() {
+        if let Some(v) = find(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID) {
+            let ctx = Context {
+                min_sdk: min_sdk.max(v2v3::SDK_N),
+                max_sdk,
+                supported_scheme_ids: supported.to_vec(),
+                found_scheme_ids: found.clone(),
+                rotation_min_sdk: None,
+            };
+            let r = v2v3::verify_block(v, Scheme::V2, sections.as_ref(), &ctx, &mut cache);
+            found.push(2);
+            out.schemes.push(from_scheme(&r));
+            let bad = r.has_errors();
+            results.push(r);
+            if bad {
+                return Err(Box::new(out));
+            }
+        }
+    }
+    // v4
+    if let Some(idsig) = input.idsig {
+        let r = v4::verify(apk, idsig);
+        found.push(4);
+        let bad = !r.errors.is_empty();
+        out.schemes.push(SchemeOutcome {
+            scheme: "v4",
+            verified: !bad,
+            errors: r.errors.iter().map(|e| format!("v4: {e}")).collect(),
+            signer_certs: r.signers.iter().map(|s| s.cert.clone()).collect(),
+            signer_sdk: Vec::new(),
+        });
+        if bad {
+            return Err(Box::new(out));
+        }
+        check_v4(&mut out, &r, &results);
+    }
+    if max_sdk >= SDK_O && input.target_sandbox_version.is_some_and(|v| v > 1) && found.is_empty() {
+        out.fail(format!(
+            "targetSandboxVersion {} requires an APK Signature Scheme v2 or newer signature",
+            input.target_sandbox_version.unwrap_or(0)
+        ));
+    }
+    Ok(BlockSchemes { out, results, cache, found })
 }
 
 fn finish_failed(mut out: Verification) -> Verification {

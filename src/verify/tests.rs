@@ -221,3 +221,43 @@ fn v1_entry_contents_are_hashed_only_when_no_v2_signature_covers_them() {
     let v = run(&v1, Some(18));
     assert!(v.verified && !skipped(&v), "{:?}", v.errors);
 }
+
+#[test]
+fn v1_beside_the_block_schemes_gives_what_one_after_the_other_gives() {
+    // Every apksig fixture (valid, stripped, tampered, v3.1 without v3,
+    // with and without its .idsig), at minSdk values on each side of the
+    // scheme rules (24: v1 needed below, 28: v2 needed below).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real/apksig");
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    };
+    let mut names: Vec<_> =
+        list.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".apk")).collect();
+    names.sort();
+    assert!(names.len() > 100, "the apksig fixtures: {}", names.len());
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let (mut planned_checked, mut v1_run) = (0, 0);
+    for name in &names {
+        let data = std::fs::read(dir.join(name)).unwrap();
+        let Ok(zip) = ZipDirectory::parse(&data, &ZipLimits::default()) else { continue };
+        let idsig = std::fs::read(dir.join(format!("{name}.idsig"))).ok();
+        for min_sdk in [None, Some(23), Some(24), Some(28)] {
+            let input = Input { min_sdk, idsig: idsig.as_deref(), max_entry_bytes: 1 << 30, ..Input::default() };
+            let block = sigblock::locate(&data, zip.cd_offset).ok().flatten();
+            let planned = schemes_to_verify(block.as_ref(), min_sdk.unwrap_or(1), input.idsig.is_some());
+            let supported = [2, 3];
+            if let Ok(b) = verify_block_schemes(&data, &zip, &input, block.as_ref(), min_sdk.unwrap_or(1), &supported) {
+                assert_eq!(b.found, planned, "{name} at minSdk {min_sdk:?}");
+                planned_checked += 1;
+            }
+            let sequential = one.install(|| verify(&data, &zip, &input));
+            let side_by_side = two.install(|| verify(&data, &zip, &input));
+            assert_eq!(sequential, side_by_side, "{name} at minSdk {min_sdk:?}");
+            v1_run += usize::from(sequential.schemes.iter().any(|s| s.scheme == "v1"));
+        }
+    }
+    // Both kinds of case are exercised: block schemes that verify, and v1.
+    assert!(planned_checked > 100 && v1_run > 100, "{planned_checked} planned, {v1_run} with v1");
+}
