@@ -349,7 +349,7 @@ fn verify_block_schemes(
 }
 
 fn finish_failed(mut out: Verification) -> Verification {
-    let mut seen: std::collections::HashSet<String> = out.errors.iter().cloned().collect();
+    let mut seen: std::collections::HashSet<String, crate::signatures::Fast> = out.errors.iter().cloned().collect();
     let errs: Vec<String> = out.schemes.iter().flat_map(|s| s.errors.clone()).collect();
     for e in errs {
         if seen.insert(e.clone()) {

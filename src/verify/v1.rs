@@ -13,6 +13,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::signatures::Fast;
+
 use super::crypto::{self, Hash, Padding};
 use crate::formats::der::{self, Element};
 use crate::formats::x509::Certificate;
@@ -43,6 +45,19 @@ impl Section {
 
     pub fn name(&self) -> Option<&str> {
         self.get("Name")
+    }
+
+    /// `get` of the attribute named `name` followed by `suffix` (`SHA-256` +
+    /// `-Digest`), without building the name.
+    fn get_suffixed(&self, name: &str, suffix: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| {
+                k.len() == name.len().saturating_add(suffix.len())
+                    && k.get(..name.len()).is_some_and(|h| h.eq_ignore_ascii_case(name))
+                    && k.get(name.len()..).is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+            })
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -98,14 +113,16 @@ pub fn parse_sections(data: &[u8]) -> Vec<Section> {
             }
         }
         let attrs = raw
-            .iter()
+            .into_iter()
             .map(|l| {
-                let s = String::from_utf8_lossy(l);
+                let mut s = String::from_utf8(l).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 match s.find(": ") {
                     Some(p) => {
-                        (s.get(..p).unwrap_or("").to_string(), s.get(p.saturating_add(2)..).unwrap_or("").to_string())
+                        let value = s.get(p.saturating_add(2)..).unwrap_or("").to_string();
+                        s.truncate(p);
+                        (s, value)
                     }
-                    None => (s.to_string(), String::new()),
+                    None => (s, String::new()),
                 }
             })
             .collect();
@@ -162,7 +179,7 @@ pub fn digests_to_verify(section: &Section, suffix: &str, min_sdk: u32, max_sdk:
     if min_sdk < SDK_JB_MR2 {
         let algs = section.get("Digest-Algorithms").unwrap_or("SHA SHA1").to_string();
         for alg in algs.split_whitespace() {
-            let Some(v) = section.get(&format!("{alg}{suffix}")) else { continue };
+            let Some(v) = section.get_suffixed(alg, suffix) else { continue };
             let Some(h) = canonical_hash(alg) else { continue };
             let min = if matches!(h, Hash::Sha384 | Hash::Sha512) { 9 } else { 0 };
             if min > min_sdk {
@@ -179,7 +196,7 @@ pub fn digests_to_verify(section: &Section, suffix: &str, min_sdk: u32, max_sdk:
         for (h, attr) in
             [(Hash::Sha512, "SHA-512"), (Hash::Sha384, "SHA-384"), (Hash::Sha256, "SHA-256"), (Hash::Sha1, "SHA1")]
         {
-            let Some(v) = section.get(&format!("{attr}{suffix}")) else { continue };
+            let Some(v) = section.get_suffixed(attr, suffix) else { continue };
             let d = base64(v).unwrap_or_default();
             if !out.iter().any(|(oh, od)| *oh == h && *od == d) {
                 out.push((h, d));
@@ -252,15 +269,15 @@ struct SignerState<'d> {
     sf: &'d ZipEntry,
     result: V1Signer,
     sf_bytes: Vec<u8>,
-    sf_entries: HashSet<String>,
+    sf_entries: HashSet<String, Fast>,
     ignored: bool,
 }
 
 /// Verifies the JAR signature of an APK.
 pub fn verify(inp: &V1Input<'_>) -> V1Result {
     let mut res = V1Result::default();
-    let mut names: HashSet<&str> = HashSet::new();
-    let mut dups: HashSet<&str> = HashSet::new();
+    let mut names: HashSet<&str, Fast> = HashSet::default();
+    let mut dups: HashSet<&str, Fast> = HashSet::default();
     for e in &inp.dir.entries {
         if !names.insert(e.name.as_str()) && dups.insert(e.name.as_str()) {
             res.errors.push(format!("duplicate ZIP entry {}", e.name));
@@ -270,7 +287,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         return res;
     }
     let mut manifest_entry = None;
-    let mut sf_entries: HashMap<&str, &ZipEntry> = HashMap::new();
+    let mut sf_entries: HashMap<&str, &ZipEntry, Fast> = HashMap::default();
     let mut block_entries: Vec<&ZipEntry> = Vec::new();
     for e in &inp.dir.entries {
         let n = e.name.as_str();
@@ -300,7 +317,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     };
     let mut sections = parse_sections(&manifest);
     let main = if sections.is_empty() { Section::default() } else { sections.remove(0) };
-    let mut by_name: HashMap<String, Section> = HashMap::new();
+    let mut by_name: HashMap<String, Section, Fast> = HashMap::default();
     for (i, s) in sections.into_iter().enumerate() {
         let Some(name) = s.name().map(str::to_string) else {
             res.errors.push(format!("malformed META-INF/MANIFEST.MF: individual section #{} has no name", i + 1));
@@ -332,7 +349,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             sf,
             result: V1Signer { name, ..V1Signer::default() },
             sf_bytes: Vec::new(),
-            sf_entries: HashSet::new(),
+            sf_entries: HashSet::default(),
             ignored: false,
         });
     }
@@ -455,7 +472,7 @@ fn verify_sf_against_manifest(
     s: &mut SignerState<'_>,
     manifest: &[u8],
     main: &Section,
-    by_name: &HashMap<String, Section>,
+    by_name: &HashMap<String, Section, Fast>,
 ) {
     let sf_name = s.sf.name.clone();
     let sections = parse_sections(&s.sf_bytes);
@@ -499,7 +516,7 @@ fn verify_sf_against_manifest(
     if !s.result.errors.is_empty() {
         return;
     }
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<String, Fast> = HashSet::default();
     for (i, sec) in it.enumerate() {
         let Some(name) = sec.name().map(str::to_string) else {
             s.result.errors.push(format!("{sf_name} section #{} has no name", i + 1));
