@@ -26,7 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan apps (files, folders walked recursively, `-` for paths on stdin, `@LIST` for a path list).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print an app's decoded AndroidManifest.xml as text XML.
     Manifest {
         /// An APK, or a raw binary AndroidManifest.xml.
@@ -145,7 +145,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(*args),
         Command::Manifest { app } => run_manifest(&app),
         Command::Summary { reports } => run_summary(&reports),
         Command::Signatures { command: SignaturesCommand::Check { dir, overlays } } => {
