@@ -209,15 +209,15 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let one_app = inputs.len() == 1;
     let run_load = move |slot: Arc<DeferredMatchers>| {
         // Off the apps' path: what the first app judged would build. For one
-        // app a job of its own, which the pool takes after the app's own
-        // jobs (a spawned job comes after every stealable one): judging
-        // builds what it needs itself if nobody has by then.
+        // app, on a pool thread, after the app's jobs queued by then (the
+        // file digest, verification; a job spawned here would go first, onto
+        // this thread's own queue). Judging builds what it needs itself if
+        // nobody has by then.
         if let Some(m) = slot.run() {
             if one_app {
-                rayon::spawn(move || m.warm());
-            } else {
-                m.warm();
+                while rayon::yield_now() == Some(rayon::Yield::Executed) {}
             }
+            m.warm();
         }
     };
     if let Some(slot) = &deferred {
