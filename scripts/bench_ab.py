@@ -16,9 +16,9 @@ those medians, and the same two of each APK's fastest round (noise only
 adds time, so the minimum is the steadier estimate of what a binary costs).
 
 The APKs: a list file (one path a line), or the peer sample that
-scripts/bench_peers.sh uses: evenly spaced APKs of 100 KB to 5 MB, three
-quarters from --real (default ../shared/corpus/real) and one quarter from
---gen (default ~/.cache/cleanscan-bench/gen, made by the benchmark).
+scripts/bench_peers.sh uses (scripts/bench_sample.py: three quarters from
+--real, default ../shared/corpus/real, one quarter from --gen, default
+~/.cache/cleanscan-bench/gen, made by the benchmark).
 """
 import argparse
 import os
@@ -27,21 +27,8 @@ import subprocess
 import sys
 import time
 
-
-def sample(real, gen, n=40):
-    def apks(d):
-        out = []
-        for root, _, files in os.walk(d):
-            out.extend(os.path.join(root, f) for f in files if f.endswith(".apk"))
-        return sorted(out)
-
-    def pick(files, k):
-        files = [f for f in files if 100_000 <= os.path.getsize(f) <= 5_000_000]
-        k = min(k, len(files))
-        return [files[(i * len(files)) // k] for i in range(k)] if k else []
-
-    first = pick(apks(real), n - n // 4)
-    return first + pick(apks(gen), n - len(first))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_sample import sample  # noqa: E402
 
 
 def run(cmd):

@@ -118,20 +118,8 @@ SETS=""
 for s in real gen; do [ -s "$WORK/$s.list" ] && SETS="$SETS $s"; done
 cat "$WORK/real.list" "$WORK/gen.list" > "$WORK/all.list"
 LARGEST=$(xargs -d '\n' ls -S < "$WORK/gen.list" | head -1)
-# The peer sample: evenly spaced APKs of 100 KB to 5 MB (real apps, not the tiny signature-test
-# APKs that make up most of the real corpus), 3/4 real and 1/4 generated.
-python3 - "$WORK" "$SAMPLE" > "$WORK/sample.list" <<'EOF'
-import os, sys
-work, n = sys.argv[1], int(sys.argv[2])
-def pick(name, k):
-    files = [l.rstrip("\n") for l in open(os.path.join(work, name + ".list")) if l.strip()]
-    files = [f for f in files if 100_000 <= os.path.getsize(f) <= 5_000_000]
-    k = min(k, len(files))
-    return [files[(i * len(files)) // k] for i in range(k)] if k else []
-real = pick("real", n - n // 4)
-for f in real + pick("gen", n - len(real)):
-    print(f)
-EOF
+# The peer sample: evenly spaced APKs of 100 KB to 5 MB, 3/4 real and 1/4 generated.
+python3 "$ROOT/scripts/bench_sample.py" "$REAL" "$GEN" "$SAMPLE" > "$WORK/sample.list"
 mb() { xargs -d '\n' cat < "$1" | wc -c | awk '{printf "%.1f", $1 / 1e6}'; }
 note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -m | awk '/Mem:/{print $2}') MB RAM; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 note "cleanscan $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+local changes'); inputs: real $(wc -l < "$WORK/real.list") APKs ($(mb "$WORK/real.list") MB), generated $(wc -l < "$WORK/gen.list") APKs ($(mb "$WORK/gen.list") MB), largest generated $(basename "$LARGEST") ($(mb <(echo "$LARGEST")) MB); peer sample $(wc -l < "$WORK/sample.list") APKs ($(mb "$WORK/sample.list") MB)"

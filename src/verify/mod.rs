@@ -131,7 +131,7 @@ pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification
     // returns early): its digests cover every byte of every entry.
     let entry_digests = input.all_v1_digests || found.iter().all(|&s| s == 4);
     let (blocks, v1) = rayon::join(
-        || verify_block_schemes(apk, dir, input, block.as_ref(), min_sdk, &supported),
+        || verify_block_schemes(apk, dir, input, block.as_ref(), min_sdk, &supported, &found),
         || {
             run_v1.then(|| {
                 v1::verify(&v1::V1Input {
@@ -245,7 +245,8 @@ struct BlockSchemes {
 
 /// v3.1, v3, v2 and v4 in apksig's order, and the targetSandboxVersion
 /// rule; Err with the (not yet finished) failed verification as soon as one
-/// fails.
+/// fails. Whether v2 is checked is `planned` (`schemes_to_verify`), so the
+/// rule lives in one place.
 fn verify_block_schemes(
     apk: &[u8],
     dir: &ZipDirectory,
@@ -253,6 +254,7 @@ fn verify_block_schemes(
     block: Option<&SigningBlock<'_>>,
     min_sdk: u32,
     supported: &[u32],
+    planned: &[u32],
 ) -> Result<BlockSchemes, Box<Verification>> {
     let mut out = Verification::default();
     let max_sdk = SDK_MAX;
@@ -303,7 +305,7 @@ fn verify_block_schemes(
         None => {}
     }
     // v2
-    if min_sdk < v2v3::SDK_P || found.is_empty() {
+    if planned.contains(&2) {
         if let Some(v) = find(sigblock::APK_SIGNATURE_SCHEME_V2_BLOCK_ID) {
             let ctx = Context {
                 min_sdk: min_sdk.max(v2v3::SDK_N),
@@ -349,7 +351,7 @@ fn verify_block_schemes(
 }
 
 fn finish_failed(mut out: Verification) -> Verification {
-    let mut seen: std::collections::HashSet<String, crate::signatures::Fast> = out.errors.iter().cloned().collect();
+    let mut seen: std::collections::HashSet<String> = out.errors.iter().cloned().collect();
     let errs: Vec<String> = out.schemes.iter().flat_map(|s| s.errors.clone()).collect();
     for e in errs {
         if seen.insert(e.clone()) {

@@ -13,8 +13,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::signatures::Fast;
-
 use super::crypto::{self, Hash, Padding};
 use crate::formats::der::{self, Element};
 use crate::formats::x509::Certificate;
@@ -40,7 +38,7 @@ pub struct Section {
 
 impl Section {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.get_suffixed(name, "")
     }
 
     pub fn name(&self) -> Option<&str> {
@@ -269,15 +267,15 @@ struct SignerState<'d> {
     sf: &'d ZipEntry,
     result: V1Signer,
     sf_bytes: Vec<u8>,
-    sf_entries: HashSet<String, Fast>,
+    sf_entries: HashSet<String>,
     ignored: bool,
 }
 
 /// Verifies the JAR signature of an APK.
 pub fn verify(inp: &V1Input<'_>) -> V1Result {
     let mut res = V1Result::default();
-    let mut names: HashSet<&str, Fast> = HashSet::default();
-    let mut dups: HashSet<&str, Fast> = HashSet::default();
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut dups: HashSet<&str> = HashSet::new();
     for e in &inp.dir.entries {
         if !names.insert(e.name.as_str()) && dups.insert(e.name.as_str()) {
             res.errors.push(format!("duplicate ZIP entry {}", e.name));
@@ -287,7 +285,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         return res;
     }
     let mut manifest_entry = None;
-    let mut sf_entries: HashMap<&str, &ZipEntry, Fast> = HashMap::default();
+    let mut sf_entries: HashMap<&str, &ZipEntry> = HashMap::new();
     let mut block_entries: Vec<&ZipEntry> = Vec::new();
     for e in &inp.dir.entries {
         let n = e.name.as_str();
@@ -317,7 +315,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     };
     let mut sections = parse_sections(&manifest);
     let main = if sections.is_empty() { Section::default() } else { sections.remove(0) };
-    let mut by_name: HashMap<String, Section, Fast> = HashMap::default();
+    let mut by_name: HashMap<String, Section> = HashMap::new();
     for (i, s) in sections.into_iter().enumerate() {
         let Some(name) = s.name().map(str::to_string) else {
             res.errors.push(format!("malformed META-INF/MANIFEST.MF: individual section #{} has no name", i + 1));
@@ -349,7 +347,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             sf,
             result: V1Signer { name, ..V1Signer::default() },
             sf_bytes: Vec::new(),
-            sf_entries: HashSet::default(),
+            sf_entries: HashSet::new(),
             ignored: false,
         });
     }
@@ -472,7 +470,7 @@ fn verify_sf_against_manifest(
     s: &mut SignerState<'_>,
     manifest: &[u8],
     main: &Section,
-    by_name: &HashMap<String, Section, Fast>,
+    by_name: &HashMap<String, Section>,
 ) {
     let sf_name = s.sf.name.clone();
     let sections = parse_sections(&s.sf_bytes);
@@ -516,7 +514,7 @@ fn verify_sf_against_manifest(
     if !s.result.errors.is_empty() {
         return;
     }
-    let mut seen: HashSet<String, Fast> = HashSet::default();
+    let mut seen: HashSet<String> = HashSet::new();
     for (i, sec) in it.enumerate() {
         let Some(name) = sec.name().map(str::to_string) else {
             s.result.errors.push(format!("{sf_name} section #{} has no name", i + 1));
