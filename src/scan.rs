@@ -175,9 +175,14 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
         ));
         return report;
     }
-    let mut data = FILE_BUFFERS.take(meta.len());
-    if let Err(e) = read_file(path, meta.len(), &mut data, opts.limits.split_app) {
-        FILE_BUFFERS.give(data);
+    let Ok(len) = usize::try_from(meta.len()) else {
+        report.kind = Kind::Unknown.as_str().to_string();
+        report.errors.push(ErrorRecord::new("input", "", "file too large for this platform"));
+        return report;
+    };
+    let mut file = FILE_BUFFERS.take(len);
+    if let Err(e) = read_file(path, file.bytes_mut(), opts.limits.split_app) {
+        FILE_BUFFERS.give(file);
         report.kind = Kind::Unknown.as_str().to_string();
         report.errors.push(ErrorRecord::new("input", "", e.to_string()));
         return report;
@@ -189,8 +194,8 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
         .ok()
         .filter(|m| m.is_file() && m.len() <= 64 << 20)
         .and_then(|_| std::fs::read(&idsig_path).ok());
-    let report = scan_bytes_with_idsig(&data, report, opts, idsig.as_deref());
-    FILE_BUFFERS.give(data);
+    let report = scan_bytes_with_idsig(file.bytes(), report, opts, idsig.as_deref());
+    FILE_BUFFERS.give(file);
     report
 }
 
@@ -198,22 +203,18 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
 /// to spare: each thread copies its part and faults in its pages.
 const PARALLEL_READ_BYTES: u64 = 8 << 20;
 
-/// Reads the file at `path`, `len` bytes long by its metadata, into `buf`
-/// (whose capacity is reused when it holds `len`), in parallel parts when
-/// `split` allows it. A file that shrank meanwhile is an error; bytes added
-/// meanwhile are not read.
-fn read_file(path: &Path, len: u64, buf: &mut Vec<u8>, split: bool) -> std::io::Result<()> {
+/// Fills `buf` with the first `buf.len()` bytes of the file at `path` (its
+/// length by the metadata), in parallel parts when `split` allows it. A file
+/// that shrank meanwhile is an error; bytes added meanwhile are not read.
+fn read_file(path: &Path, buf: &mut [u8], split: bool) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt;
     let file = std::fs::File::open(path)?;
-    let n = usize::try_from(len).map_err(|_| std::io::Error::other("file too large for this platform"))?;
-    // Fresh memory's pages are not touched until the reads below fill them.
-    crate::formats::zeroed(buf, n);
     let parts = if split { rayon::current_num_threads().clamp(1, 8) } else { 1 };
-    if len < PARALLEL_READ_BYTES || parts < 2 {
+    if (buf.len() as u64) < PARALLEL_READ_BYTES || parts < 2 {
         file.read_exact_at(buf, 0)?;
         return Ok(());
     }
-    let chunk = n.div_ceil(parts);
+    let chunk = buf.len().div_ceil(parts);
     use rayon::prelude::*;
     buf.par_chunks_mut(chunk).enumerate().try_for_each(|(i, part)| {
         let offset = i.checked_mul(chunk).and_then(|o| u64::try_from(o).ok()).unwrap_or(u64::MAX);
@@ -232,7 +233,25 @@ static FILE_BUFFERS: BufferPool = BufferPool::new();
 const MAX_POOLED_BUFFERS: usize = 4;
 
 struct BufferPool {
+    /// Each buffer is wholly initialised (`len() == capacity()` as
+    /// allocated): reuse writes nothing before the read overwrites it.
     free: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+/// One file's bytes in a pooled buffer: the first `len` bytes of `buf`.
+struct FileBuffer {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl FileBuffer {
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        self.buf.get_mut(..self.len).unwrap_or_default()
+    }
 }
 
 impl BufferPool {
@@ -240,29 +259,32 @@ impl BufferPool {
         BufferPool { free: std::sync::Mutex::new(Vec::new()) }
     }
 
-    /// An empty buffer, preferably one whose capacity already holds `len`
-    /// (or no allocation at all, when none is kept).
-    fn take(&self, len: u64) -> Vec<u8> {
-        let want = usize::try_from(len).unwrap_or(usize::MAX);
+    /// A buffer of at least `len` bytes: the smallest kept one that holds
+    /// them, else a new one. A new one replaces the largest kept one and is
+    /// sized to the next power of two, so that apps growing in size (a
+    /// corpus sorted by size, or its largest apps last) allocate, and fault
+    /// in, a new buffer only when they double, not at each new record. Its
+    /// pages beyond `len` are zero pages from the allocator (`calloc`) that
+    /// no one touches until a larger file is read into them.
+    fn take(&self, len: usize) -> FileBuffer {
         let mut free = self.free.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let fits = free.iter().enumerate().filter(|(_, b)| b.capacity() >= want).min_by_key(|(_, b)| b.capacity());
-        let pick = match fits {
-            Some((i, _)) => Some(i),
-            None => free.iter().enumerate().max_by_key(|(_, b)| b.capacity()).map(|(i, _)| i),
-        };
-        let mut buf = pick.map(|i| free.swap_remove(i)).unwrap_or_default();
+        let fits = free.iter().enumerate().filter(|(_, b)| b.len() >= len).min_by_key(|(_, b)| b.len()).map(|(i, _)| i);
+        if let Some(i) = fits {
+            return FileBuffer { buf: free.swap_remove(i), len };
+        }
+        if let Some(i) = free.iter().enumerate().max_by_key(|(_, b)| b.len()).map(|(i, _)| i) {
+            drop(free.swap_remove(i));
+        }
         drop(free);
-        buf.clear();
-        buf
+        FileBuffer { buf: vec![0u8; len.checked_next_power_of_two().unwrap_or(len)], len }
     }
 
-    fn give(&self, mut buf: Vec<u8>) {
-        buf.clear();
+    fn give(&self, file: FileBuffer) {
         let mut free = self.free.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        free.push(buf);
+        free.push(file.buf);
         if free.len() > MAX_POOLED_BUFFERS {
             // Keep the largest ones.
-            free.sort_by_key(|b| std::cmp::Reverse(b.capacity()));
+            free.sort_by_key(|b| std::cmp::Reverse(b.len()));
             free.truncate(MAX_POOLED_BUFFERS);
         }
     }
@@ -735,15 +757,31 @@ mod tests {
             })
             .collect();
         std::fs::write(&path, &data).unwrap();
-        let len = data.len() as u64;
-        // A fresh buffer, a reused larger one (with stale bytes), a smaller one.
-        for mut buf in [Vec::new(), vec![7u8; data.len() + 100], vec![1u8; 10]] {
-            super::read_file(&path, len, &mut buf, true).unwrap();
-            assert!(buf == data, "read back differs");
+        // A fresh buffer, and a reused larger one (with stale bytes).
+        for mut buf in [vec![0u8; data.len()], vec![7u8; data.len() + 100]] {
+            super::read_file(&path, &mut buf[..data.len()], true).unwrap();
+            assert!(buf[..data.len()] == data, "read back differs");
         }
         // A file shorter than its metadata said is an error, not a short read.
-        let mut buf = Vec::new();
-        assert!(super::read_file(&path, len + 1, &mut buf, true).is_err());
+        let mut buf = vec![0u8; data.len() + 1];
+        assert!(super::read_file(&path, &mut buf, true).is_err());
+        // The pool hands out the smallest buffer that holds a file, grows by
+        // powers of two, and gives back stale bytes only past the file.
+        let pool = super::BufferPool::new();
+        let mut a = pool.take(5_000);
+        assert_eq!((a.bytes().len(), a.buf.len()), (5_000, 8_192));
+        a.bytes_mut().fill(9);
+        pool.give(a);
+        let b = pool.take(7_000);
+        assert_eq!((b.bytes().len(), b.buf.len()), (7_000, 8_192), "reused");
+        assert!(b.buf[..5_000].iter().all(|&x| x == 9) && b.buf[5_000..].iter().all(|&x| x == 0));
+        let c = pool.take(100);
+        assert_eq!(c.buf.len(), 128, "the only kept buffer is out: a new one");
+        pool.give(b);
+        pool.give(c);
+        assert_eq!(pool.take(100).buf.len(), 128, "the smallest that fits");
+        assert_eq!(pool.take(9_000).buf.len(), 16_384, "none fits: a new one, replacing the largest");
+        assert!(pool.free.lock().unwrap().is_empty());
         std::fs::remove_dir_all(&dir).ok();
     }
 

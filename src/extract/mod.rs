@@ -343,11 +343,12 @@ fn spare_buffer() -> Vec<u8> {
     SPARE.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop())).unwrap_or_default()
 }
 
-fn keep_buffer(mut buf: Vec<u8>) {
+/// Keeps `buf` for the next entry with its length: the next inflate into it
+/// overwrites those bytes instead of zeroing them first (`formats::grow_zeroed`).
+fn keep_buffer(buf: Vec<u8>) {
     if buf.capacity() > MAX_SPARE_BYTES {
         return;
     }
-    buf.clear();
     SPARE.with(|s| {
         if let Ok(mut s) = s.try_borrow_mut() {
             if s.len() < SPARE_BUFFERS {

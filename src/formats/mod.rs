@@ -18,15 +18,21 @@ pub mod sigblock;
 pub mod x509;
 pub mod zip;
 
-/// Makes `buf` `len` bytes long for the caller to overwrite, reusing its
-/// allocation when it is large enough (bytes it already held stay; the rest
-/// are zero). Otherwise it becomes fresh zeroed memory from the allocator
-/// (`calloc`: its pages are not written until the caller fills them),
-/// instead of growing and then zero-filling every byte.
-pub fn zeroed(buf: &mut Vec<u8>, len: usize) {
+/// Makes `buf` at least `len` bytes long for the caller to overwrite its
+/// first `len` bytes. A buffer already that long is left as it is (its old
+/// bytes are overwritten, never zeroed first); one whose allocation holds
+/// `len` is zero-filled past its old length. Otherwise it becomes fresh
+/// zeroed memory from the allocator (`calloc`: its pages are not touched
+/// until the caller writes them), as long as the next power of two, so that
+/// entries growing in size get a new allocation (and page faults over it)
+/// only when they double.
+pub fn grow_zeroed(buf: &mut Vec<u8>, len: usize) {
+    if buf.len() >= len {
+        return;
+    }
     if buf.capacity() >= len {
         buf.resize(len, 0);
     } else {
-        *buf = vec![0u8; len];
+        *buf = vec![0u8; len.checked_next_power_of_two().unwrap_or(len)];
     }
 }

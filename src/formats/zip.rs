@@ -562,8 +562,8 @@ impl ZipDirectory {
         mut anomalies: Vec<Anomaly>,
     ) -> Result<(&'d [u8], Vec<Anomaly>)> {
         if entry.method == METHOD_DEFLATED {
-            inflate(raw, entry, max_bytes, self.ratio, buf)?;
-            let out: &'d [u8] = buf.as_slice();
+            let n = inflate(raw, entry, max_bytes, self.ratio, buf)?;
+            let out: &'d [u8] = buf.get(..n).unwrap_or_default();
             if out.len() as u64 != entry.uncompressed_size {
                 anomalies.push(Anomaly::new(
                     "zip-size-mismatch",
@@ -581,14 +581,14 @@ impl ZipDirectory {
         if entry.method != METHOD_STORED && entry.compressed_size != entry.uncompressed_size {
             // An unknown method whose sizes differ: the bytes are most likely
             // deflated (apkInspector's DEFLATED_TAMPERED); try that first.
-            if inflate(raw, entry, max_bytes, self.ratio, buf).is_ok() && !buf.is_empty() {
+            if let Some(n) = inflate(raw, entry, max_bytes, self.ratio, buf).ok().filter(|&n| n > 0) {
                 anomalies.push(Anomaly::new(
                     "zip-deflated-under-unknown-method",
                     "entry with an unknown method holds deflated data",
                     entry.name.clone(),
                     None,
                 ));
-                let out: &'d [u8] = buf.as_slice();
+                let out: &'d [u8] = buf.get(..n).unwrap_or_default();
                 return Ok((out, anomalies));
             }
         }
@@ -615,14 +615,16 @@ fn check_crc(entry: &ZipEntry, bytes: &[u8], anomalies: &mut Vec<Anomaly>) {
     }
 }
 
-/// Raw-deflate `raw` into `buf`, producing at most `max_bytes`, and stopping
-/// once the output passes `ratio.1` bytes at more than `ratio.0` output bytes
-/// per input byte (a bomb, whatever sizes the headers claim).
-fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, ratio: (u64, u64), buf: &mut Vec<u8>) -> Result<()> {
-    if inflate_one_shot(raw, entry.uncompressed_size, max_bytes, ratio, buf) {
-        return Ok(());
+/// Raw-deflate `raw` into the start of `buf`, producing at most `max_bytes`,
+/// and stopping once the output passes `ratio.1` bytes at more than
+/// `ratio.0` output bytes per input byte (a bomb, whatever sizes the headers
+/// claim). Returns how many bytes of `buf` it wrote; `buf` may be longer.
+fn inflate(raw: &[u8], entry: &ZipEntry, max_bytes: u64, ratio: (u64, u64), buf: &mut Vec<u8>) -> Result<usize> {
+    if let Some(n) = inflate_one_shot(raw, entry.uncompressed_size, max_bytes, ratio, buf) {
+        return Ok(n);
     }
-    inflate_streaming(raw, entry, max_bytes, ratio, buf)
+    inflate_streaming(raw, entry, max_bytes, ratio, buf)?;
+    Ok(buf.len())
 }
 
 /// Output sizes up to this many times the compressed size go through the
@@ -636,34 +638,28 @@ thread_local! {
         std::cell::RefCell::new(libdeflater::Decompressor::new());
 }
 
-/// Inflates `raw` in one call (libdeflate) into `buf`, sized exactly from
-/// the central directory's uncompressed size. True only when the stream
-/// inflates to exactly that size; anything else (a wrong size, corrupt data,
-/// a size past the limits or the ratio) returns false with `buf` cleared, and
-/// the streaming decoder then produces the bytes, the errors and the
-/// anomalies.
-fn inflate_one_shot(raw: &[u8], declared: u64, max_bytes: u64, ratio: (u64, u64), buf: &mut Vec<u8>) -> bool {
-    buf.clear();
+/// Inflates `raw` in one call (libdeflate) into the first bytes of `buf`,
+/// as many as the central directory's uncompressed size says. Some(that
+/// size) only when the stream inflates to exactly that size; anything else
+/// (a wrong size, corrupt data, a size past the limits or the ratio) returns
+/// None, and the streaming decoder then produces the bytes, the errors and
+/// the anomalies.
+fn inflate_one_shot(raw: &[u8], declared: u64, max_bytes: u64, ratio: (u64, u64), buf: &mut Vec<u8>) -> Option<usize> {
     let (max_ratio, floor) = ratio;
     let compressed = raw.len() as u64;
     let sane = declared > 0
         && declared <= max_bytes
         && declared <= compressed.saturating_mul(ONE_SHOT_MAX_RATIO).max(64 * 1024)
         && (max_ratio == 0 || declared <= floor || declared.checked_div(compressed).is_some_and(|r| r <= max_ratio));
-    let Ok(size) = usize::try_from(declared) else { return false };
-    if !sane {
-        return false;
-    }
-    super::zeroed(buf, size);
+    let size = usize::try_from(declared).ok().filter(|_| sane)?;
+    // The buffer's old bytes are overwritten, not zeroed first.
+    super::grow_zeroed(buf, size);
+    let out = buf.get_mut(..size)?;
     let done = DEFLATE.with(|d| match d.try_borrow_mut() {
-        Ok(mut d) => d.deflate_decompress(raw, buf).ok(),
+        Ok(mut d) => d.deflate_decompress(raw, out).ok(),
         Err(_) => None,
     });
-    if done == Some(size) {
-        return true;
-    }
-    buf.clear();
-    false
+    done.filter(|&n| n == size)
 }
 
 fn inflate_streaming(raw: &[u8], entry: &ZipEntry, max_bytes: u64, ratio: (u64, u64), buf: &mut Vec<u8>) -> Result<()> {
@@ -947,6 +943,40 @@ mod tests {
         let mut buf = Vec::new();
         let (bytes, _) = dir.read(&zip, dir.find("a.txt").unwrap(), 1 << 20, &mut buf).unwrap();
         assert_eq!(bytes, &text[..]);
+    }
+
+    /// One buffer through entries of falling and rising sizes, one of them
+    /// with a wrong declared size (the one-shot decoder fails and the
+    /// streaming one reads it): each read gives exactly its entry's bytes,
+    /// whatever the buffer held or how long it was before.
+    #[test]
+    fn a_reused_buffer_gives_each_entry_exactly() {
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let small = b"small small small".to_vec();
+        let mid: Vec<u8> = (0..70_000u32).map(|i| (i % 13) as u8 + b'a').collect();
+        let zip = build(
+            &[
+                ("big", 8, deflate(&big), big.clone()),
+                ("small", 8, deflate(&small), small.clone()),
+                ("mid", 8, deflate(&mid), mid.clone()),
+            ],
+            b"",
+        );
+        let dir = ZipDirectory::parse(&zip, &ZipLimits::default()).unwrap();
+        let mut buf = vec![0xAAu8; 5];
+        for (name, want) in [("big", &big), ("small", &small), ("mid", &mid), ("small", &small), ("big", &big)] {
+            let (bytes, an) = dir.read(&zip, dir.find(name).unwrap(), 1 << 20, &mut buf).unwrap();
+            assert!(bytes == &want[..], "{name}: {} bytes, want {}", bytes.len(), want.len());
+            assert!(an.is_empty(), "{name}: {an:?}");
+        }
+        assert!(buf.len() >= big.len(), "the buffer keeps its length between reads");
+        // A declared size one byte short: the one-shot decoder cannot finish.
+        let mut lying = dir.find("mid").unwrap().clone();
+        lying.uncompressed_size -= 1;
+        let (bytes, an) = dir.read(&zip, &lying, 1 << 20, &mut buf).unwrap();
+        assert!(bytes == &mid[..], "streamed: {} bytes", bytes.len());
+        let ids: Vec<_> = an.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["zip-local-header-mismatch", "zip-size-mismatch"]);
     }
 
     #[test]
