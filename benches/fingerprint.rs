@@ -74,7 +74,7 @@ fn main() {
         .iter()
         .filter_map(|(p, d)| {
             let f = facts_of(d, &limits)?;
-            let classes: Vec<String> = f.dex.into_iter().flat_map(|x| x.classes).collect();
+            let classes: Vec<String> = f.dex.iter().flat_map(|x| x.classes.iter().map(str::to_string)).collect();
             Some((p.strip_prefix(&corpus).unwrap_or(p).display().to_string(), classes))
         })
         .collect();

@@ -77,7 +77,7 @@ fn jvm_pass(
         string_count: 0,
         type_count: n,
         class_def_count: n,
-        classes,
+        classes: classes.iter().collect(),
     })
 }
 
@@ -387,7 +387,7 @@ fn push_classes(facts: &mut Facts, file: &str, mut classes: Vec<String>) {
         string_count: 0,
         type_count: n,
         class_def_count: n,
-        classes,
+        classes: classes.iter().collect(),
     });
 }
 
@@ -423,7 +423,7 @@ fn staticlib(data: &[u8], name: &str, out: &mut ApkAnalysis, endpoints: &mut End
                     b.size = data.len() as u64;
                 }
                 out.facts.ios = Some(all);
-                let classes: Vec<String> = dexes.into_iter().flat_map(|d| d.classes).collect();
+                let classes: Vec<String> = dexes.iter().flat_map(|d| d.classes.iter().map(str::to_string)).collect();
                 push_classes(&mut out.facts, name, classes);
             }
             Err(e) => out.errors.push(ErrorRecord::new("container", name, e.to_string())),

@@ -9,8 +9,8 @@
 
 use crate::evidence::Anomaly;
 use crate::extract::endpoints::EndpointCollector;
-use crate::extract::facts::DexFacts;
-use crate::formats::dex::{self, java_name, DexAnomaly, DexFile};
+use crate::extract::facts::{ClassNamesBuilder, DexFacts};
+use crate::formats::dex::{self, DexAnomaly, DexFile};
 
 /// Evidence kind for endpoints found in DEX strings.
 pub const KIND_DEX_STRING: &str = "dex-string";
@@ -44,10 +44,16 @@ fn extract_one(
     endpoints: &mut EndpointCollector,
     anomalies: &mut Vec<Anomaly>,
 ) -> DexFacts {
-    let mut classes = Vec::with_capacity(d.class_def_count() as usize);
+    // About 32 bytes a name: class_def_count counts in-bounds records, 32
+    // bytes each, so this is at most the DEX's size.
+    let count = d.class_def_count() as usize;
+    let mut classes = ClassNamesBuilder::with_capacity(count, count.saturating_mul(32));
     for desc in d.class_defs() {
         match desc {
-            Ok(desc) => classes.push(java_name(desc).0),
+            Ok(desc) => match dex::plain_class_descriptor(desc) {
+                Some(inner) => classes.push_replacing(inner, b'/', b'.'),
+                None => classes.push(&dex::java_name(desc).0),
+            },
             Err(e) => {
                 anomalies.push(Anomaly::new(
                     "dex-class-def-invalid",
@@ -87,7 +93,7 @@ fn extract_one(
         string_count: d.string_count(),
         type_count: d.type_count(),
         class_def_count: d.class_def_count(),
-        classes,
+        classes: classes.finish(),
     }
 }
 
@@ -155,7 +161,7 @@ mod tests {
         assert_eq!(f.file, "classes2.dex");
         assert_eq!(f.version, 39);
         assert_eq!((f.string_count, f.type_count, f.class_def_count), (4, 2, 2));
-        assert_eq!(f.classes, ["com.foo.Bar$Baz", "com.foo.Main"]);
+        assert_eq!(f.classes.iter().collect::<Vec<_>>(), ["com.foo.Bar$Baz", "com.foo.Main"]);
         let eps = ep.finish();
         assert_eq!(eps.len(), 1);
         assert_eq!(eps[0].host, "api.example.com");
@@ -176,7 +182,7 @@ mod tests {
         bytes.extend_from_slice(&[0; 3]);
         let mut ep = EndpointCollector::new();
         let (facts, anomalies) = extract(&bytes, "classes.dex", &mut ep).unwrap();
-        assert_eq!(facts[0].classes, ["com.foo.Bar$Baz"]);
+        assert_eq!(facts[0].classes.iter().collect::<Vec<_>>(), ["com.foo.Bar$Baz"]);
         let ids: Vec<_> = anomalies.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["dex-file-size-mismatch", "dex-class-def-invalid"]);
         assert!(anomalies.iter().all(|a| a.file == "classes.dex"));

@@ -134,7 +134,161 @@ pub struct DexFacts {
     pub type_count: u32,
     pub class_def_count: u32,
     /// Defined classes (class_defs), as dotted Java names (`com.foo.Bar$Baz`).
-    pub classes: Vec<String>,
+    pub classes: ClassNames,
+}
+
+/// A list of class names kept in one string, with where each name ends: a
+/// DEX's tens of thousands of names cost two allocations, not one each.
+/// Serialised as a list of strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClassNames {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl ClassNames {
+    /// Room for `names` names of `bytes` bytes in all.
+    pub fn with_capacity(names: usize, bytes: usize) -> ClassNames {
+        ClassNames { text: String::with_capacity(bytes), ends: Vec::with_capacity(names) }
+    }
+
+    pub fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(j) => *self.ends.get(j)?,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+
+    pub fn iter(&self) -> ClassNamesIter<'_> {
+        ClassNamesIter { names: self, next: 0, start: 0 }
+    }
+}
+
+/// Builds a [`ClassNames`] from names appended as bytes, checked to be UTF-8
+/// once at the end instead of once per name.
+#[derive(Debug, Default)]
+pub struct ClassNamesBuilder {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl ClassNamesBuilder {
+    /// Room for `names` names of `bytes` bytes in all.
+    pub fn with_capacity(names: usize, bytes: usize) -> ClassNamesBuilder {
+        ClassNamesBuilder { bytes: Vec::with_capacity(bytes), ends: Vec::with_capacity(names) }
+    }
+
+    pub fn push(&mut self, name: &str) {
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Adds `name` with every `from` byte replaced by `to`. Both must be
+    /// ASCII, which keeps the text UTF-8; otherwise `name` goes in as it is.
+    pub fn push_replacing(&mut self, name: &str, from: u8, to: u8) {
+        if from.is_ascii() && to.is_ascii() {
+            self.bytes.extend(name.bytes().map(|b| if b == from { to } else { b }));
+        } else {
+            self.bytes.extend_from_slice(name.as_bytes());
+        }
+        self.ends.push(self.bytes.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn finish(self) -> ClassNames {
+        let text = match String::from_utf8(self.bytes) {
+            Ok(text) => text,
+            // Not reachable: every name came in as a str, changed in ASCII
+            // bytes only. Were it reached, names would read as empty.
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        ClassNames { text, ends: self.ends }
+    }
+}
+
+pub struct ClassNamesIter<'a> {
+    names: &'a ClassNames,
+    next: usize,
+    start: usize,
+}
+
+impl<'a> Iterator for ClassNamesIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let end = *self.names.ends.get(self.next)?;
+        self.next = self.next.saturating_add(1);
+        let s = self.names.text.get(self.start..end);
+        self.start = end;
+        // Ends are pushed after whole strings: always boundaries in order.
+        Some(s.unwrap_or_default())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.names.ends.len().saturating_sub(self.next);
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for ClassNamesIter<'_> {}
+
+impl<'a> IntoIterator for &'a ClassNames {
+    type Item = &'a str;
+    type IntoIter = ClassNamesIter<'a>;
+
+    fn into_iter(self) -> ClassNamesIter<'a> {
+        self.iter()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for ClassNames {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> ClassNames {
+        let mut out = ClassNames::default();
+        out.extend(iter);
+        out
+    }
+}
+
+impl<S: AsRef<str>> Extend<S> for ClassNames {
+    fn extend<I: IntoIterator<Item = S>>(&mut self, iter: I) {
+        for s in iter {
+            self.push(s.as_ref());
+        }
+    }
+}
+
+impl Serialize for ClassNames {
+    fn serialize<Z: serde::Serializer>(&self, z: Z) -> Result<Z::Ok, Z::Error> {
+        z.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClassNames {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ClassNames, D::Error> {
+        Vec::<String>::deserialize(d).map(ClassNames::from_iter)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -411,4 +565,35 @@ pub struct PrivacyManifest {
     pub tracking: Option<bool>,
     pub tracking_domains: Vec<String>,
     pub collected_data_types: Vec<String>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_hold_each_name_whole_and_serialise_as_a_list() {
+        let names = ["com.b.Z", "", "é.ü$1", "com.a.A", "com.b.Z"];
+        let mut b = ClassNamesBuilder::with_capacity(1, 1);
+        for n in &names[..3] {
+            b.push(n);
+        }
+        b.push_replacing("com/a/A", b'/', b'.');
+        b.push_replacing("com.b.Z", b'.', 0xff);
+        assert_eq!(b.len(), 5);
+        let c = b.finish();
+        let mut d: ClassNames = names[..4].iter().collect();
+        d.extend(["com.b.Z"]);
+        assert_eq!(c, d);
+        assert_eq!(c.len(), 5);
+        assert_eq!(c.iter().len(), 5);
+        assert_eq!(c.iter().collect::<Vec<_>>(), names);
+        assert_eq!((0..6).map(|i| c.get(i)).collect::<Vec<_>>(), names.map(Some).into_iter().chain([None]).collect::<Vec<_>>());
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, serde_json::to_string(&names).unwrap());
+        let back: ClassNames = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        assert!(ClassNames::default().is_empty() && ClassNames::default().iter().next().is_none());
+    }
 }

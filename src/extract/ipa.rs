@@ -370,7 +370,7 @@ pub fn analyze_ipa(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnaly
                 string_count: 0,
                 type_count: n,
                 class_def_count: n,
-                classes,
+                classes: classes.iter().collect(),
             });
         }
     }

@@ -122,7 +122,7 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
                     a.specific_code = true;
                 }
                 let kind = if hit.broad { "class-broad" } else { "class" };
-                a.add_with("code", || Evidence::new(kind, class.clone(), dex.file.clone(), None));
+                a.add_with("code", || Evidence::new(kind, class, dex.file.clone(), None));
             }
         }
     }
@@ -134,7 +134,7 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
                 let a = acc.entry(i).or_default();
                 a.class_count = a.class_count.saturating_add(1);
                 a.specific_code = true;
-                a.add_with("code", || Evidence::new("objc-class", class.clone(), dex.file.clone(), None));
+                a.add_with("code", || Evidence::new("objc-class", class, dex.file.clone(), None));
             }
         }
     }
@@ -498,7 +498,7 @@ mod tests {
         let facts = Facts {
             dex: vec![DexFacts {
                 file: "libv.a".into(),
-                classes: vec!["NSObject".into(), "VPushService".into(), "com.x.VPush".into()],
+                classes: ["NSObject", "VPushService", "com.x.VPush"].into_iter().collect(),
                 ..DexFacts::default()
             }],
             ios: Some(IosFacts {

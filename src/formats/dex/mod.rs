@@ -897,6 +897,16 @@ pub fn java_name(desc: &[u8]) -> (String, bool) {
     (out, object)
 }
 
+/// The text between `L` and `;` of an object type's descriptor, when it is
+/// plain UTF-8 (the usual case): its Java name is that text with each `/`
+/// as `.`. None for anything else, which [`java_name`] decodes.
+pub fn plain_class_descriptor(desc: &[u8]) -> Option<&str> {
+    match desc {
+        [b'L', inner @ .., b';'] if !inner.is_empty() => std::str::from_utf8(inner).ok(),
+        _ => None,
+    }
+}
+
 fn java_name_into(desc: &[u8], out: &mut String) -> bool {
     let inner = match desc {
         [b'L', inner @ .., b';'] if !inner.is_empty() => inner,

@@ -358,6 +358,11 @@ fn fast_paths_match_the_general_decoder() {
         let mut buf = String::from("junk");
         let object = descriptor_to_java_name(c, &mut buf);
         assert_eq!(java_name(c), (buf.clone(), object), "{c:?}");
+        // A plain descriptor's name is its inner text with '/' as '.'.
+        if let Some(inner) = plain_class_descriptor(c) {
+            assert!(object, "{c:?}");
+            assert_eq!(inner.replace('/', "."), buf, "{c:?}");
+        }
         let expected = match c {
             [b'L', inner @ .., b';'] if !inner.is_empty() => mutf8_slow(inner).replace('/', "."),
             _ => mutf8_slow(c),
