@@ -34,6 +34,29 @@ pub fn extract(
     Ok((facts, anomalies))
 }
 
+/// The dotted names of the DEX's classes up to the first unreadable
+/// class_def (returned with its index). `raw`: plain descriptors are copied
+/// as bytes with `/` as `.` and left to `finish` to check.
+fn class_names(d: &DexFile<'_>, raw: bool) -> (ClassNamesBuilder, Option<(usize, dex::Error)>) {
+    // About 32 bytes a name: class_def_count counts in-bounds records, 32
+    // bytes each, so this is at most the DEX's size.
+    let count = d.class_def_count() as usize;
+    let mut names = ClassNamesBuilder::with_capacity(count, count.saturating_mul(32));
+    for desc in d.class_defs() {
+        match desc {
+            Ok(desc) => match dex::class_descriptor_inner(desc) {
+                Some(inner) if raw => names.push_bytes_replacing(inner, b'/', b'.'),
+                _ => names.push(&dex::java_name(desc).0),
+            },
+            Err(e) => {
+                let i = names.len();
+                return (names, Some((i, e)));
+            }
+        }
+    }
+    (names, None)
+}
+
 fn to_anomaly(a: &DexAnomaly, file: &str) -> Anomaly {
     Anomaly::new(a.id, a.message.clone(), file, Some(a.offset))
 }
@@ -44,26 +67,21 @@ fn extract_one(
     endpoints: &mut EndpointCollector,
     anomalies: &mut Vec<Anomaly>,
 ) -> DexFacts {
-    // About 32 bytes a name: class_def_count counts in-bounds records, 32
-    // bytes each, so this is at most the DEX's size.
-    let count = d.class_def_count() as usize;
-    let mut classes = ClassNamesBuilder::with_capacity(count, count.saturating_mul(32));
-    for desc in d.class_defs() {
-        match desc {
-            Ok(desc) => match dex::plain_class_descriptor(desc) {
-                Some(inner) => classes.push_replacing(inner, b'/', b'.'),
-                None => classes.push(&dex::java_name(desc).0),
-            },
-            Err(e) => {
-                anomalies.push(Anomaly::new(
-                    "dex-class-def-invalid",
-                    format!("class_defs[{}]: {e}", classes.len()),
-                    file,
-                    Some(u64::from(d.header().class_defs_off)),
-                ));
-                break;
-            }
-        }
+    // Names are copied as bytes and checked as UTF-8 once for the whole DEX;
+    // when that fails (a descriptor in MUTF-8 that is not UTF-8), the names
+    // are built again, each decoded on its own.
+    let (names, error) = class_names(d, true);
+    let classes = match names.finish() {
+        Some(c) => c,
+        None => class_names(d, false).0.finish().unwrap_or_default(),
+    };
+    if let Some((i, e)) = error {
+        anomalies.push(Anomaly::new(
+            "dex-class-def-invalid",
+            format!("class_defs[{i}]: {e}"),
+            file,
+            Some(u64::from(d.header().class_defs_off)),
+        ));
     }
 
     // Only strings with a '.' or ':' can hold an endpoint; the parser flags
@@ -93,7 +111,7 @@ fn extract_one(
         string_count: d.string_count(),
         type_count: d.type_count(),
         class_def_count: d.class_def_count(),
-        classes: classes.finish(),
+        classes,
     }
 }
 
@@ -106,8 +124,12 @@ mod tests {
     /// A DEX with two classes and a URL string (same layout as the parser
     /// tests, built inline so this module stands alone).
     fn sample() -> Vec<u8> {
-        let strings: [&[u8]; 4] =
-            [b"Lcom/foo/Bar$Baz;", b"Lcom/foo/Main;", b"https://api.example.com/v1", b"com.foo.internal"];
+        sample_with(b"Lcom/foo/Bar$Baz;")
+    }
+
+    /// `sample` with `first` as the first class's descriptor.
+    fn sample_with(first: &[u8]) -> Vec<u8> {
+        let strings: [&[u8]; 4] = [first, b"Lcom/foo/Main;", b"https://api.example.com/v1", b"com.foo.internal"];
         let sid_off = 0x70usize;
         let tid_off = sid_off + 16;
         let cdef_off = tid_off + 8;
@@ -171,6 +193,22 @@ mod tests {
         // The offset is the string_data_item's.
         let off = ev.offset.unwrap() as usize;
         assert_eq!(&bytes[off + 1..off + 1 + 26], b"https://api.example.com/v1");
+    }
+
+    /// A descriptor in MUTF-8 that is not UTF-8 (U+0000 as C0 80, a
+    /// surrogate pair as two 3-byte units): every name is decoded on its own
+    /// and comes out as java_name gives it.
+    #[test]
+    fn names_that_are_not_utf8_are_decoded_one_by_one() {
+        for first in [&b"Lcom/foo/B\xc0\x80r;"[..], b"Lx/\xed\xa0\xbd\xed\xb8\x80;", b"Lx/\xff;"] {
+            let bytes = sample_with(first);
+            let mut ep = EndpointCollector::new();
+            let (facts, anomalies) = extract(&bytes, "classes.dex", &mut ep).unwrap();
+            assert!(anomalies.is_empty(), "{anomalies:?}");
+            let want = [dex::java_name(first).0, "com.foo.Main".to_string()];
+            assert_eq!(facts[0].classes.iter().collect::<Vec<_>>(), want, "{first:?}");
+            assert!(want[0].starts_with("com.foo.B") || want[0].starts_with("x."), "{want:?}");
+        }
     }
 
     #[test]

@@ -198,14 +198,10 @@ impl ClassNamesBuilder {
         self.ends.push(self.bytes.len());
     }
 
-    /// Adds `name` with every `from` byte replaced by `to`. Both must be
-    /// ASCII, which keeps the text UTF-8; otherwise `name` goes in as it is.
-    pub fn push_replacing(&mut self, name: &str, from: u8, to: u8) {
-        if from.is_ascii() && to.is_ascii() {
-            self.bytes.extend(name.bytes().map(|b| if b == from { to } else { b }));
-        } else {
-            self.bytes.extend_from_slice(name.as_bytes());
-        }
+    /// Adds `name`, bytes that need not be UTF-8, with every `from` byte
+    /// replaced by `to`; `finish` checks the whole text at once.
+    pub fn push_bytes_replacing(&mut self, name: &[u8], from: u8, to: u8) {
+        self.bytes.extend(name.iter().map(|&b| if b == from { to } else { b }));
         self.ends.push(self.bytes.len());
     }
 
@@ -217,14 +213,11 @@ impl ClassNamesBuilder {
         self.ends.is_empty()
     }
 
-    pub fn finish(self) -> ClassNames {
-        let text = match String::from_utf8(self.bytes) {
-            Ok(text) => text,
-            // Not reachable: every name came in as a str, changed in ASCII
-            // bytes only. Were it reached, names would read as empty.
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        ClassNames { text, ends: self.ends }
+    /// The names, when their text is UTF-8 and each ends on a character
+    /// boundary; None otherwise.
+    pub fn finish(self) -> Option<ClassNames> {
+        let text = String::from_utf8(self.bytes).ok()?;
+        self.ends.iter().all(|&e| text.is_char_boundary(e)).then_some(ClassNames { text, ends: self.ends })
     }
 }
 
@@ -579,10 +572,10 @@ mod tests {
         for n in &names[..3] {
             b.push(n);
         }
-        b.push_replacing("com/a/A", b'/', b'.');
-        b.push_replacing("com.b.Z", b'.', 0xff);
+        b.push_bytes_replacing(b"com/a/A", b'/', b'.');
+        b.push("com.b.Z");
         assert_eq!(b.len(), 5);
-        let c = b.finish();
+        let c = b.finish().unwrap();
         let mut d: ClassNames = names[..4].iter().collect();
         d.extend(["com.b.Z"]);
         assert_eq!(c, d);
@@ -595,5 +588,14 @@ mod tests {
         let back: ClassNames = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
         assert!(ClassNames::default().is_empty() && ClassNames::default().iter().next().is_none());
+        // Bytes that are not UTF-8, or a name ending inside a character.
+        let mut b = ClassNamesBuilder::default();
+        b.push("ok");
+        b.push_bytes_replacing(&[b'a', 0xff], b'/', b'.');
+        assert!(b.finish().is_none());
+        let mut b = ClassNamesBuilder::default();
+        b.push_bytes_replacing(&"é".as_bytes()[..1], b'/', b'.');
+        b.push_bytes_replacing(&"é".as_bytes()[1..], b'/', b'.');
+        assert!(b.finish().is_none());
     }
 }

@@ -897,12 +897,12 @@ pub fn java_name(desc: &[u8]) -> (String, bool) {
     (out, object)
 }
 
-/// The text between `L` and `;` of an object type's descriptor, when it is
-/// plain UTF-8 (the usual case): its Java name is that text with each `/`
-/// as `.`. None for anything else, which [`java_name`] decodes.
-pub fn plain_class_descriptor(desc: &[u8]) -> Option<&str> {
+/// The bytes between `L` and `;` of an object type's descriptor (None for
+/// anything else). When they are UTF-8 (the usual case), the Java name is
+/// they with each `/` as `.`; otherwise [`java_name`] decodes them as MUTF-8.
+pub fn class_descriptor_inner(desc: &[u8]) -> Option<&[u8]> {
     match desc {
-        [b'L', inner @ .., b';'] if !inner.is_empty() => std::str::from_utf8(inner).ok(),
+        [b'L', inner @ .., b';'] if !inner.is_empty() => Some(inner),
         _ => None,
     }
 }
