@@ -123,6 +123,13 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Scans one input. Never panics.
 pub fn scan_input(input: &Input, opts: &Options) -> AppReport {
+    scan_input_releasing(input, opts, &|| {})
+}
+
+/// `scan_input`, calling `bytes_done` once the input's bytes are no longer
+/// held (they are read, analysed and digested; fingerprinting, judging and
+/// the report remain), or not at all.
+fn scan_input_releasing(input: &Input, opts: &Options, bytes_done: &dyn Fn()) -> AppReport {
     let path = input.path.display().to_string();
     if let Some(err) = &input.error {
         return AppReport {
@@ -132,7 +139,7 @@ pub fn scan_input(input: &Input, opts: &Options) -> AppReport {
             ..AppReport::default()
         };
     }
-    match catch_unwind(AssertUnwindSafe(|| scan_file(&input.path, opts))) {
+    match catch_unwind(AssertUnwindSafe(|| scan_file_releasing(&input.path, opts, bytes_done))) {
         Ok(r) => r,
         Err(panic) => {
             let msg = panic
@@ -152,6 +159,12 @@ pub fn scan_input(input: &Input, opts: &Options) -> AppReport {
 
 /// Reads and scans one file.
 pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
+    scan_file_releasing(path, opts, &|| {})
+}
+
+/// `scan_file`, calling `bytes_done` once the file's bytes are given back
+/// (before the facts are judged), or not at all.
+fn scan_file_releasing(path: &Path, opts: &Options, bytes_done: &dyn Fn()) -> AppReport {
     let mut report = AppReport { path: path.display().to_string(), ..AppReport::default() };
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -194,9 +207,11 @@ pub fn scan_file(path: &Path, opts: &Options) -> AppReport {
         .ok()
         .filter(|m| m.is_file() && m.len() <= 64 << 20)
         .and_then(|_| std::fs::read(&idsig_path).ok());
-    let report = scan_bytes_with_idsig(file.bytes(), report, opts, idsig.as_deref());
+    let analyzed = analyze_and_digest(file.bytes(), report, opts, idsig.as_deref());
     FILE_BUFFERS.give(file);
-    report
+    drop(idsig);
+    bytes_done();
+    analyzed.conclude(opts)
 }
 
 /// Files this large are read in parallel parts when the pool has threads
@@ -296,19 +311,52 @@ pub fn scan_bytes(data: &[u8], report: AppReport, opts: &Options) -> AppReport {
 }
 
 /// `scan_bytes` with the APK's v4 signature file, when there is one.
-pub fn scan_bytes_with_idsig(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> AppReport {
+pub fn scan_bytes_with_idsig(data: &[u8], report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> AppReport {
+    analyze_and_digest(data, report, opts, idsig).conclude(opts)
+}
+
+/// An app whose bytes have been analysed and digested: the report so far,
+/// and the analysis still to be judged and mapped onto it. Nothing here
+/// borrows the bytes, so a batch can hand them (and their share of the
+/// memory budget) to the next app while this one is judged.
+struct Analyzed {
+    report: AppReport,
+    pending: Option<(crate::extract::ApkAnalysis, Kind)>,
+}
+
+impl Analyzed {
+    fn conclude(self, opts: &Options) -> AppReport {
+        let Analyzed { mut report, pending } = self;
+        if let Some((analysis, kind)) = pending {
+            finish(&mut report, analysis, opts);
+            if kind == Kind::Zip && report.app.id.is_none() {
+                // Not an app: no manifest, bundle, IPA payload or SDK layout
+                // (or a directory too damaged to show one). Its DEX, native
+                // code and endpoints were still scanned.
+                report.errors.push(ErrorRecord::new(
+                    "container",
+                    "",
+                    "no app found in this zip (no AndroidManifest.xml, bundle, IPA payload or SDK layout); scanned as a plain archive",
+                ));
+            }
+        }
+        report
+    }
+}
+
+fn analyze_and_digest(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> Analyzed {
     report.size = data.len() as u64;
     // The file digest runs beside the analysis when the pool has a free
     // thread (`-j` sizes the pool: at -j 1 this is sequential). The analysis,
     // the longer of the two, starts here at once; a thread that comes free
     // later can still take the digest.
-    let (mut report, sha256) =
+    let (mut analyzed, sha256) =
         rayon::join(move || analyze_bytes(data, report, opts, idsig), || hex(&Sha256::digest(data)));
-    report.sha256 = sha256;
-    report
+    analyzed.report.sha256 = sha256;
+    analyzed
 }
 
-fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> AppReport {
+fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> Analyzed {
     let limits = &opts.limits.starting_now();
     // Zip by content: Android opens an APK whatever its first bytes are (the
     // EOCD is the authority), so a zip is tried whenever an EOCD is found.
@@ -333,7 +381,7 @@ fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Opti
         Err(_) => container::classify_bytes(data),
     };
     report.kind = kind.as_str().to_string();
-    match (kind, dir) {
+    let analysis = match (kind, dir) {
         (Kind::Apk, Ok(dir)) => {
             if !container::looks_like_zip(data) {
                 report.anomalies.push(crate::evidence::Anomaly::new(
@@ -359,49 +407,35 @@ fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Opti
                     format!("Android refuses to open this archive ({why}); analysed from the entries that could be recovered"),
                 ));
             }
-            let analysis = crate::extract::analyze_apk_with_idsig(data, &dir, limits, idsig);
-            finish(&mut report, analysis, opts);
+            Some(crate::extract::analyze_apk_with_idsig(data, &dir, limits, idsig))
         }
         (Kind::Apks | Kind::Xapk | Kind::Apkm, Ok(dir)) => {
             report.entry_count = dir.entries.len();
-            let analysis = crate::extract::splits::analyze_split_zip(data, &dir, limits);
-            finish(&mut report, analysis, opts);
+            Some(crate::extract::splits::analyze_split_zip(data, &dir, limits))
         }
         (Kind::Aab, Ok(dir)) => {
             report.entry_count = dir.entries.len();
-            let analysis = crate::extract::aab::analyze_aab(data, &dir, limits);
-            finish(&mut report, analysis, opts);
+            Some(crate::extract::aab::analyze_aab(data, &dir, limits))
         }
         (Kind::Ipa, Ok(dir)) => {
             report.entry_count = dir.entries.len();
-            let analysis = crate::extract::ipa::analyze_ipa(data, &dir, limits);
-            finish(&mut report, analysis, opts);
+            Some(crate::extract::ipa::analyze_ipa(data, &dir, limits))
         }
         (Kind::Jar | Kind::Aar | Kind::Zip, Ok(dir)) => {
             report.entry_count = dir.entries.len();
-            let analysis = crate::extract::archive::analyze_archive(data, &dir, kind, limits);
-            finish(&mut report, analysis, opts);
-            if kind == Kind::Zip && report.app.id.is_none() {
-                // Not an app: no manifest, bundle, IPA payload or SDK layout
-                // (or a directory too damaged to show one). Its DEX, native
-                // code and endpoints were still scanned.
-                report.errors.push(ErrorRecord::new(
-                    "container",
-                    "",
-                    "no app found in this zip (no AndroidManifest.xml, bundle, IPA payload or SDK layout); scanned as a plain archive",
-                ));
-            }
+            Some(crate::extract::archive::analyze_archive(data, &dir, kind, limits))
         }
         (Kind::Staticlib | Kind::Macho | Kind::Dex | Kind::Elf, _) => {
-            let analysis = crate::extract::archive::analyze_file(data, kind, &report.path, limits);
-            finish(&mut report, analysis, opts);
+            Some(crate::extract::archive::analyze_file(data, kind, &report.path, limits))
         }
         (Kind::Unknown, Err(e)) if container::looks_like_zip(data) => {
             report.kind = Kind::Zip.as_str().to_string();
             report.errors.push(ErrorRecord::new("container", "", e.to_string()));
+            None
         }
         (Kind::Unknown, _) => {
             report.errors.push(ErrorRecord::new("input", "", "not a recognised app or package format"));
+            None
         }
         (other, _) => {
             report.errors.push(ErrorRecord::new(
@@ -409,9 +443,10 @@ fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Opti
                 "",
                 format!("{} files are recognised but not analysed yet", other.as_str()),
             ));
+            None
         }
-    }
-    report
+    };
+    Analyzed { report, pending: analysis.map(|a| (a, kind)) }
 }
 
 /// Judges an analysis and maps it onto the report.
@@ -643,6 +678,9 @@ impl MemoryBudget {
     }
 
     fn release(&self, bytes: u64) {
+        if bytes == 0 {
+            return;
+        }
         let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *used = used.saturating_sub(bytes);
         self.freed.notify_all();
@@ -693,7 +731,11 @@ pub fn scan_batch<E>(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
                 let this = footprint(input);
-                let held = budget.acquire(this);
+                // The app's share is handed back as soon as its bytes are
+                // (before its facts are judged), so that the next app can be
+                // read while this one is fingerprinted and reported.
+                let held = std::cell::Cell::new(budget.acquire(this));
+                let release = || budget.release(held.replace(0));
                 let mut app_opts = opts.clone();
                 app_opts.limits.split_app = opts.limits.split_app
                     && split_app(inputs.len(), i, threads, opts.limits.memory_budget, |k| {
@@ -703,8 +745,8 @@ pub fn scan_batch<E>(
                             inputs.get(k).map_or(0, footprint)
                         }
                     });
-                let report = scan_input(input, &app_opts);
-                budget.release(held);
+                let report = scan_input_releasing(input, &app_opts, &release);
+                release();
                 if tx.send((i, report)).is_err() {
                     break;
                 }
