@@ -480,3 +480,71 @@ fn long_length_prefixes_are_decoded() {
     );
     assert_eq!(string_data(b"\x01a\x00", 4).unwrap_err(), Error::Truncated { what: "string_data_item", offset: 4 });
 }
+
+/// What `class_defs` must return: each class resolved in turn, stopping
+/// after the first error.
+fn class_defs_one_by_one<'a>(d: &DexFile<'a>, classes: usize) -> Vec<Result<&'a [u8]>> {
+    let mut out = Vec::new();
+    for i in 0..classes {
+        let r = d.type_descriptor(u32_le_at(d.class_defs, i * CLASS_DEF_SIZE).unwrap());
+        let stop = r.is_err();
+        out.push(r);
+        if stop {
+            break;
+        }
+    }
+    out
+}
+
+/// The look-ahead iterator returns what resolving each class in turn does,
+/// with failures (a type index, a string index, an unterminated string) at
+/// every position of its batches, and ends where that stops.
+#[test]
+fn class_defs_look_ahead_matches_resolving_each_class_in_turn() {
+    let names: Vec<Vec<u8>> = (0..40).map(|i| format!("Lcom/x/C{i};").into_bytes()).collect();
+    let strings: Vec<&[u8]> = names.iter().map(|n| &n[..]).collect();
+    let types: Vec<u32> = (0..40).collect();
+    for n in [0usize, 1, 15, 16, 17, 40] {
+        let classes: Vec<u32> = (0..n as u32).collect();
+        let bytes = build(b"035", &strings, &types, &classes);
+        let d = parse(&bytes).unwrap();
+        assert_eq!(d.class_defs().collect::<Vec<_>>(), class_defs_one_by_one(&d, n), "{n} classes");
+        assert_eq!(d.class_defs().count(), n);
+    }
+    let classes: Vec<u32> = (0..40).collect();
+    for bad in [0usize, 1, 14, 15, 16, 17, 31, 32, 39] {
+        // A type index past type_ids.
+        let mut c = classes.clone();
+        c[bad] = 1000;
+        let bytes = build(b"035", &strings, &types, &c);
+        let d = parse(&bytes).unwrap();
+        let got: Vec<_> = d.class_defs().collect();
+        assert_eq!(got, class_defs_one_by_one(&d, 40), "bad type at {bad}");
+        assert_eq!(got.len(), bad + 1);
+        assert!(matches!(got[bad], Err(Error::IndexOutOfRange { what: "type_ids", .. })));
+        // A type whose string index is past string_ids, and after it (in
+        // the same batch) a class with a bad type index: the first wins.
+        let mut t = types.clone();
+        t[bad] = 5000;
+        let mut c = classes.clone();
+        if bad + 2 < 40 {
+            c[bad + 2] = 1000;
+        }
+        let bytes = build(b"035", &strings, &t, &c);
+        let d = parse(&bytes).unwrap();
+        let got: Vec<_> = d.class_defs().collect();
+        assert_eq!(got, class_defs_one_by_one(&d, 40), "bad string index at {bad}");
+        assert!(matches!(got[bad], Err(Error::IndexOutOfRange { what: "string_ids", .. })));
+        // A string that runs off the end of the file.
+        let mut bytes = build(b"035", &strings, &types, &classes);
+        let end = bytes.len() as u32;
+        bytes.push(3);
+        bytes.extend_from_slice(b"Lno");
+        let at = 0x70 + 4 * bad;
+        bytes[at..at + 4].copy_from_slice(&end.to_le_bytes());
+        let d = parse(&bytes).unwrap();
+        let got: Vec<_> = d.class_defs().collect();
+        assert_eq!(got, class_defs_one_by_one(&d, 40), "unterminated at {bad}");
+        assert!(matches!(got[bad], Err(Error::UnterminatedString { .. })));
+    }
+}
