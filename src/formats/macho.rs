@@ -179,18 +179,26 @@ fn read_one<'a>(m: &MachO<'a>, bytes: &'a [u8], base: u64, info: &mut MachoInfo<
             _ => {}
         }
     }
-    for sym in m.symbols().flatten().take(MAX_SYMBOLS) {
-        if let Some(name) = sym.0.strip_prefix("_OBJC_CLASS_$_") {
-            if info.objc_classes.len() < MAX_SYMBOLS {
-                info.objc_classes.push(name.to_string());
-            }
-        }
-    }
+    objc_classes(m.symbols(), &mut info.objc_classes);
     for seg in m.segments.iter() {
         let Ok(sections) = seg.sections() else { continue };
         for (sect, data) in sections {
             if sect.name().is_ok_and(|n| n == "__cstring") {
                 info.cstrings.push((base.saturating_add(u64::from(sect.offset)), data));
+            }
+        }
+    }
+}
+
+/// Adds the Objective-C class names (`_OBJC_CLASS_$_Name`) among the first
+/// `MAX_SYMBOLS` symbol-table entries, counting the unreadable ones: a
+/// symbol count of billions whose entries all fail to read (fuzzing found
+/// one in 129 bytes) costs no more than `MAX_SYMBOLS` steps.
+fn objc_classes<'a, T, E>(symbols: impl Iterator<Item = std::result::Result<(&'a str, T), E>>, out: &mut Vec<String>) {
+    for (name, _) in symbols.take(MAX_SYMBOLS).flatten() {
+        if let Some(class) = name.strip_prefix("_OBJC_CLASS_$_") {
+            if out.len() < MAX_SYMBOLS {
+                out.push(class.to_string());
             }
         }
     }
@@ -314,6 +322,51 @@ pub(crate) mod tests {
         let mut many = b.clone();
         many[8..12].copy_from_slice(&1000u32.to_be_bytes());
         assert!(matches!(parse_superblob(&many), Err(Error::LimitExceeded { .. })));
+    }
+
+    /// Unreadable symbol-table entries count against `MAX_SYMBOLS` like
+    /// readable ones: the walk stops after that many, whatever the count.
+    #[test]
+    fn symbol_walk_is_bounded_by_entries_not_by_readable_ones() {
+        let pulled = std::cell::Cell::new(0usize);
+        let entries = (0..3 * MAX_SYMBOLS).map(|i| {
+            pulled.set(pulled.get() + 1);
+            match i {
+                1 => Ok(("_OBJC_CLASS_$_First", ())),
+                i if i == MAX_SYMBOLS + 1 => Ok(("_OBJC_CLASS_$_PastTheLimit", ())),
+                _ => Err(()),
+            }
+        });
+        let mut classes = Vec::new();
+        objc_classes(entries, &mut classes);
+        assert_eq!(pulled.get(), MAX_SYMBOLS);
+        assert_eq!(classes, ["First"]);
+    }
+
+    /// The 129-byte input the fuzzer found: a 32-bit Mach-O whose LC_SYMTAB
+    /// claims about 1.6 billion symbols, none of them in the file. It parses
+    /// (no classes) after at most `MAX_SYMBOLS` entries.
+    #[test]
+    fn a_huge_symbol_count_is_read_no_further_than_the_limit() {
+        let mut m = vec![0u8; 129];
+        for (at, v) in [
+            (0, 0xfeed_faceu32), // MH_MAGIC, little-endian
+            (4, 0x31fe_ed31),    // cputype
+            (8, 0x000e_0000),    // cpusubtype
+            (12, 0x8d06_0000),   // filetype
+            (16, 3),             // ncmds
+            (20, 32),            // sizeofcmds
+            (24, 0x0100_00f5),   // flags
+            (28, 2),             // LC_SYMTAB
+            (32, 6),             // cmdsize
+            (40, 0x6139_0000),   // nsyms
+            (44, 0x29a2_6d85),   // stroff
+        ] {
+            m[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        if let Ok(info) = parse(&m) {
+            assert!(info.objc_classes.is_empty());
+        }
     }
 
     #[test]
