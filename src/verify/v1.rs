@@ -391,6 +391,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     let mut entries: Vec<&ZipEntry> = inp.dir.entries.iter().collect();
     entries.sort_by_key(|e| e.local_header_offset);
     let mut first_set: Option<(String, Vec<usize>)> = None;
+    let mut entry_buf = Vec::new();
     for e in entries {
         let n = e.name.as_str();
         if n.starts_with("META-INF/") || n.ends_with('/') {
@@ -422,21 +423,18 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         if !inp.entry_digests {
             continue;
         }
-        // Stored entries are hashed in place (no copy, no CRC pass).
+        // Stored entries are hashed in place (no copy, no CRC pass); the
+        // others are inflated into one buffer reused for every entry.
         let stored = (e.method == 0)
             .then(|| inp.dir.data_range(inp.apk, e).ok())
             .flatten()
             .and_then(|(start, len, _)| inp.apk.get(start..start.checked_add(len)?));
-        let owned;
         let data: &[u8] = match stored {
             Some(d) => d,
-            None => match read_entry(inp, e) {
-                Ok(d) => {
-                    owned = d;
-                    &owned
-                }
+            None => match inp.dir.read(inp.apk, e, inp.max_entry_bytes, &mut entry_buf) {
+                Ok((d, _)) => d,
                 Err(err) => {
-                    res.errors.push(err);
+                    res.errors.push(format!("cannot read entry {}: {err}", e.name));
                     continue;
                 }
             },
