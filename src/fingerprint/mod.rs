@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evidence::Evidence;
 use crate::extract::facts::Facts;
-use crate::signatures::compile::{Matchers, SdkIdx};
+use crate::signatures::compile::{ClassHeadCache, Matchers, SdkIdx};
 
 /// Evidence kept per detection and kind; the counts say how many there were.
 const MAX_EVIDENCE_PER_KIND: usize = 5;
@@ -111,8 +111,9 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
     };
 
     for dex in &facts.dex {
+        let mut heads = ClassHeadCache::default();
         for class in &dex.classes {
-            if let Some(hit) = m.match_class(class) {
+            if let Some(hit) = m.match_class_cached(class, &mut heads) {
                 if hit.broad && own_code(class) {
                     continue;
                 }

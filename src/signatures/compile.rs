@@ -24,6 +24,15 @@ const APPLICATION_ID: &str = "${applicationId}";
 /// Which SDK a marker belongs to.
 pub type SdkIdx = usize;
 
+/// The last head [`Matchers::match_class_cached`] found no prefix under,
+/// and the result that head gives. One per list of names.
+#[derive(Debug, Default)]
+pub struct ClassHeadCache<'m> {
+    head: String,
+    /// Some(result) once `head` is set.
+    hit: Option<Option<ClassHit<'m>>>,
+}
+
 /// A class-prefix hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClassHit<'a> {
@@ -411,6 +420,26 @@ impl Matchers {
 
     /// The longest class prefix matching `name` at a package boundary.
     pub fn match_class(&self, name: &str) -> Option<ClassHit<'_>> {
+        self.match_class_with(name, None)
+    }
+
+    /// [`Self::match_class`] over a list of names, with `cache` kept from
+    /// one name to the next: class lists come sorted, so a name mostly
+    /// repeats the two-segment head (`com.vendor`) of the one before, and
+    /// when the database has no prefix under that head the result is the
+    /// head's alone.
+    pub fn match_class_cached<'m>(&'m self, name: &str, cache: &mut ClassHeadCache<'m>) -> Option<ClassHit<'m>> {
+        if let Some(hit) = cache.hit {
+            // The same head: the cached one (which holds one boundary),
+            // then a boundary or the end of the name.
+            if name.strip_prefix(cache.head.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '$'])) {
+                return hit;
+            }
+        }
+        self.match_class_with(name, Some(cache))
+    }
+
+    fn match_class_with<'m>(&'m self, name: &str, cache: Option<&mut ClassHeadCache<'m>>) -> Option<ClassHit<'m>> {
         let bytes = name.as_bytes();
         let mut boundaries = bytes.iter().enumerate().filter(|(_, b)| **b == b'.' || **b == b'$').map(|(i, _)| i);
         let first = boundaries.next();
@@ -423,7 +452,13 @@ impl Matchers {
                 best = Some(ClassHit { sdk, prefix: k.as_str(), broad });
             }
         }
-        if !self.class_heads.contains(name.get(..head_end)?) {
+        let head = name.get(..head_end)?;
+        if !self.class_heads.contains(head) {
+            if let (Some(cache), Some(_)) = (cache, first) {
+                cache.head.clear();
+                cache.head.push_str(head);
+                cache.hit = Some(best);
+            }
             return best;
         }
         let ends = second.into_iter().chain(boundaries).chain(std::iter::once(name.len()));
@@ -561,6 +596,52 @@ mod tests {
         assert!(set.validate_structure().is_empty(), "the structural check does not compile patterns");
         let Err(Error::Invalid(problems)) = Matchers::compile(set) else { panic!("a bad pattern must be refused") };
         assert!(problems.iter().any(|p| p.contains("bad regex") && p.contains("lib(x")), "{problems:?}");
+    }
+
+    /// One cache carried across a list gives, name by name, what
+    /// `match_class` gives: sorted runs, interleavings, heads without a
+    /// boundary, heads that are a prefix of another head without one.
+    #[test]
+    fn cached_class_matching_gives_what_match_class_gives() {
+        let sdk = |id: &str, prefixes: &[&str], broad: &[&str]| -> super::super::Sdk {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "name": id, "vendor": "V", "country": "US", "category": "analytics",
+                "prc_linked": false, "collects_data": true, "confidence": "high",
+                "markers": { "class_prefixes": prefixes, "class_prefixes_broad": broad },
+                "references": [{ "ref": "test" }]
+            }))
+            .expect("valid JSON for the struct")
+        };
+        let set = SignatureSet {
+            sdks: vec![
+                sdk("a", &["com.vendor.sdk", "Foo", "com.Foo.Bar"], &["org.x"]),
+                sdk("b", &["com", "a.b$C", "é.ü", "Bar.Q.R"], &["com.vendor"]),
+            ],
+            clouds: vec![],
+            publishers: vec![],
+            policies: vec![],
+            info: Default::default(),
+        };
+        let m = Matchers::compile(set).expect("compiles");
+        let names = [
+            "com.acme.A", "com.acme.B", "com.acme$1", "com.acmeX.A", "com.acme", "com.acm.e", "com.Foo",
+            "com.Fo.x", "com.Foo.Bar", "Bar", "Bar.Q.R.S", "Bar.Q", "com.Foo.Bar$1", "com.Foo.Baz", "com.FooBar", "com.vendor.sdk.A", "com.vendor.x",
+            "com.vendor", "com$x.y", "com$x", "Foo", "Foo.Bar", "Foo$1", "FooX.y", "org.x.Y", "org.y.Z",
+            "org.x", "a.b$C", "a.b$C$D", "a.b", "a.bC.d", "é.ü.x", "é.ü", "é.üx.y", "", ".", "..", "a.", ".a",
+            "$", "a$$b", "x.y.z", "x.y.z", "x.y", "x.yz.w",
+        ];
+        let mut sorted = names.to_vec();
+        sorted.sort_unstable();
+        let interleaved: Vec<&str> = names.iter().zip(names.iter().rev()).flat_map(|(a, b)| [*a, *b]).collect();
+        for list in [&names[..], &sorted[..], &interleaved[..]] {
+            let mut cache = ClassHeadCache::default();
+            for name in list {
+                assert_eq!(m.match_class_cached(name, &mut cache), m.match_class(name), "{name:?} in {list:?}");
+            }
+        }
+        assert!(m.match_class("com.acme.A").is_some_and(|h| h.prefix == "com"));
+        assert!(m.match_class("com.Foo.Bar$1").is_some_and(|h| h.prefix == "com.Foo.Bar"));
+        assert!(m.match_class("Bar.Q.R.S").is_some_and(|h| h.prefix == "Bar.Q.R") && m.match_class("Bar").is_none());
     }
 
     #[test]
