@@ -582,7 +582,10 @@ mod tests {
         assert_eq!(c.len(), 5);
         assert_eq!(c.iter().len(), 5);
         assert_eq!(c.iter().collect::<Vec<_>>(), names);
-        assert_eq!((0..6).map(|i| c.get(i)).collect::<Vec<_>>(), names.map(Some).into_iter().chain([None]).collect::<Vec<_>>());
+        assert_eq!(
+            (0..6).map(|i| c.get(i)).collect::<Vec<_>>(),
+            names.map(Some).into_iter().chain([None]).collect::<Vec<_>>()
+        );
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(json, serde_json::to_string(&names).unwrap());
         let back: ClassNames = serde_json::from_str(&json).unwrap();

@@ -432,7 +432,10 @@ impl Matchers {
         if let Some(hit) = cache.hit {
             // The same head: the cached one (which holds one boundary),
             // then a boundary or the end of the name.
-            if name.strip_prefix(cache.head.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '$'])) {
+            if name
+                .strip_prefix(cache.head.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '$']))
+            {
                 return hit;
             }
         }
@@ -624,11 +627,51 @@ mod tests {
         };
         let m = Matchers::compile(set).expect("compiles");
         let names = [
-            "com.acme.A", "com.acme.B", "com.acme$1", "com.acmeX.A", "com.acme", "com.acm.e", "com.Foo",
-            "com.Fo.x", "com.Foo.Bar", "Bar", "Bar.Q.R.S", "Bar.Q", "com.Foo.Bar$1", "com.Foo.Baz", "com.FooBar", "com.vendor.sdk.A", "com.vendor.x",
-            "com.vendor", "com$x.y", "com$x", "Foo", "Foo.Bar", "Foo$1", "FooX.y", "org.x.Y", "org.y.Z",
-            "org.x", "a.b$C", "a.b$C$D", "a.b", "a.bC.d", "é.ü.x", "é.ü", "é.üx.y", "", ".", "..", "a.", ".a",
-            "$", "a$$b", "x.y.z", "x.y.z", "x.y", "x.yz.w",
+            "com.acme.A",
+            "com.acme.B",
+            "com.acme$1",
+            "com.acmeX.A",
+            "com.acme",
+            "com.acm.e",
+            "com.Foo",
+            "com.Fo.x",
+            "com.Foo.Bar",
+            "Bar",
+            "Bar.Q.R.S",
+            "Bar.Q",
+            "com.Foo.Bar$1",
+            "com.Foo.Baz",
+            "com.FooBar",
+            "com.vendor.sdk.A",
+            "com.vendor.x",
+            "com.vendor",
+            "com$x.y",
+            "com$x",
+            "Foo",
+            "Foo.Bar",
+            "Foo$1",
+            "FooX.y",
+            "org.x.Y",
+            "org.y.Z",
+            "org.x",
+            "a.b$C",
+            "a.b$C$D",
+            "a.b",
+            "a.bC.d",
+            "é.ü.x",
+            "é.ü",
+            "é.üx.y",
+            "",
+            ".",
+            "..",
+            "a.",
+            ".a",
+            "$",
+            "a$$b",
+            "x.y.z",
+            "x.y.z",
+            "x.y",
+            "x.yz.w",
         ];
         let mut sorted = names.to_vec();
         sorted.sort_unstable();
