@@ -291,7 +291,9 @@ impl BufferPool {
             drop(free.swap_remove(i));
         }
         drop(free);
-        FileBuffer { buf: vec![0u8; len.checked_next_power_of_two().unwrap_or(len)], len }
+        let mut buf = Vec::new();
+        crate::formats::grow_zeroed(&mut buf, len);
+        FileBuffer { buf, len }
     }
 
     fn give(&self, file: FileBuffer) {

@@ -147,11 +147,6 @@ pub struct ClassNames {
 }
 
 impl ClassNames {
-    /// Room for `names` names of `bytes` bytes in all.
-    pub fn with_capacity(names: usize, bytes: usize) -> ClassNames {
-        ClassNames { text: String::with_capacity(bytes), ends: Vec::with_capacity(names) }
-    }
-
     pub fn push(&mut self, name: &str) {
         self.text.push_str(name);
         self.ends.push(self.text.len());

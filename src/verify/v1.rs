@@ -255,10 +255,14 @@ pub struct V1Input<'a> {
 }
 
 fn read_entry(inp: &V1Input<'_>, e: &ZipEntry) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
+    read_entry_into(inp, e, &mut Vec::new()).map(<[u8]>::to_vec)
+}
+
+/// The entry's bytes, inflated into `buf` when they are compressed.
+fn read_entry_into<'b>(inp: &V1Input<'b>, e: &ZipEntry, buf: &'b mut Vec<u8>) -> Result<&'b [u8], String> {
     inp.dir
-        .read(inp.apk, e, inp.max_entry_bytes, &mut buf)
-        .map(|(b, _)| b.to_vec())
+        .read(inp.apk, e, inp.max_entry_bytes, buf)
+        .map(|(b, _)| b)
         .map_err(|err| format!("cannot read entry {}: {err}", e.name))
 }
 
@@ -431,10 +435,10 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             .and_then(|(start, len, _)| inp.apk.get(start..start.checked_add(len)?));
         let data: &[u8] = match stored {
             Some(d) => d,
-            None => match inp.dir.read(inp.apk, e, inp.max_entry_bytes, &mut entry_buf) {
-                Ok((d, _)) => d,
+            None => match read_entry_into(inp, e, &mut entry_buf) {
+                Ok(d) => d,
                 Err(err) => {
-                    res.errors.push(format!("cannot read entry {}: {err}", e.name));
+                    res.errors.push(err);
                     continue;
                 }
             },

@@ -960,25 +960,6 @@ pub fn descriptor_to_java_name(desc: &[u8], out: &mut String) -> bool {
     java_name_into(desc, out)
 }
 
-/// As [`descriptor_to_java_name`], into a new string allocated once at its
-/// final size (the usual case: an ASCII or plain UTF-8 descriptor).
-pub fn java_name(desc: &[u8]) -> (String, bool) {
-    if let [b'L', inner @ .., b';'] = desc {
-        if !inner.is_empty() {
-            // Swapping one ASCII byte for another keeps UTF-8 valid or
-            // invalid, so a valid result means `inner` was plain UTF-8 and
-            // decodes to itself (see `java_name_into`).
-            let dotted: Vec<u8> = inner.iter().map(|&b| if b == b'/' { b'.' } else { b }).collect();
-            if let Ok(name) = String::from_utf8(dotted) {
-                return (name, true);
-            }
-        }
-    }
-    let mut out = String::with_capacity(desc.len().saturating_sub(2));
-    let object = java_name_into(desc, &mut out);
-    (out, object)
-}
-
 /// The bytes between `L` and `;` of an object type's descriptor (None for
 /// anything else). When they are UTF-8 (the usual case), the Java name is
 /// they with each `/` as `.`; otherwise [`java_name`] decodes them as MUTF-8.
@@ -989,13 +970,27 @@ pub fn class_descriptor_inner(desc: &[u8]) -> Option<&[u8]> {
     }
 }
 
-fn java_name_into(desc: &[u8], out: &mut String) -> bool {
-    let inner = match desc {
-        [b'L', inner @ .., b';'] if !inner.is_empty() => inner,
-        _ => {
-            out.push_str(&mutf8_str(desc));
-            return false;
+/// As [`descriptor_to_java_name`], into a new string allocated once at its
+/// final size (the usual case: an ASCII or plain UTF-8 descriptor).
+pub fn java_name(desc: &[u8]) -> (String, bool) {
+    if let Some(inner) = class_descriptor_inner(desc) {
+        // Swapping one ASCII byte for another keeps UTF-8 valid or
+        // invalid, so a valid result means `inner` was plain UTF-8 and
+        // decodes to itself (see `java_name_into`).
+        let dotted: Vec<u8> = inner.iter().map(|&b| if b == b'/' { b'.' } else { b }).collect();
+        if let Ok(name) = String::from_utf8(dotted) {
+            return (name, true);
         }
+    }
+    let mut out = String::with_capacity(desc.len().saturating_sub(2));
+    let object = java_name_into(desc, &mut out);
+    (out, object)
+}
+
+fn java_name_into(desc: &[u8], out: &mut String) -> bool {
+    let Some(inner) = class_descriptor_inner(desc) else {
+        out.push_str(&mutf8_str(desc));
+        return false;
     };
     // '/' is one byte in both UTF-8 and MUTF-8, never part of a multi-byte
     // sequence, so swapping it before or after decoding gives the same text.
