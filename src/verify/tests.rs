@@ -263,3 +263,40 @@ fn v1_beside_the_block_schemes_gives_what_one_after_the_other_gives() {
     // Both kinds of case are exercised: block schemes that verify, and v1.
     assert!(planned_checked > 100 && v1_run > 100, "{planned_checked} planned, {v1_run} with v1");
 }
+
+#[test]
+fn v1_entry_digests_hashed_side_by_side_report_every_failure_in_file_order() {
+    // A v1-only APK of 396 entries with every 15th stored entry changed:
+    // the failures fall in different parallel tasks, and come out in the
+    // order of the entries in the file, whatever thread hashed them.
+    let Some(mut apk) = corpus("vasdolly/v1-base-debug.apk") else { return };
+    let dir = ZipDirectory::parse(&apk, &ZipLimits::default()).unwrap();
+    let mut stored: Vec<_> = dir
+        .entries
+        .iter()
+        .filter(|e| e.method == 0 && !e.name.starts_with("META-INF/") && e.compressed_size > 0)
+        .collect();
+    stored.sort_by_key(|e| e.local_header_offset);
+    let changed: Vec<_> =
+        stored.iter().step_by(15).map(|e| (e.name.clone(), dir.data_range(&apk, e).unwrap().0)).collect();
+    assert!(changed.len() >= 10, "{} changed entries", changed.len());
+    for (_, start) in &changed {
+        apk[*start] ^= 0xff;
+    }
+    let dir = ZipDirectory::parse(&apk, &ZipLimits::default()).unwrap();
+    let input = Input { min_sdk: Some(18), max_entry_bytes: 1 << 30, ..Input::default() };
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let sequential = one.install(|| verify(&apk, &dir, &input));
+    let side_by_side = two.install(|| verify(&apk, &dir, &input));
+    assert_eq!(sequential, side_by_side);
+    assert!(!sequential.verified);
+    let named: Vec<&str> = sequential
+        .errors
+        .iter()
+        .filter_map(|e| e.strip_prefix("v1: SHA-256 digest of ").or_else(|| e.strip_prefix("v1: SHA-1 digest of ")))
+        .filter_map(|e| e.strip_suffix(" does not match META-INF/MANIFEST.MF"))
+        .collect();
+    let want: Vec<&str> = changed.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(named, want, "{:?}", sequential.errors);
+}

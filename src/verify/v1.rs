@@ -391,64 +391,47 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         res.errors.push("no JAR signatures".into());
         return res;
     }
-    // Entries against the manifest, in file order.
+    // Entries against the manifest, in file order: what each one fails, or
+    // the digests its bytes must have. The bytes are hashed afterwards, side
+    // by side when the pool has a free thread, and every error is reported
+    // in file order whichever thread found it.
     let mut entries: Vec<&ZipEntry> = inp.dir.entries.iter().collect();
     entries.sort_by_key(|e| e.local_header_offset);
     let mut first_set: Option<(String, Vec<usize>)> = None;
-    let mut entry_buf = Vec::new();
+    let mut checks: Vec<EntryCheck<'_>> = Vec::new();
     for e in entries {
         let n = e.name.as_str();
         if n.starts_with("META-INF/") || n.ends_with('/') {
             continue;
         }
         let Some(section) = by_name.get(n) else {
-            res.errors.push(format!("no digest for {n} in META-INF/MANIFEST.MF"));
+            checks.push(EntryCheck::Failed(format!("no digest for {n} in META-INF/MANIFEST.MF")));
             continue;
         };
         let set: Vec<usize> =
             active.iter().enumerate().filter(|(_, s)| s.sf_entries.contains(n)).map(|(i, _)| i).collect();
         if set.is_empty() {
-            res.errors.push(format!("{n} is not signed by any JAR signer (absent from every .SF)"));
+            checks.push(EntryCheck::Failed(format!("{n} is not signed by any JAR signer (absent from every .SF)")));
             continue;
         }
         match &first_set {
             None => first_set = Some((n.to_string(), set)),
             Some((first, fs)) if *fs != set => {
-                res.errors.push(format!("{n} is signed by different JAR signers than {first}"));
+                checks.push(EntryCheck::Failed(format!("{n} is signed by different JAR signers than {first}")));
                 continue;
             }
             Some(_) => {}
         }
         let expected = digests_to_verify(section, "-Digest", inp.min_sdk, inp.max_sdk);
         if expected.is_empty() {
-            res.errors.push(format!("no usable digest for {n} in META-INF/MANIFEST.MF"));
+            checks.push(EntryCheck::Failed(format!("no usable digest for {n} in META-INF/MANIFEST.MF")));
             continue;
         }
-        if !inp.entry_digests {
-            continue;
-        }
-        // Stored entries are hashed in place (no copy, no CRC pass); the
-        // others are inflated into one buffer reused for every entry.
-        let stored = (e.method == 0)
-            .then(|| inp.dir.data_range(inp.apk, e).ok())
-            .flatten()
-            .and_then(|(start, len, _)| inp.apk.get(start..start.checked_add(len)?));
-        let data: &[u8] = match stored {
-            Some(d) => d,
-            None => match read_entry_into(inp, e, &mut entry_buf) {
-                Ok(d) => d,
-                Err(err) => {
-                    res.errors.push(err);
-                    continue;
-                }
-            },
-        };
-        for (h, want) in expected {
-            if h.digest(&[data]) != want {
-                res.errors.push(format!("{} digest of {n} does not match META-INF/MANIFEST.MF", h.name()));
-            }
+        if inp.entry_digests {
+            checks.push(EntryCheck::Hash(e, expected));
         }
     }
+    res.errors.extend(entry_digest_errors(inp, &checks));
     let Some((_, used)) = first_set else {
         res.errors.push("no signed ZIP entries".into());
         return res;
@@ -465,6 +448,53 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     }
     res.verified = true;
     res
+}
+
+/// One entry's check against MANIFEST.MF: an error found from the names
+/// alone, or the digests its bytes must have.
+enum EntryCheck<'d> {
+    Failed(String),
+    Hash(&'d ZipEntry, Vec<(Hash, Vec<u8>)>),
+}
+
+/// Entries hashed per parallel task at least (most entries are small).
+const ENTRIES_PER_TASK: usize = 16;
+
+/// The errors of `checks`, in their order: the digests are computed in
+/// parallel on the pool, each task inflating into one buffer of its own.
+fn entry_digest_errors(inp: &V1Input<'_>, checks: &[EntryCheck<'_>]) -> Vec<String> {
+    use rayon::prelude::*;
+    let per_check: Vec<Vec<String>> = checks
+        .par_iter()
+        .with_min_len(ENTRIES_PER_TASK)
+        .map_init(Vec::new, |buf, check| match check {
+            EntryCheck::Failed(e) => vec![e.clone()],
+            EntryCheck::Hash(e, expected) => entry_digest_check(inp, e, expected, buf),
+        })
+        .collect();
+    per_check.into_iter().flatten().collect()
+}
+
+/// What an entry's bytes fail against its expected digests.
+fn entry_digest_check(inp: &V1Input<'_>, e: &ZipEntry, expected: &[(Hash, Vec<u8>)], buf: &mut Vec<u8>) -> Vec<String> {
+    // Stored entries are hashed in place (no copy, no CRC pass); the
+    // others are inflated into the task's buffer.
+    let stored = (e.method == 0)
+        .then(|| inp.dir.data_range(inp.apk, e).ok())
+        .flatten()
+        .and_then(|(start, len, _)| inp.apk.get(start..start.checked_add(len)?));
+    let data: &[u8] = match stored {
+        Some(d) => d,
+        None => match read_entry_into(inp, e, buf) {
+            Ok(d) => d,
+            Err(err) => return vec![err],
+        },
+    };
+    expected
+        .iter()
+        .filter(|(h, want)| h.digest(&[data]) != *want)
+        .map(|(h, _)| format!("{} digest of {} does not match META-INF/MANIFEST.MF", h.name(), e.name))
+        .collect()
 }
 
 fn verify_sf_against_manifest(
