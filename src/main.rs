@@ -191,41 +191,41 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let pool = if inputs.len() == 1 { pool.use_current_thread() } else { pool };
     pool.build_global().ok();
     // The database loads beside the first apps and workers wait for it only
-    // to judge. One app: the load is a job of the pool, taken by its idle
+    // to judge. One app: its reading is a job of the pool, taken by its idle
     // thread while this one scans the app (no third thread competing for
-    // the cores); a batch: a thread of its own, beside the workers, as this
-    // one waits for the first report. Either way an app that needs the database
-    // before anyone has started the load runs it itself. A database error
-    // stops the run before the first report is written.
+    // the cores), and its compile is queued behind the app's own parallel
+    // work (`DeferredMatchers`); a batch: a thread of its own, beside the
+    // workers, as this one waits for the first report. Either way an app
+    // that needs the database before anyone has started a stage runs it
+    // itself. A database error stops the run before the first report is
+    // written.
+    let one_app = inputs.len() == 1;
     let deferred = (!args.no_signatures).then(|| {
         let dir = args.signatures.clone().unwrap_or_else(cleanscan::signatures::default_dir);
         let overlays = args.overlays.clone();
-        Arc::new(DeferredMatchers::new(Box::new(move || {
-            cleanscan::signatures::load(&dir, &overlays)
-                .and_then(cleanscan::signatures::compile::Matchers::compile)
-                .map_err(|e| e.to_string())
-        })))
+        let d = DeferredMatchers::new(Box::new(move || {
+            let set = cleanscan::signatures::load(&dir, &overlays).map_err(|e| e.to_string())?;
+            Ok(Box::new(move || cleanscan::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())))
+        }));
+        Arc::new(if one_app { d.compile_beside_app() } else { d })
     });
-    let one_app = inputs.len() == 1;
-    let run_load = move |slot: Arc<DeferredMatchers>| {
-        // Off the apps' path: what the first app judged would build. For one
-        // app, on a pool thread, after the app's jobs queued by then (the
-        // file digest, verification; a job spawned here would go first, onto
-        // this thread's own queue). Judging builds what it needs itself if
-        // nobody has by then.
-        if let Some(m) = slot.run() {
-            if one_app {
-                while rayon::yield_now() == Some(rayon::Yield::Executed) {}
-            }
-            m.warm();
-        }
-    };
     if let Some(slot) = &deferred {
         let slot = Arc::clone(slot);
+        // Off the apps' path: the regular-expression sets that the first app
+        // judged would build (judging builds what it needs itself if nobody
+        // has by then).
         if one_app {
-            rayon::spawn(move || run_load(slot));
+            rayon::spawn(move || {
+                if let Some(m) = slot.read() {
+                    m.warm();
+                }
+            });
         } else {
-            std::thread::spawn(move || run_load(slot));
+            std::thread::spawn(move || {
+                if let Some(m) = slot.run() {
+                    m.warm();
+                }
+            });
         }
     }
     let loaded = {

@@ -38,64 +38,163 @@ pub struct Options {
     pub deferred: Option<Arc<DeferredMatchers>>,
 }
 
-/// The load of a signature database: loads and compiles it, or says why not.
-pub type DatabaseLoad = Box<dyn FnOnce() -> Result<Matchers, String> + Send>;
+/// The first stage of loading a signature database: reads and parses it,
+/// and returns the second stage, or says why it could not.
+pub type DatabaseLoad = Box<dyn FnOnce() -> Result<DatabaseCompile, String> + Send>;
+
+/// The second stage: compiles what the first one read into matchers.
+pub type DatabaseCompile = Box<dyn FnOnce() -> Result<Matchers, String> + Send>;
 
 /// A signature database loaded beside the first apps, so that start-up
-/// overlaps their extraction. The load runs once, on whichever thread takes
-/// it first: a thread handed it for that (an idle pool thread, or the
-/// batch's writer before the first report), or the first app that needs the
-/// database to be judged. An app that finds the load already running waits
-/// for it; one that finds it not yet started runs it itself, so a pool that
-/// has no idle thread never waits on a load that sits in its own queue.
+/// overlaps their extraction. Each stage (read, compile) runs once, on
+/// whichever thread takes it first: a thread handed it for that (an idle
+/// pool thread, or the batch's loader thread), or the first app that needs
+/// the database to be judged. An app that finds a stage running waits for
+/// it; one that finds it not yet started runs it itself, so a pool that has
+/// no idle thread never waits on a stage that sits in its own queue.
+///
+/// The stages are apart for one app on the pool (`compile_beside_app`):
+/// an idle thread reads the database at once, and the compile is queued
+/// only when the app has queued its own parallel work (its signature
+/// verification beside its entries), so that a thread coming free takes
+/// the app's work first.
 pub struct DeferredMatchers {
-    /// The load, until a thread takes it.
-    load: std::sync::Mutex<Option<DatabaseLoad>>,
-    /// None until loaded; then the database, or why it could not load.
-    slot: std::sync::Mutex<Option<Result<Arc<Matchers>, String>>>,
+    state: std::sync::Mutex<Loading>,
     ready: std::sync::Condvar,
+    /// Whether an app queues the compile once its own parallel work is queued.
+    beside_app: bool,
+}
+
+struct Loading {
+    stage: Stage,
+    /// Somebody wants the database: the thread that finishes reading it
+    /// compiles it at once.
+    wanted: bool,
+}
+
+enum Stage {
+    Unread(DatabaseLoad),
+    Reading,
+    Read(DatabaseCompile),
+    Compiling,
+    Done(Result<Arc<Matchers>, String>),
 }
 
 impl DeferredMatchers {
     pub fn new(load: DatabaseLoad) -> Self {
         DeferredMatchers {
-            load: std::sync::Mutex::new(Some(load)),
-            slot: std::sync::Mutex::new(None),
+            state: std::sync::Mutex::new(Loading { stage: Stage::Unread(load), wanted: false }),
             ready: std::sync::Condvar::new(),
+            beside_app: false,
         }
     }
 
-    /// Runs the load here unless another thread has taken it; returns the
-    /// database when this call loaded it.
+    /// See the type's documentation: the compile waits for the app's own
+    /// parallel work to be queued (`Options::deferred` of a one-app scan).
+    pub fn compile_beside_app(mut self) -> Self {
+        self.beside_app = true;
+        self
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Loading> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reads the database here unless another thread has started to; compiles
+    /// it too when somebody asked for it meanwhile. Returns the database when
+    /// this call compiled it.
+    pub fn read(&self) -> Option<Arc<Matchers>> {
+        self.advance(false)
+    }
+
+    /// Reads and compiles here whatever stage nobody has started (a stage
+    /// being read elsewhere is compiled by its reader). Returns the database
+    /// when this call compiled it.
     pub fn run(&self) -> Option<Arc<Matchers>> {
-        let load = self.load.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()?;
-        // A panic in the load is an error like any other, and still wakes the waiters.
-        let loaded = catch_unwind(AssertUnwindSafe(load))
+        self.advance(true)
+    }
+
+    fn advance(&self, compile: bool) -> Option<Arc<Matchers>> {
+        let mut st = self.lock();
+        if compile {
+            st.wanted = true;
+        }
+        if let Stage::Unread(_) = st.stage {
+            let Stage::Unread(load) = std::mem::replace(&mut st.stage, Stage::Reading) else { return None };
+            drop(st);
+            // A panic in either stage is an error like any other, and still wakes the waiters.
+            let read = catch_unwind(AssertUnwindSafe(load))
+                .unwrap_or_else(|_| Err("the signature database loader panicked".to_string()));
+            st = self.lock();
+            st.stage = match read {
+                Ok(next) => Stage::Read(next),
+                Err(e) => Stage::Done(Err(e)),
+            };
+            self.ready.notify_all();
+        }
+        if !st.wanted || !matches!(st.stage, Stage::Read(_)) {
+            return None;
+        }
+        let Stage::Read(next) = std::mem::replace(&mut st.stage, Stage::Compiling) else { return None };
+        drop(st);
+        let compiled = catch_unwind(AssertUnwindSafe(next))
             .unwrap_or_else(|_| Err("the signature database loader panicked".to_string()))
             .map(Arc::new);
-        let mine = loaded.as_ref().ok().cloned();
-        let mut slot = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *slot = Some(loaded);
+        let mine = compiled.as_ref().ok().cloned();
+        self.lock().stage = Stage::Done(compiled);
         self.ready.notify_all();
         mine
     }
 
-    /// The database, loading it here if nobody has started to; the error
-    /// message when it could not load.
+    /// The database, loading it here as far as nobody has started to; the
+    /// error message when it could not load.
     pub fn result(&self) -> Result<Arc<Matchers>, String> {
         self.run();
-        let mut slot = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut st = self.lock();
         loop {
-            if let Some(r) = slot.as_ref() {
+            if let Stage::Done(r) = &st.stage {
                 return r.clone();
             }
-            slot = self.ready.wait(slot).unwrap_or_else(std::sync::PoisonError::into_inner);
+            st = self.ready.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
         }
     }
 
     /// The database (see [`Self::result`]); None when it could not load.
     pub fn wait(&self) -> Option<Arc<Matchers>> {
         self.result().ok()
+    }
+
+    /// Queues the compile on the pool, for a thread that comes free, unless
+    /// it is running or done (or was handed to the reader). It warms the
+    /// matchers too.
+    fn queue_compile(self: &Arc<Self>) {
+        let st = self.lock();
+        if st.wanted || matches!(st.stage, Stage::Compiling | Stage::Done(_)) {
+            return;
+        }
+        drop(st);
+        let d = Arc::clone(self);
+        rayon::spawn(move || {
+            if let Some(m) = d.run() {
+                m.warm();
+            }
+        });
+    }
+}
+
+thread_local! {
+    /// The deferred database of a one-app scan on this thread, until the
+    /// app's analysis has queued its own parallel work (`app_work_queued`).
+    static COMPILE_WHEN_QUEUED: std::cell::RefCell<Option<Arc<DeferredMatchers>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Called by an analysis once its own parallel work is queued (an APK's
+/// signature verification, beside its entries): a deferred database's
+/// compile then queues behind it.
+pub(crate) fn app_work_queued() {
+    if let Some(d) = COMPILE_WHEN_QUEUED.with(|c| c.try_borrow_mut().ok().and_then(|mut c| c.take())) {
+        d.queue_compile();
     }
 }
 
@@ -383,6 +482,16 @@ fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Opti
         Err(_) => container::classify_bytes(data),
     };
     report.kind = kind.as_str().to_string();
+    // A one-app scan's database compile queues behind the app's own parallel
+    // work: an APK's analysis queues it once its verification is queued, any
+    // other kind now.
+    if let Some(d) = opts.deferred.as_ref().filter(|d| d.beside_app) {
+        if kind == Kind::Apk {
+            COMPILE_WHEN_QUEUED.with(|c| c.replace(Some(Arc::clone(d))));
+        } else {
+            d.queue_compile();
+        }
+    }
     let analysis = match (kind, dir) {
         (Kind::Apk, Ok(dir)) => {
             if !container::looks_like_zip(data) {
@@ -448,6 +557,8 @@ fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Opti
             None
         }
     };
+    // An analysis that queued no parallel work (a damaged APK).
+    app_work_queued();
     Analyzed { report, pending: analysis.map(|a| (a, kind)) }
 }
 
@@ -924,7 +1035,7 @@ mod tests {
         let d = DeferredMatchers::new(Box::new(move || {
             counted.fetch_add(1, Ordering::SeqCst);
             let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).map_err(|e| e.to_string())?;
-            crate::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())
+            Ok(Box::new(move || crate::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())))
         }));
         // Nobody was handed the load: the first app that needs it runs it
         // itself (a one-thread pool whose thread waited for a queued load
@@ -938,6 +1049,100 @@ mod tests {
         assert!(got.iter().all(|m| Arc::ptr_eq(m, &first)));
         assert!(d.run().is_none(), "a later run finds the load taken");
         assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    /// A load of the repository's database whose reads and compiles are counted.
+    fn counted_load(
+        reads: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        compiles: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        before_read: impl FnOnce() + Send + 'static,
+    ) -> super::DatabaseLoad {
+        use std::sync::atomic::Ordering;
+        let (reads, compiles) = (std::sync::Arc::clone(reads), std::sync::Arc::clone(compiles));
+        Box::new(move || {
+            before_read();
+            reads.fetch_add(1, Ordering::SeqCst);
+            let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).map_err(|e| e.to_string())?;
+            Ok(Box::new(move || {
+                compiles.fetch_add(1, Ordering::SeqCst);
+                crate::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())
+            }))
+        })
+    }
+
+    #[test]
+    fn a_database_read_ahead_is_compiled_by_whoever_wants_it_first() {
+        use super::DeferredMatchers;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let (reads, compiles) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        // Read ahead with nobody waiting: the compile is left for later.
+        let d = DeferredMatchers::new(counted_load(&reads, &compiles, || {}));
+        assert!(d.read().is_none());
+        assert!(d.read().is_none(), "read once");
+        assert_eq!((reads.load(Ordering::SeqCst), compiles.load(Ordering::SeqCst)), (1, 0));
+        let m = d.wait().expect("the repository's database loads");
+        assert!(d.run().is_none(), "compiled once");
+        assert!(Arc::ptr_eq(&m, &d.wait().unwrap()));
+        assert_eq!((reads.load(Ordering::SeqCst), compiles.load(Ordering::SeqCst)), (1, 1));
+
+        // Wanted while it is being read: its reader compiles it, and the
+        // waiter gets that database without reading or compiling again.
+        let (reads, compiles) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (go, wait_go) = std::sync::mpsc::channel::<()>();
+        let (reading, is_reading) = std::sync::mpsc::channel::<()>();
+        let d = DeferredMatchers::new(counted_load(&reads, &compiles, move || {
+            reading.send(()).unwrap();
+            wait_go.recv().unwrap();
+        }));
+        let (by_reader, by_waiter) = std::thread::scope(|s| {
+            let reader = s.spawn(|| d.read());
+            is_reading.recv().unwrap();
+            let waiter = s.spawn(|| d.wait());
+            // The waiter marks the database wanted before it waits; give it
+            // the time to, then let the read finish.
+            while !d.lock().wanted {
+                std::thread::yield_now();
+            }
+            go.send(()).unwrap();
+            (reader.join().unwrap(), waiter.join().unwrap())
+        });
+        let (by_reader, by_waiter) = (by_reader.expect("the reader compiled it"), by_waiter.unwrap());
+        assert!(Arc::ptr_eq(&by_reader, &by_waiter));
+        assert_eq!((reads.load(Ordering::SeqCst), compiles.load(Ordering::SeqCst)), (1, 1));
+    }
+
+    #[test]
+    fn a_one_app_scan_with_its_database_read_beside_reports_what_a_loaded_database_gives() {
+        use super::DeferredMatchers;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut apps = sample_apks(&dir);
+        apps.extend(["containers/app.ipa", "containers/bundle.aab", "containers/split-set.apks"].map(|p| dir.join(p)));
+        apps.retain(|p| p.is_file());
+        assert!(apps.len() >= 13, "corpus/ holds the sample apps");
+        let loaded = {
+            let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).unwrap();
+            Arc::new(crate::signatures::compile::Matchers::compile(set).unwrap())
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for path in &apps {
+            let eager = super::Options { threads: 2, matchers: Some(Arc::clone(&loaded)), ..super::Options::default() };
+            let want = serde_json::to_string(&pool.install(|| super::scan_file(path, &eager))).unwrap();
+            let (reads, compiles) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+            let d = Arc::new(DeferredMatchers::new(counted_load(&reads, &compiles, || {})).compile_beside_app());
+            let opts = super::Options { threads: 2, deferred: Some(Arc::clone(&d)), ..super::Options::default() };
+            let got = pool.install(|| {
+                let reader = Arc::clone(&d);
+                rayon::spawn(move || {
+                    reader.read();
+                });
+                super::scan_file(path, &opts)
+            });
+            assert_eq!(serde_json::to_string(&got).unwrap(), want, "{}", path.display());
+            assert_eq!((reads.load(Ordering::SeqCst), compiles.load(Ordering::SeqCst)), (1, 1), "{}", path.display());
+        }
     }
 
     #[test]

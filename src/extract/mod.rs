@@ -395,7 +395,11 @@ fn analyze_entries(
     // DEX files, the longer part) start here at once, and verification is
     // the part left for a thread that comes free.
     let (v1_files, verification) = rayon::join(
-        || read_entries(dir, limits, apk_name, reader, buf, facts, errors, endpoints),
+        || {
+            // Queued behind the verification: a one-app scan's database compile.
+            crate::scan::app_work_queued();
+            read_entries(dir, limits, apk_name, reader, buf, facts, errors, endpoints)
+        },
         || crate::verify::verify(data, dir, &input),
     );
     let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
