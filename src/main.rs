@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use cleanscan::container::Limits;
 use cleanscan::report::AppReport;
-use cleanscan::scan::{scan_batch, DeferredMatchers, Options};
+use cleanscan::scan::{scan_batch_map, DeferredMatchers, Options};
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -317,25 +317,35 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         pb
     });
 
+    // Each report is rendered by the worker that scanned it (and dropped
+    // there); this thread only writes the bytes, in input order.
     let format = args.format;
-    let delivered = scan_batch(&inputs, &opts, |i, report: AppReport| -> anyhow::Result<()> {
-        loaded()?;
-        any_fail |= report.verdicts.iter().any(|v| v.status == "fail");
-        match format {
-            Format::Json => {
-                out.write_all(if i == 0 { b"[\n" } else { b",\n" })?;
-                serde_json::to_writer_pretty(&mut out, &report)?;
-            }
-            Format::Jsonl => {
-                serde_json::to_writer(&mut out, &report)?;
-                out.write_all(b"\n")?;
-                out.flush()?;
-            }
+    let render = move |_: usize, report: AppReport| -> (serde_json::Result<Vec<u8>>, bool) {
+        let failed = report.verdicts.iter().any(|v| v.status == "fail");
+        let bytes = match format {
+            Format::Json => serde_json::to_vec_pretty(&report),
+            Format::Jsonl => serde_json::to_vec(&report).map(|mut b| {
+                b.push(b'\n');
+                b
+            }),
             Format::Text => {
-                out.write_all(cleanscan::report::text::render(&report).as_bytes())?;
-                out.write_all(b"\n")?;
-                out.flush()?;
+                let mut b = cleanscan::report::text::render(&report).into_bytes();
+                b.push(b'\n');
+                Ok(b)
             }
+        };
+        (bytes, failed)
+    };
+    let delivered = scan_batch_map(&inputs, &opts, render, |i, (bytes, failed)| -> anyhow::Result<()> {
+        loaded()?;
+        any_fail |= failed;
+        let bytes = bytes?;
+        if format == Format::Json {
+            out.write_all(if i == 0 { b"[\n" } else { b",\n" })?;
+        }
+        out.write_all(&bytes)?;
+        if format != Format::Json {
+            out.flush()?;
         }
         if let Some(pb) = &progress {
             pb.inc(1);

@@ -812,7 +812,20 @@ impl MemoryBudget {
 pub fn scan_batch<E>(
     inputs: &[Input],
     opts: &Options,
-    mut sink: impl FnMut(usize, AppReport) -> Result<(), E>,
+    sink: impl FnMut(usize, AppReport) -> Result<(), E>,
+) -> Result<usize, E> {
+    scan_batch_map(inputs, opts, |_, report| report, sink)
+}
+
+/// `scan_batch`, with each report passed through `map` by the worker that
+/// scanned it (e.g. serialised), so that the sink on the calling thread is
+/// left only the writing: one thread serialising every report would be the
+/// batch's serial part, and would compete with the workers for the cores.
+pub fn scan_batch_map<T: Send, E>(
+    inputs: &[Input],
+    opts: &Options,
+    map: impl Fn(usize, AppReport) -> T + Sync,
+    mut sink: impl FnMut(usize, T) -> Result<(), E>,
 ) -> Result<usize, E> {
     if rayon::current_thread_index().is_some() {
         // Called from a thread of the pool (one app on the CLI's own thread,
@@ -820,15 +833,16 @@ pub fn scan_batch<E>(
         // after the other, their inner work on the pool. Workers handed to
         // the pool from here could wait on this very thread.
         for (i, input) in inputs.iter().enumerate() {
-            sink(i, scan_input(input, opts))?;
+            sink(i, map(i, scan_input(input, opts)))?;
         }
         return Ok(inputs.len());
     }
     let threads = opts.threads.max(1).min(inputs.len().max(1)).min(rayon::current_num_threads());
     let next = &AtomicUsize::new(0);
     let stop = &std::sync::atomic::AtomicBool::new(false);
-    let (tx, rx) = mpsc::sync_channel::<(usize, AppReport)>(threads.saturating_mul(4));
+    let (tx, rx) = mpsc::sync_channel::<(usize, T)>(threads.saturating_mul(4));
     let budget = &MemoryBudget::new(opts.limits.memory_budget);
+    let map = &map;
     rayon::in_place_scope(|s| {
         // One worker per pool thread (a broadcast job cannot be stolen, so
         // no thread ever runs a second worker nested inside its own).
@@ -860,12 +874,13 @@ pub fn scan_batch<E>(
                     });
                 let report = scan_input_releasing(input, &app_opts, &release);
                 release();
-                if tx.send((i, report)).is_err() {
+                let mapped = map(i, report);
+                if tx.send((i, mapped)).is_err() {
                     break;
                 }
             }
         });
-        let mut pending: BTreeMap<usize, AppReport> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, T> = BTreeMap::new();
         let mut want = 0usize;
         let mut result = Ok(0);
         for (i, report) in rx.iter() {
@@ -987,6 +1002,39 @@ mod tests {
             // The missing file is an error record without a digest; the APKs have theirs.
             assert_eq!(sha.len(), if k + 1 == inputs.len() { 0 } else { 64 }, "{path}");
         }
+    }
+
+    #[test]
+    fn a_batch_maps_each_report_on_its_worker_and_delivers_them_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut paths = sample_apks(&dir);
+        assert!(paths.len() >= 10, "corpus/ holds the sample APKs");
+        paths.insert(3, dir.join("no-such-file.apk"));
+        let inputs: Vec<super::Input> = paths.iter().map(|p| super::Input { path: p.clone(), error: None }).collect();
+        let opts = super::Options { threads: 2, ..super::Options::default() };
+        let mut plain = Vec::new();
+        super::scan_batch(&inputs, &opts, |i, r| -> Result<(), ()> {
+            plain.push((i, serde_json::to_string(&r).unwrap()));
+            Ok(())
+        })
+        .unwrap();
+        let sink_thread = std::thread::current().id();
+        let mut mapped = Vec::new();
+        let mut on_workers = 0;
+        let n = super::scan_batch_map(
+            &inputs,
+            &opts,
+            |i, r| (i, serde_json::to_string(&r).unwrap(), std::thread::current().id()),
+            |i, (j, json, thread)| -> Result<(), ()> {
+                assert_eq!(i, j, "the sink gets what was mapped for its index");
+                on_workers += usize::from(thread != sink_thread);
+                mapped.push((i, json));
+                Ok(())
+            },
+        );
+        assert_eq!(n, Ok(inputs.len()));
+        assert_eq!(mapped, plain);
+        assert_eq!(on_workers, inputs.len(), "every report is mapped by a worker, none by the sink's thread");
     }
 
     #[test]
