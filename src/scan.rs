@@ -45,6 +45,10 @@ pub type DatabaseLoad = Box<dyn FnOnce() -> Result<DatabaseCompile, String> + Se
 /// The second stage: compiles what the first one read into matchers.
 pub type DatabaseCompile = Box<dyn FnOnce() -> Result<Matchers, String> + Send>;
 
+/// How long a pool thread waiting for the database sleeps before it looks
+/// for queued work again.
+const POLL_WHILE_LOADING: std::time::Duration = std::time::Duration::from_micros(50);
+
 /// A signature database loaded beside the first apps, so that start-up
 /// overlaps their extraction. Each stage (read, compile) runs once, on
 /// whichever thread takes it first: a thread handed it for that (an idle
@@ -148,14 +152,32 @@ impl DeferredMatchers {
 
     /// The database, loading it here as far as nobody has started to; the
     /// error message when it could not load.
+    ///
+    /// A thread of a pool waits by taking the pool's queued work meanwhile:
+    /// the parts of the database that its reader queued (the files' parsing
+    /// and the digest, `signatures::load`), or an app's own parts.
     pub fn result(&self) -> Result<Arc<Matchers>, String> {
         self.run();
+        let on_pool = rayon::current_thread_index().is_some();
         let mut st = self.lock();
         loop {
             if let Stage::Done(r) = &st.stage {
                 return r.clone();
             }
-            st = self.ready.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
+            if on_pool {
+                drop(st);
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    // Nothing queued now: wait a little (the reader may queue
+                    // parts later), then look again.
+                    let idle = self.lock();
+                    if !matches!(idle.stage, Stage::Done(_)) {
+                        drop(self.ready.wait_timeout(idle, POLL_WHILE_LOADING));
+                    }
+                }
+                st = self.lock();
+            } else {
+                st = self.ready.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
         }
     }
 

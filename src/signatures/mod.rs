@@ -438,14 +438,8 @@ pub fn default_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures")
 }
 
-fn read(path: &Path, hasher: &mut Sha256, base: &Path) -> Result<Vec<u8>, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-    let rel = path.strip_prefix(base).unwrap_or(path).display().to_string();
-    hasher.update(rel.as_bytes());
-    hasher.update([0u8]);
-    hasher.update((bytes.len() as u64).to_le_bytes());
-    hasher.update(&bytes);
-    Ok(bytes)
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
@@ -481,54 +475,164 @@ pub fn load_full(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error
     load_with(dir, overlays)
 }
 
-fn load_with(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+/// What a database file holds.
+#[derive(Clone, Copy)]
+enum FileKind {
+    Sdks,
+    Clouds,
+    Publishers,
+    Policy,
+}
+
+/// One file of a load, read, in the order the database's digest covers them.
+struct DbFile {
+    /// Index of its folder (the database, then each overlay).
+    folder: usize,
+    path: PathBuf,
+    kind: FileKind,
+    /// The bytes, or why they could not be read (or the policies folder listed).
+    bytes: Result<Vec<u8>, Error>,
+}
+
+/// A database file parsed.
+enum Parsed {
+    Sdks(SdkFile),
+    Clouds(CloudFile),
+    Publishers(PublisherFile),
+    Policy(Policy),
+}
+
+impl DbFile {
+    /// The file parsed; None when it could not be read.
+    fn parse(&self, keep_text: bool) -> Option<Result<Parsed, Error>> {
+        let Ok(bytes) = &self.bytes else { return None };
+        // `references` and `notes` read this thread's flag: set it for this
+        // file, on whichever thread parses it.
+        let before = KEEP_TEXT.with(|k| k.replace(keep_text));
+        let p = &self.path;
+        let parsed = match self.kind {
+            FileKind::Sdks => parse(p, bytes).map(Parsed::Sdks),
+            FileKind::Clouds => parse(p, bytes).map(Parsed::Clouds),
+            FileKind::Publishers => parse(p, bytes).map(Parsed::Publishers),
+            FileKind::Policy => parse(p, bytes).map(Parsed::Policy),
+        };
+        KEEP_TEXT.with(|k| k.set(before));
+        Some(parsed)
+    }
+}
+
+/// Every file of the database and its overlays, read in order: in each
+/// folder `sdks.json`, `clouds.json`, `publishers.json` (all three required
+/// in the database itself), then `policies/*.json` by name.
+fn read_files(dirs: &[PathBuf]) -> Vec<DbFile> {
+    let mut files = Vec::new();
+    for (folder, d) in dirs.iter().enumerate() {
+        let required = folder == 0;
+        for (name, kind) in [
+            ("sdks.json", FileKind::Sdks),
+            ("clouds.json", FileKind::Clouds),
+            ("publishers.json", FileKind::Publishers),
+        ] {
+            let path = d.join(name);
+            if path.is_file() || required {
+                let bytes = read(&path);
+                files.push(DbFile { folder, path, kind, bytes });
+            }
+        }
+        let pd = d.join("policies");
+        if pd.is_dir() {
+            match std::fs::read_dir(&pd) {
+                Ok(list) => {
+                    let mut names: Vec<PathBuf> = list
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                        .collect();
+                    names.sort();
+                    for path in names {
+                        let bytes = read(&path);
+                        files.push(DbFile { folder, path, kind: FileKind::Policy, bytes });
+                    }
+                }
+                Err(source) => files.push(DbFile {
+                    folder,
+                    path: pd.clone(),
+                    kind: FileKind::Policy,
+                    bytes: Err(Error::Io { path: pd.display().to_string(), source }),
+                }),
+            }
+        }
+    }
+    files
+}
+
+/// SHA-256 over every file read (relative name, NUL, length, bytes), in order.
+fn digest(dirs: &[PathBuf], files: &[DbFile]) -> String {
     let mut hasher = Sha256::new();
+    for f in files {
+        let (Ok(bytes), Some(base)) = (&f.bytes, dirs.get(f.folder)) else { continue };
+        let rel = f.path.strip_prefix(base).unwrap_or(&f.path).display().to_string();
+        hasher.update(rel.as_bytes());
+        hasher.update([0u8]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    crate::scan::hex(&hasher.finalize())
+}
+
+fn load_with(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(overlays.iter().cloned());
+    let files = read_files(&dirs);
+    let keep_text = KEEP_TEXT.with(std::cell::Cell::get);
+    // On a pool of more than one thread (the one-app scan reads its database
+    // on the pool's idle thread), the files are parsed, and the digest
+    // computed, as parts that a waiting thread can take.
+    let parallel = rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1;
+    let (sha256, parsed): (String, Vec<Option<Result<Parsed, Error>>>) = if parallel {
+        use rayon::prelude::*;
+        rayon::join(|| digest(&dirs, &files), || files.par_iter().map(|f| f.parse(keep_text)).collect())
+    } else {
+        (digest(&dirs, &files), files.iter().map(|f| f.parse(keep_text)).collect())
+    };
     let mut set = SignatureSet {
         sdks: Vec::new(),
         clouds: Vec::new(),
         publishers: Vec::new(),
         policies: Vec::new(),
-        info: DatabaseInfo::default(),
+        info: DatabaseInfo {
+            sources: dirs.iter().map(|d| d.display().to_string()).collect(),
+            ..DatabaseInfo::default()
+        },
     };
-    let mut dirs = vec![dir.to_path_buf()];
-    dirs.extend(overlays.iter().cloned());
-    for (n, d) in dirs.iter().enumerate() {
-        let required = n == 0;
-        set.info.sources.push(d.display().to_string());
-        let p = d.join("sdks.json");
-        if p.is_file() || required {
-            let f: SdkFile = parse(&p, &read(&p, &mut hasher, d)?)?;
-            if set.info.version.is_none() {
-                set.info.version = f.version.clone();
+    // Merged in order; the first file (in that order) that could not be
+    // read or parsed is the error. A folder's policies merge together.
+    let mut policies: Vec<Policy> = Vec::new();
+    let mut folder = 0;
+    for (f, p) in files.into_iter().zip(parsed) {
+        if f.folder != folder {
+            merge(&mut set.policies, std::mem::take(&mut policies), |p| p.id.as_str());
+            folder = f.folder;
+        }
+        let p = match (f.bytes, p) {
+            (Err(e), _) => return Err(e),
+            (Ok(_), Some(p)) => p?,
+            // Not reached: every file read is parsed.
+            (Ok(_), None) => continue,
+        };
+        match p {
+            Parsed::Sdks(f) => {
+                if set.info.version.is_none() {
+                    set.info.version = f.version.clone();
+                }
+                merge(&mut set.sdks, f.sdks, |s| s.id.as_str());
             }
-            merge(&mut set.sdks, f.sdks, |s| s.id.as_str());
-        }
-        let p = d.join("clouds.json");
-        if p.is_file() || required {
-            let f: CloudFile = parse(&p, &read(&p, &mut hasher, d)?)?;
-            merge(&mut set.clouds, f.clouds, |c| c.id.as_str());
-        }
-        let p = d.join("publishers.json");
-        if p.is_file() || required {
-            let f: PublisherFile = parse(&p, &read(&p, &mut hasher, d)?)?;
-            merge(&mut set.publishers, f.publishers, |c| c.id.as_str());
-        }
-        let pd = d.join("policies");
-        if pd.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&pd)
-                .map_err(|source| Error::Io { path: pd.display().to_string(), source })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect();
-            files.sort();
-            let mut policies = Vec::new();
-            for p in files {
-                policies.push(parse::<Policy>(&p, &read(&p, &mut hasher, d)?)?);
-            }
-            merge(&mut set.policies, policies, |p| p.id.as_str());
+            Parsed::Clouds(f) => merge(&mut set.clouds, f.clouds, |c| c.id.as_str()),
+            Parsed::Publishers(f) => merge(&mut set.publishers, f.publishers, |c| c.id.as_str()),
+            Parsed::Policy(p) => policies.push(p),
         }
     }
-    set.info.sha256 = crate::scan::hex(&hasher.finalize());
+    merge(&mut set.policies, policies, |p| p.id.as_str());
+    set.info.sha256 = sha256;
     set.info.policies = set.policies.iter().map(|p| p.id.clone()).collect();
     Ok(set)
 }
@@ -964,6 +1068,47 @@ mod tests {
         assert_eq!(lean.counts(), full.counts());
         // The mode ends with `load_full`.
         assert!(load(&dir, &[]).expect("loads").sdks[0].references[0].reference.is_empty());
+    }
+
+    #[test]
+    fn a_database_loaded_in_parts_on_a_pool_is_the_one_loaded_on_one_thread() {
+        // On a pool the files are parsed (and the digest computed) as parts
+        // that the other thread takes: the same set, digest included, and
+        // `load_full` keeps its text whichever thread parsed a file.
+        let dir = default_dir();
+        let overlay = [dir.clone()];
+        let one = format!("{:?}", load(&dir, &overlay).expect("loads"));
+        let one_full = format!("{:?}", load_full(&dir, &overlay).expect("loads"));
+        assert_ne!(one, one_full);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
+        for _ in 0..20 {
+            assert_eq!(pool.install(|| format!("{:?}", load(&dir, &overlay).expect("loads"))), one);
+            assert_eq!(pool.install(|| format!("{:?}", load_full(&dir, &overlay).expect("loads"))), one_full);
+        }
+    }
+
+    #[test]
+    fn the_first_file_that_fails_in_load_order_is_the_error() {
+        // sdks.json does not parse and publishers.json is missing: the
+        // error names sdks.json (read and parsed first), on one thread and
+        // on a pool alike; with sdks.json mended, the missing file.
+        let dir = std::env::temp_dir().join(format!("cleanscan-load-order-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("sdks.json"), "{").expect("write");
+        std::fs::write(dir.join("clouds.json"), r#"{"schema_version": 1, "clouds": []}"#).expect("write");
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
+        let error = || match load(&dir, &[]) {
+            Err(e) => e.to_string(),
+            Ok(_) => "loaded".to_string(),
+        };
+        for e in [error(), pool.install(error)] {
+            assert!(e.contains("sdks.json") && e.contains("EOF"), "{e}");
+        }
+        std::fs::write(dir.join("sdks.json"), r#"{"schema_version": 1, "sdks": []}"#).expect("write");
+        for e in [error(), pool.install(error)] {
+            assert!(e.contains("publishers.json") && !e.contains("sdks.json"), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
