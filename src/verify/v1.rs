@@ -461,18 +461,31 @@ enum EntryCheck<'d> {
 const ENTRIES_PER_TASK: usize = 16;
 
 /// The errors of `checks`, in their order: the digests are computed in
-/// parallel on the pool, each task inflating into one buffer of its own.
+/// parallel on the pool, largest entry first (one big DEX is most of the
+/// work, and it may be the archive's last entry), each task inflating into
+/// one buffer of its own.
 fn entry_digest_errors(inp: &V1Input<'_>, checks: &[EntryCheck<'_>]) -> Vec<String> {
     use rayon::prelude::*;
-    let per_check: Vec<Vec<String>> = checks
+    let size = |i: &usize| match checks.get(*i) {
+        Some(EntryCheck::Hash(e, _)) => e.uncompressed_size,
+        _ => 0,
+    };
+    let mut order: Vec<usize> = (0..checks.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    let mut per_check: Vec<(usize, Vec<String>)> = order
         .par_iter()
         .with_min_len(ENTRIES_PER_TASK)
-        .map_init(Vec::new, |buf, check| match check {
-            EntryCheck::Failed(e) => vec![e.clone()],
-            EntryCheck::Hash(e, expected) => entry_digest_check(inp, e, expected, buf),
+        .map_init(Vec::new, |buf, &i| {
+            let errors = match checks.get(i) {
+                Some(EntryCheck::Failed(e)) => vec![e.clone()],
+                Some(EntryCheck::Hash(e, expected)) => entry_digest_check(inp, e, expected, buf),
+                None => Vec::new(),
+            };
+            (i, errors)
         })
         .collect();
-    per_check.into_iter().flatten().collect()
+    per_check.sort_unstable_by_key(|(i, _)| *i);
+    per_check.into_iter().flat_map(|(_, errors)| errors).collect()
 }
 
 /// What an entry's bytes fail against its expected digests.
