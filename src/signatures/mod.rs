@@ -465,14 +465,20 @@ pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
 
 /// `load`, keeping the text of every reference and note.
 pub fn load_full(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    keeping_text(true, || load_with(dir, overlays))
+}
+
+/// Runs `f` with this thread's `KEEP_TEXT` set to `keep`, and restores it
+/// afterwards (also when `f` panics).
+fn keeping_text<T>(keep: bool, f: impl FnOnce() -> T) -> T {
     struct Restore(bool);
     impl Drop for Restore {
         fn drop(&mut self) {
             KEEP_TEXT.with(|k| k.set(self.0));
         }
     }
-    let _restore = Restore(KEEP_TEXT.with(|k| k.replace(true)));
-    load_with(dir, overlays)
+    let _restore = Restore(KEEP_TEXT.with(|k| k.replace(keep)));
+    f()
 }
 
 /// What a database file holds.
@@ -508,16 +514,13 @@ impl DbFile {
         let Ok(bytes) = &self.bytes else { return None };
         // `references` and `notes` read this thread's flag: set it for this
         // file, on whichever thread parses it.
-        let before = KEEP_TEXT.with(|k| k.replace(keep_text));
         let p = &self.path;
-        let parsed = match self.kind {
+        Some(keeping_text(keep_text, || match self.kind {
             FileKind::Sdks => parse(p, bytes).map(Parsed::Sdks),
             FileKind::Clouds => parse(p, bytes).map(Parsed::Clouds),
             FileKind::Publishers => parse(p, bytes).map(Parsed::Publishers),
             FileKind::Policy => parse(p, bytes).map(Parsed::Policy),
-        };
-        KEEP_TEXT.with(|k| k.set(before));
-        Some(parsed)
+        }))
     }
 }
 
