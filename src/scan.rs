@@ -22,6 +22,7 @@ use crate::formats::zip::ZipDirectory;
 use crate::input::Input;
 use crate::report::{AppInfo, AppReport, ComponentNames, DexSummary, IntentFilters};
 use crate::signatures::compile::Matchers;
+use crate::verify::digest::FileDigest;
 
 /// Validated options for a scan.
 #[derive(Clone, Default)]
@@ -472,14 +473,22 @@ fn analyze_and_digest(data: &[u8], mut report: AppReport, opts: &Options, idsig:
     // The file digest runs beside the analysis when the pool has a free
     // thread (`-j` sizes the pool: at -j 1 this is sequential). The analysis,
     // the longer of the two, starts here at once; a thread that comes free
-    // later can still take the digest.
-    let (mut analyzed, sha256) =
-        rayon::join(move || analyze_bytes(data, report, opts, idsig), || hex(&Sha256::digest(data)));
-    analyzed.report.sha256 = sha256;
+    // later can still take the digest. If none does, an APK's v2/v3
+    // verification takes it first, side by side with its content digest.
+    let file = FileDigest::new(data);
+    let file = &file;
+    let (mut analyzed, ()) = rayon::join(move || analyze_bytes(data, report, opts, idsig, file), || file.take_alone());
+    analyzed.report.sha256 = hex(&file.finish());
     analyzed
 }
 
-fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> Analyzed {
+fn analyze_bytes<'a>(
+    data: &'a [u8],
+    mut report: AppReport,
+    opts: &Options,
+    idsig: Option<&'a [u8]>,
+    file: &'a FileDigest<'a>,
+) -> Analyzed {
     let limits = &opts.limits.starting_now();
     // Zip by content: Android opens an APK whatever its first bytes are (the
     // EOCD is the authority), so a zip is tried whenever an EOCD is found.
@@ -540,7 +549,7 @@ fn analyze_bytes(data: &[u8], mut report: AppReport, opts: &Options, idsig: Opti
                     format!("Android refuses to open this archive ({why}); analysed from the entries that could be recovered"),
                 ));
             }
-            Some(crate::extract::analyze_apk_with_idsig(data, &dir, limits, idsig))
+            Some(crate::extract::analyze_apk_digesting(data, &dir, limits, idsig, Some(file)))
         }
         (Kind::Apks | Kind::Xapk | Kind::Apkm, Ok(dir)) => {
             report.entry_count = dir.entries.len();
@@ -1024,6 +1033,32 @@ mod tests {
             // The missing file is an error record without a digest; the APKs have theirs.
             assert_eq!(sha.len(), if k + 1 == inputs.len() { 0 } else { 64 }, "{path}");
         }
+    }
+
+    /// The report's `sha256` is the file's, whether the digest is taken by
+    /// the scan's own task or, for an APK with a v2/v3 signature, by its
+    /// verification beside the content digest (what a one-thread pool does:
+    /// the analysis, verification included, runs before the digest's task).
+    #[test]
+    fn the_report_digest_is_the_files_however_it_is_taken() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let paths = sample_apks(&dir);
+        assert!(paths.len() >= 10, "corpus/ holds the sample APKs");
+        let mut v2 = 0;
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let opts = super::Options { threads, ..super::Options::default() };
+            for path in &paths {
+                let report = pool.install(|| super::scan_file(path, &opts));
+                let want = super::hex(&<sha2::Sha256 as sha2::Digest>::digest(std::fs::read(path).unwrap()));
+                assert_eq!(report.sha256, want, "{} on {threads} thread(s)", path.display());
+                let verified = report.signature_verification.as_ref().map(|v| &v.schemes_verified);
+                if verified.is_some_and(|s| s.iter().any(|s| s == "v2" || s.starts_with("v3"))) {
+                    v2 += 1;
+                }
+            }
+        }
+        assert!(v2 >= 10, "the sample APKs carry verified v2/v3 signatures: {v2}");
     }
 
     #[test]

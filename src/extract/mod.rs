@@ -19,6 +19,7 @@ use crate::container::Limits;
 use crate::evidence::{Anomaly, ErrorRecord};
 use crate::formats::arsc::ResourceTable;
 use crate::formats::zip::{ZipDirectory, ZipEntry};
+use crate::verify::digest::FileDigest;
 use endpoints::EndpointCollector;
 use facts::Facts;
 
@@ -240,7 +241,20 @@ fn target_sandbox_version(axml: &[u8]) -> Option<u32> {
 
 /// `analyze_apk` plus the v4 signature file (`APK.idsig`) found beside it.
 pub fn analyze_apk_with_idsig(data: &[u8], dir: &ZipDirectory, limits: &Limits, idsig: Option<&[u8]>) -> ApkAnalysis {
-    analyze_zip_inner(data, dir, limits, &|n: &str| Some(n.to_string()), true, idsig)
+    analyze_apk_digesting(data, dir, limits, idsig, None)
+}
+
+/// `analyze_apk_with_idsig` that also takes the file's SHA-256 into
+/// `file_digest` (made over `data`) when its v2/v3 verification can hash
+/// it side by side with the content digest; see [`FileDigest`].
+pub fn analyze_apk_digesting<'a>(
+    data: &'a [u8],
+    dir: &ZipDirectory,
+    limits: &Limits,
+    idsig: Option<&'a [u8]>,
+    file_digest: Option<&'a FileDigest<'a>>,
+) -> ApkAnalysis {
+    analyze_zip_inner(data, dir, limits, &|n: &str| Some(n.to_string()), true, idsig, file_digest)
 }
 
 /// Analyses a zip laid out like an APK after renaming: `apk_name` maps an
@@ -256,16 +270,17 @@ pub fn analyze_zip(
     apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
     read_manifest: bool,
 ) -> ApkAnalysis {
-    analyze_zip_inner(data, dir, limits, apk_name, read_manifest, None)
+    analyze_zip_inner(data, dir, limits, apk_name, read_manifest, None, None)
 }
 
-fn analyze_zip_inner(
-    data: &[u8],
+fn analyze_zip_inner<'a>(
+    data: &'a [u8],
     dir: &ZipDirectory,
     limits: &Limits,
     apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
     read_manifest: bool,
-    idsig: Option<&[u8]>,
+    idsig: Option<&'a [u8]>,
+    file_digest: Option<&'a FileDigest<'a>>,
 ) -> ApkAnalysis {
     let mut out = ApkAnalysis::default();
     let mut sandbox = None;
@@ -277,7 +292,7 @@ fn analyze_zip_inner(
     let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "", budget_spent: false };
     let mut buf = spare_buffer();
     if !read_manifest {
-        let sig = SigInput { sandbox: None, idsig };
+        let sig = SigInput { sandbox: None, idsig, file_digest };
         analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
         facts.endpoints = endpoints.finish();
         keep_buffer(buf);
@@ -322,7 +337,7 @@ fn analyze_zip_inner(
     }
     drop(table);
     keep_buffer(arsc_buf);
-    let sig = SigInput { sandbox, idsig };
+    let sig = SigInput { sandbox, idsig, file_digest };
     analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
     facts.endpoints = endpoints.finish();
     keep_buffer(buf);
@@ -363,6 +378,7 @@ fn keep_buffer(buf: Vec<u8>) {
 struct SigInput<'a> {
     sandbox: Option<u32>,
     idsig: Option<&'a [u8]>,
+    file_digest: Option<&'a FileDigest<'a>>,
 }
 
 /// The per-entry pass of `analyze_zip`: DEX, native libraries, v1
@@ -389,6 +405,7 @@ fn analyze_entries(
         idsig: sig.idsig,
         max_entry_bytes: limits.max_entry_bytes,
         all_v1_digests: limits.verify_all_v1_digests,
+        file_digest: sig.file_digest,
     };
     // Verification reads the whole file on its own: it runs beside the
     // entries when the pool has a free thread. The entries (inflating the

@@ -9,6 +9,9 @@
 //! bytes. The file is read once; chunks are hashed in parallel (rayon) when
 //! there are enough of them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use sha2::{Digest, Sha256, Sha512};
 
@@ -43,6 +46,13 @@ pub struct Sections<'a> {
     pub eocd: Vec<u8>,
     /// Where the signing block ends (the real CD offset).
     pub cd_offset: u64,
+    /// The APK, and its signing block and EOCD as the file holds them (with
+    /// the sections, every byte of the APK in order).
+    apk: &'a [u8],
+    block: &'a [u8],
+    real_eocd: &'a [u8],
+    /// The whole file's SHA-256, when the caller wants it taken here.
+    file: Option<&'a FileDigest<'a>>,
 }
 
 impl<'a> Sections<'a> {
@@ -53,11 +63,22 @@ impl<'a> Sections<'a> {
         let c = usize::try_from(cd_offset).ok()?;
         let e = usize::try_from(eocd_offset).ok()?;
         let before_block = apk.get(..b)?;
+        let block = apk.get(b..c)?;
         let central_dir = apk.get(c..e)?;
-        let mut eocd = apk.get(e..)?.to_vec();
+        let real_eocd = apk.get(e..)?;
+        let mut eocd = real_eocd.to_vec();
         let field = eocd.get_mut(16..20)?;
         field.copy_from_slice(&u32::try_from(block_offset).ok()?.to_le_bytes());
-        Some(Sections { before_block, central_dir, eocd, cd_offset })
+        Some(Sections { before_block, central_dir, eocd, cd_offset, apk, block, real_eocd, file: None })
+    }
+
+    /// Offers the SHA-256 of `file` (which must be the APK these sections
+    /// were cut from) to the chunked SHA-256 digest: if no one has taken it
+    /// yet when that digest is computed, the file is hashed side by side
+    /// with the chunks.
+    pub fn with_file_digest(mut self, file: Option<&'a FileDigest<'a>>) -> Self {
+        self.file = file;
+        self
     }
 
     fn parts(&self) -> [&[u8]; 3] {
@@ -86,39 +107,133 @@ fn chunk_digest<D: Digest>(chunk: &[u8]) -> Vec<u8> {
 /// Bytes each hasher takes per turn when two messages are hashed side by side.
 const TURN: usize = 128;
 
-/// SHA-256 of two messages, each `prefix ‖ body`, computed side by side.
+/// A SHA-256 hasher that knows how many bytes it has been given, so that
+/// [`side_by_side`] can hand it whole blocks.
+struct Stream {
+    hasher: Sha256,
+    fed: usize,
+}
+
+impl Stream {
+    fn new(prefix: &[u8]) -> Stream {
+        let mut s = Stream { hasher: Sha256::new(), fed: 0 };
+        s.update(prefix);
+        s
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.fed = self.fed.wrapping_add(bytes.len());
+    }
+
+    /// Takes enough of `bytes` to complete the block under way.
+    fn fill_block<'m>(&mut self, bytes: &'m [u8]) -> &'m [u8] {
+        let fill = (64 - self.fed % 64) % 64;
+        let (head, rest) = bytes.split_at(fill.min(bytes.len()));
+        self.update(head);
+        rest
+    }
+
+    fn finish(self) -> [u8; 32] {
+        self.hasher.finalize().into()
+    }
+}
+
+/// Feeds `a` and `b` their bytes side by side.
 ///
 /// One SHA-256 is a chain of rounds that each wait on the one before, which
 /// leaves the CPU's SHA unit idle between them. Two messages fed to their
 /// hashers in turns of two blocks keep it busy: 64 MiB of v2/v3 chunks took
 /// 30.0 ms this way against 37.5 ms one chunk after another (sha2 with
 /// SHA-NI on this project's 2-core EPYC). Each hasher is first given enough
-/// of its body to complete its prefix's block, so every later turn is
-/// compressed straight from `body` without a copy into the hasher's buffer
-/// (turns that straddle the buffer cost more than they gain: 44.8 ms).
-fn sha256_side_by_side(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> ([u8; 32], [u8; 32]) {
-    fn start<'m>((prefix, body): (&[u8], &'m [u8])) -> (Sha256, &'m [u8]) {
-        let mut h = Sha256::new();
-        h.update(prefix);
-        let fill = (64 - prefix.len() % 64) % 64;
-        let (head, rest) = body.split_at(fill.min(body.len()));
-        h.update(head);
-        (h, rest)
-    }
-    let (mut ha, mut ra) = start(a);
-    let (mut hb, mut rb) = start(b);
+/// of its bytes to complete the block under way, so every later turn is
+/// compressed straight from the bytes without a copy into the hasher's
+/// buffer (turns that straddle the buffer cost more than they gain: 44.8 ms).
+fn side_by_side(a: &mut Stream, bytes_a: &[u8], b: &mut Stream, bytes_b: &[u8]) {
+    let mut ra = a.fill_block(bytes_a);
+    let mut rb = b.fill_block(bytes_b);
     while !ra.is_empty() && !rb.is_empty() {
         let (x, rest) = ra.split_at(TURN.min(ra.len()));
-        ha.update(x);
+        a.update(x);
         ra = rest;
         let (y, rest) = rb.split_at(TURN.min(rb.len()));
-        hb.update(y);
+        b.update(y);
         rb = rest;
     }
     // The longer message's tail, alone.
-    ha.update(ra);
-    hb.update(rb);
-    (ha.finalize().into(), hb.finalize().into())
+    a.update(ra);
+    b.update(rb);
+}
+
+/// SHA-256 of two messages, each `prefix ‖ body`, computed side by side.
+fn sha256_side_by_side(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> ([u8; 32], [u8; 32]) {
+    let (mut sa, mut sb) = (Stream::new(a.0), Stream::new(b.0));
+    side_by_side(&mut sa, a.1, &mut sb, b.1);
+    (sa.finish(), sb.finish())
+}
+
+/// The SHA-256 of a whole file (the report's `sha256`), taken once by
+/// whoever claims it first: the caller's own task ([`FileDigest::take_alone`])
+/// or, for an APK with a v2/v3 signature, the chunked SHA-256 digest, which
+/// covers the same bytes but for the signing block and hashes the file side
+/// by side with its chunks instead of leaving a second pass over it.
+pub struct FileDigest<'a> {
+    bytes: &'a [u8],
+    claimed: AtomicBool,
+    value: OnceLock<[u8; 32]>,
+}
+
+impl std::fmt::Debug for FileDigest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileDigest").field("len", &self.bytes.len()).field("value", &self.value.get()).finish()
+    }
+}
+
+impl<'a> FileDigest<'a> {
+    pub fn new(bytes: &'a [u8]) -> FileDigest<'a> {
+        FileDigest { bytes, claimed: AtomicBool::new(false), value: OnceLock::new() }
+    }
+
+    fn claim(&self) -> bool {
+        !self.claimed.swap(true, Ordering::AcqRel)
+    }
+
+    /// Hashes the file on its own, unless it has been claimed.
+    pub fn take_alone(&self) {
+        if self.claim() {
+            let _ = self.value.set(Sha256::digest(self.bytes).into());
+        }
+    }
+
+    /// The digest, for a caller whose claimants have all returned: hashed
+    /// now if a claim never completed (its task unwound).
+    pub fn finish(&self) -> [u8; 32] {
+        *self.value.get_or_init(|| Sha256::digest(self.bytes).into())
+    }
+}
+
+/// The chunk digests of chunked SHA-256 with the whole file's SHA-256 taken
+/// side by side, one chunk at a time on this thread. The file's bytes are
+/// the sections' bytes but for the signing block and the real EOCD, which
+/// go to it alone.
+fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
+    let mut file = Stream::new(&[]);
+    let mut out = Vec::new();
+    let mut both = |file: &mut Stream, part: &[u8]| {
+        for c in part.chunks(CHUNK) {
+            let mut chunk = Stream::new(&chunk_prefix(c));
+            side_by_side(file, c, &mut chunk, c);
+            out.push(chunk.finish());
+        }
+    };
+    both(&mut file, sections.before_block);
+    file.update(sections.block);
+    both(&mut file, sections.central_dir);
+    file.update(sections.real_eocd);
+    let mut eocd = Stream::new(&chunk_prefix(&sections.eocd));
+    eocd.update(&sections.eocd);
+    out.push(eocd.finish());
+    (out, file.finish())
 }
 
 /// One chunk's SHA-256 and SHA-512 chunk digests (each when requested).
@@ -126,6 +241,18 @@ type ChunkPair = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Chunked SHA-256 and/or SHA-512 in one pass over the chunks.
 fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    // The file's SHA-256 beside the chunks', when it is ours to take.
+    if let Some(file) = sections.file.filter(|f| sha256 && !sha512 && std::ptr::eq(f.bytes, sections.apk) && f.claim())
+    {
+        let (per_chunk, whole) = chunks_with_file(sections);
+        let _ = file.value.set(whole);
+        let mut buf = vec![0x5au8];
+        buf.extend_from_slice(&(per_chunk.len() as u32).to_le_bytes());
+        for d in &per_chunk {
+            buf.extend_from_slice(d);
+        }
+        return (Some(Sha256::digest(&buf).to_vec()), None);
+    }
     let chunks: Vec<&[u8]> = sections.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
     // Chunks go two at a time, their SHA-256 digests side by side.
     let two = |two: &[&[u8]]| -> Vec<ChunkPair> {
@@ -264,7 +391,16 @@ mod tests {
     fn sections(before: &[u8]) -> Sections<'_> {
         let mut eocd = vec![0u8; 22];
         eocd[..4].copy_from_slice(b"PK\x05\x06");
-        Sections { before_block: before, central_dir: b"CD", eocd, cd_offset: before.len() as u64 }
+        Sections {
+            before_block: before,
+            central_dir: b"CD",
+            eocd,
+            cd_offset: before.len() as u64,
+            apk: &[],
+            block: &[],
+            real_eocd: &[],
+            file: None,
+        }
     }
 
     #[test]
@@ -329,6 +465,60 @@ mod tests {
         let v = v[0].1.as_ref().unwrap();
         assert_eq!(v.len(), 40);
         assert_eq!(&v[32..], &(PAGE as u64 + 24).to_le_bytes());
+    }
+
+    /// An APK-shaped buffer: entries, a signing block, a central directory
+    /// of more than one chunk at an offset that is not block-aligned, and an
+    /// EOCD. Returns it with the block, CD and EOCD offsets.
+    fn apk_shaped() -> (Vec<u8>, u64, u64, u64) {
+        let (before, block, cd) = (2 * CHUNK + CHUNK / 2 + 37, 4133, CHUNK + 999);
+        let mut apk: Vec<u8> = (0..before + block + cd).map(|i| (i * 131 + i / 4099) as u8).collect();
+        apk.extend(b"PK\x05\x06");
+        apk.extend([0u8; 18]);
+        (apk, before as u64, (before + block) as u64, (before + block + cd) as u64)
+    }
+
+    #[test]
+    fn file_digest_taken_beside_the_chunks_equals_both_taken_apart() {
+        let (apk, b, c, e) = apk_shaped();
+        let apart = chunked(&Sections::new(&apk, b, c, e).unwrap(), true, false).0.unwrap();
+        let file = FileDigest::new(&apk);
+        let sections = Sections::new(&apk, b, c, e).unwrap().with_file_digest(Some(&file));
+        assert_eq!(chunked(&sections, true, false).0.unwrap(), apart);
+        // Taken by the chunks: the caller's own task finds it claimed.
+        assert_eq!(file.value.get(), Some(&Sha256::digest(&apk).into()));
+        file.take_alone();
+        assert_eq!(file.finish(), <[u8; 32]>::from(Sha256::digest(&apk)));
+    }
+
+    #[test]
+    fn file_digest_is_left_alone_when_not_ours_to_take() {
+        let (apk, b, c, e) = apk_shaped();
+        let apart = chunked(&Sections::new(&apk, b, c, e).unwrap(), true, true);
+        let whole: [u8; 32] = Sha256::digest(&apk).into();
+        // Claimed first by the caller's task.
+        let file = FileDigest::new(&apk);
+        file.take_alone();
+        let sections = Sections::new(&apk, b, c, e).unwrap().with_file_digest(Some(&file));
+        assert_eq!(chunked(&sections, true, false).0, apart.0);
+        assert_eq!(file.finish(), whole);
+        // A digest of other bytes (an equal copy), or SHA-512 wanted too: not taken.
+        let copy = apk.clone();
+        for (other, s512) in [(&copy, false), (&apk, true)] {
+            let file = FileDigest::new(other);
+            let sections = Sections::new(&apk, b, c, e).unwrap().with_file_digest(Some(&file));
+            let got = chunked(&sections, true, s512);
+            assert_eq!(got.0, apart.0);
+            assert_eq!(got.1.is_some(), s512);
+            assert_eq!(file.value.get(), None);
+            file.take_alone();
+            assert_eq!(file.finish(), whole);
+        }
+        // Claimed but never finished (the claimant unwound): hashed at the end.
+        let file = FileDigest::new(&apk);
+        assert!(file.claim());
+        file.take_alone();
+        assert_eq!(file.finish(), whole);
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct Input<'a> {
     /// Hash every v1 entry even when a verified v2/v3 signature covers
     /// every entry byte (see `Limits::verify_all_v1_digests`).
     pub all_v1_digests: bool,
+    /// The caller's SHA-256 of this APK, offered to the chunked SHA-256
+    /// content digest to take side by side with its chunks.
+    pub file_digest: Option<&'a digest::FileDigest<'a>>,
 }
 
 /// The outcome of one scheme for reports.
@@ -259,7 +262,9 @@ fn verify_block_schemes(
     let mut out = Verification::default();
     let max_sdk = SDK_MAX;
     let mut found: Vec<u32> = Vec::new();
-    let sections = block.and_then(|b| digest::Sections::new(apk, b.offset, dir.cd_offset, dir.eocd_offset));
+    let sections = block
+        .and_then(|b| digest::Sections::new(apk, b.offset, dir.cd_offset, dir.eocd_offset))
+        .map(|s| s.with_file_digest(input.file_digest));
     let mut cache: v2v3::DigestCache = Vec::new();
     let find = |id: u32| block.and_then(|b| b.find(id)).map(|p| p.value);
     let mut results: Vec<SchemeResult> = Vec::new();
