@@ -292,24 +292,69 @@ fn is_public_second_level(label: &str) -> bool {
     matches!(label, "com" | "net" | "org" | "edu" | "gov" | "co" | "ac" | "or" | "ne" | "go" | "gob" | "mil")
 }
 
+/// Byte classes of the scanning loops, one table load per byte (the
+/// `matches!` of each class compiled to a jump table per byte).
+const URL: u8 = 1;
+/// Ends an authority: control bytes, space, quotes, angle brackets, `\`.
+/// None of these is a URL byte.
+const AUTH_STOP: u8 = 2;
+const SCHEME: u8 = 4;
+const TOKEN: u8 = 8;
+const TRAILING_PUNCT: u8 = 16;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut class = 0;
+        if b > 0x20 && b < 0x7f && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^') {
+            class |= URL;
+        }
+        if b <= 0x20 || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'\\') {
+            class |= AUTH_STOP;
+        }
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.') {
+            class |= SCHEME;
+        }
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            class |= TOKEN;
+        }
+        if matches!(b, b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b']') {
+            class |= TRAILING_PUNCT;
+        }
+        // Evaluated at compile time: an index out of range would not build.
+        table[i] = class;
+        i += 1;
+    }
+    table
+}
+
+static BYTE_CLASS: [u8; 256] = byte_classes();
+
+#[inline]
+fn has_class(b: u8, class: u8) -> bool {
+    BYTE_CLASS.get(usize::from(b)).is_some_and(|c| c & class != 0)
+}
+
 #[inline]
 fn is_url_byte(b: u8) -> bool {
-    b > 0x20 && b < 0x7f && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^')
+    has_class(b, URL)
 }
 
 #[inline]
 fn is_trailing_punct(b: &u8) -> bool {
-    matches!(*b, b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b']')
+    has_class(*b, TRAILING_PUNCT)
 }
 
 #[inline]
 fn is_scheme_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')
+    has_class(b, SCHEME)
 }
 
 #[inline]
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
+    has_class(b, TOKEN)
 }
 
 /// Whether `s` holds a `.` or `:` (every host candidate does). Most strings
@@ -388,14 +433,15 @@ fn parse_authority(rest: &[u8]) -> Option<Authority<'_>> {
 
 /// Whether every dot-separated label of `host` is a number and the whole is
 /// a dotted-quad IPv4 address.
-fn is_ipv4(host: &str) -> bool {
+fn is_ipv4(host: &[u8]) -> bool {
     let mut n = 0usize;
-    for part in host.split('.') {
+    for part in host.split(|&b| b == b'.') {
         n = n.saturating_add(1);
-        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+        if part.is_empty() || part.len() > 3 || !part.iter().all(|b| b.is_ascii_digit()) {
             return false;
         }
-        if part.parse::<u16>().map_or(true, |v| v > 255) {
+        let value = part.iter().fold(0u16, |v, &d| v.saturating_mul(10).saturating_add(u16::from(d - b'0')));
+        if value > 255 {
             return false;
         }
     }
@@ -409,28 +455,32 @@ fn lenient_host(host: &[u8], has_tail: bool) -> Option<String> {
     if host.is_empty() || host.len() > MAX_HOST_LEN {
         return None;
     }
-    let s = std::str::from_utf8(host).ok()?;
     let mut labels = 0usize;
-    let mut last = "";
-    for label in s.split('.') {
+    let mut last: &[u8] = &[];
+    for label in host.split(|&b| b == b'.') {
         if label.is_empty() || label.len() > MAX_LABEL_LEN {
             return None;
         }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b >= 0x80) {
+        if !label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b >= 0x80) {
             return None;
         }
         labels = labels.saturating_add(1);
         last = label;
     }
-    if last.bytes().all(|b| b.is_ascii_digit()) && !is_ipv4(s) {
+    if last.iter().all(|b| b.is_ascii_digit()) && !is_ipv4(host) {
         return None;
     }
     // Single-label hosts (intranet names, `localhost`) only with a port or
     // path after them: `"http://" + host` fragments are not hosts.
-    if labels == 1 && !has_tail && s != "localhost" {
+    if labels == 1 && !has_tail && host != b"localhost" {
         return None;
     }
-    Some(s.to_ascii_lowercase())
+    // Non-ASCII (IDN) bytes must be UTF-8; an ASCII host needs no check.
+    if host.is_ascii() {
+        Some(host.iter().map(|&b| char::from(b.to_ascii_lowercase())).collect())
+    } else {
+        std::str::from_utf8(host).ok().map(str::to_ascii_lowercase)
+    }
 }
 
 /// Context around a bare candidate.
@@ -477,7 +527,7 @@ fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
     }
     if last.bytes().all(|b| b.is_ascii_digit()) {
         // `1.2.3.4` alone is usually a version; with a port it is an address.
-        return (is_ipv4(s) && ctx.port).then(|| s.to_string());
+        return (is_ipv4(host) && ctx.port).then(|| s.to_string());
     }
     let class = tld_class(last);
     match class {
@@ -566,11 +616,11 @@ impl EndpointCollector {
             budget = budget.saturating_sub(rest.len());
             let url_len = rest.iter().position(|&b| !is_url_byte(b)).unwrap_or(rest.len());
             // The authority may continue into IDN bytes; the URL kept stops
-            // at the first non-URL byte.
-            let mut auth_end = rest
-                .iter()
-                .position(|&b| b <= 0x20 || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'\\'))
-                .unwrap_or(rest.len());
+            // at the first non-URL byte. No URL byte ends an authority, so
+            // its end is looked for from there.
+            let after_url = rest.get(url_len..).unwrap_or(&[]);
+            let mut auth_end = url_len
+                .saturating_add(after_url.iter().position(|&b| has_class(b, AUTH_STOP)).unwrap_or(after_url.len()));
             while auth_end > 0 && rest.get(auth_end.saturating_sub(1)).is_some_and(is_trailing_punct) {
                 auth_end = auth_end.saturating_sub(1);
             }
