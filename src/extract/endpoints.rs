@@ -475,12 +475,8 @@ fn lenient_host(host: &[u8], has_tail: bool) -> Option<String> {
     if labels == 1 && !has_tail && host != b"localhost" {
         return None;
     }
-    // Non-ASCII (IDN) bytes must be UTF-8; an ASCII host needs no check.
-    if host.is_ascii() {
-        Some(host.iter().map(|&b| char::from(b.to_ascii_lowercase())).collect())
-    } else {
-        std::str::from_utf8(host).ok().map(str::to_ascii_lowercase)
-    }
+    // Non-ASCII (IDN) bytes must be UTF-8.
+    std::str::from_utf8(host).ok().map(str::to_ascii_lowercase)
 }
 
 /// Context around a bare candidate.
