@@ -6,8 +6,10 @@
 //! the signing block. Chunked digests cut each section into 1 MiB chunks,
 //! hash `0xa5 ‖ le32 len ‖ chunk`, then `0x5a ‖ le32 count ‖ chunk digests`.
 //! The verity digest is an fs-verity Merkle tree over 4 KiB pages of the same
-//! bytes. The file is read once; chunks are hashed in parallel (rayon) when
-//! there are enough of them.
+//! bytes. Chunks (and verity pages) are hashed two at a time side by side,
+//! the pairs in parallel (rayon) when there are enough of them; when the
+//! caller offers its whole-file SHA-256 ([`FileDigest`]) and no one has taken
+//! it yet, the file is hashed side by side with the chunks instead.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
