@@ -49,6 +49,7 @@
 //! occurrence. It allocates only for accepted matches, so scanning 100k DEX
 //! strings costs one pass over their bytes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::evidence::Evidence;
@@ -448,10 +449,19 @@ fn is_ipv4(host: &[u8]) -> bool {
     n == 4
 }
 
+/// `host` lowercased, borrowed when it already is (most are).
+fn lowercase(host: &str) -> Cow<'_, str> {
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    }
+}
+
 /// Lenient host check for network schemes: labels of letters, digits, `-`,
 /// `_` or non-ASCII (IDN); numeric last label only as IPv4. Returns the
 /// lowercased host.
-fn lenient_host(host: &[u8], has_tail: bool) -> Option<String> {
+fn lenient_host(host: &[u8], has_tail: bool) -> Option<Cow<'_, str>> {
     if host.is_empty() || host.len() > MAX_HOST_LEN {
         return None;
     }
@@ -476,7 +486,7 @@ fn lenient_host(host: &[u8], has_tail: bool) -> Option<String> {
         return None;
     }
     // Non-ASCII (IDN) bytes must be UTF-8.
-    std::str::from_utf8(host).ok().map(str::to_ascii_lowercase)
+    std::str::from_utf8(host).ok().map(lowercase)
 }
 
 /// Context around a bare candidate.
@@ -491,8 +501,9 @@ struct BareContext {
 }
 
 /// The bare-host rules of the module docs. `host` is the candidate as
-/// written (no leading/trailing dots). Returns the lowercased host.
-fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
+/// written (no leading/trailing dots), returned when accepted (it is
+/// lowercase by the rules).
+fn strict_host(host: &[u8], ctx: BareContext) -> Option<&str> {
     if host.len() < 3 || host.len() > MAX_HOST_LEN {
         return None;
     }
@@ -523,7 +534,7 @@ fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
     }
     if last.bytes().all(|b| b.is_ascii_digit()) {
         // `1.2.3.4` alone is usually a version; with a port it is an address.
-        return (is_ipv4(host) && ctx.port).then(|| s.to_string());
+        return (is_ipv4(host) && ctx.port).then_some(s);
     }
     let class = tld_class(last);
     match class {
@@ -560,7 +571,7 @@ fn strict_host(host: &[u8], ctx: BareContext) -> Option<String> {
             }
         }
     }
-    Some(s.to_string())
+    Some(s)
 }
 
 impl EndpointCollector {
@@ -627,7 +638,7 @@ impl EndpointCollector {
             }
             let host = rest.get(..auth_end).and_then(parse_authority).and_then(|a| match class {
                 SchemeClass::Ignored => None,
-                SchemeClass::Network if a.ipv6 => std::str::from_utf8(a.host).ok().map(|h| h.to_ascii_lowercase()),
+                SchemeClass::Network if a.ipv6 => std::str::from_utf8(a.host).ok().map(lowercase),
                 SchemeClass::Network => lenient_host(a.host, a.has_tail),
                 // A custom scheme (`arouter://m.host.com/route`, `weixin://dl/x`)
                 // names an app route, not a place the app sends data.
@@ -720,7 +731,7 @@ impl EndpointCollector {
                 port: next == Some(b':') && next2.is_some_and(|b| b.is_ascii_digit()),
             };
             if let Some(h) = strict_host(host, ctx) {
-                self.record(h, None, host, kind, file, offset);
+                self.record(Cow::Borrowed(h), None, host, kind, file, offset);
             }
         }
     }
@@ -746,15 +757,16 @@ impl EndpointCollector {
         }
     }
 
-    fn record(&mut self, host: String, url: Option<&[u8]>, value: &[u8], kind: &str, file: &str, offset: Option<u64>) {
-        let entry = match self.hosts.get_mut(&host) {
+    /// Counts an occurrence of `host`; its name is copied only the first time.
+    fn record(&mut self, host: Cow<'_, str>, url: Option<&[u8]>, value: &[u8], kind: &str, file: &str, offset: Option<u64>) {
+        let entry = match self.hosts.get_mut(host.as_ref()) {
             Some(e) => e,
             None => {
                 if self.hosts.len() >= MAX_HOSTS {
                     self.dropped = self.dropped.saturating_add(1);
                     return;
                 }
-                self.hosts.entry(host).or_default()
+                self.hosts.entry(host.into_owned()).or_default()
             }
         };
         entry.occurrences = entry.occurrences.saturating_add(1);
