@@ -758,7 +758,15 @@ impl EndpointCollector {
     }
 
     /// Counts an occurrence of `host`; its name is copied only the first time.
-    fn record(&mut self, host: Cow<'_, str>, url: Option<&[u8]>, value: &[u8], kind: &str, file: &str, offset: Option<u64>) {
+    fn record(
+        &mut self,
+        host: Cow<'_, str>,
+        url: Option<&[u8]>,
+        value: &[u8],
+        kind: &str,
+        file: &str,
+        offset: Option<u64>,
+    ) {
         let entry = match self.hosts.get_mut(host.as_ref()) {
             Some(e) => e,
             None => {
