@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::Evidence;
-use crate::extract::facts::Facts;
+use crate::extract::facts::{DexFacts, Facts};
 use crate::signatures::compile::{ClassHeadCache, Matchers, SdkIdx};
 
 /// Evidence kept per detection and kind; the counts say how many there were.
@@ -96,6 +96,43 @@ impl Acc {
     }
 }
 
+/// Below this many classes over all DEX files they are matched on the
+/// calling thread.
+const PARALLEL_MIN_CLASSES: usize = 20_000;
+
+/// What one DEX's classes show of one SDK: every class matched, whether any
+/// prefix was specific, and the first classes as evidence.
+#[derive(Default)]
+struct CodeHits {
+    class_count: usize,
+    specific: bool,
+    evidence: Vec<Evidence>,
+}
+
+/// Matches one DEX's classes (a vendor-wide prefix in the app's own code
+/// names the publisher, not an SDK).
+fn code_hits(dex: &DexFacts, m: &Matchers, own_code: &(dyn Fn(&str) -> bool + Sync)) -> BTreeMap<SdkIdx, CodeHits> {
+    let mut out: BTreeMap<SdkIdx, CodeHits> = BTreeMap::new();
+    let mut heads = ClassHeadCache::default();
+    for class in &dex.classes {
+        if let Some(hit) = m.match_class_cached(class, &mut heads) {
+            if hit.broad && own_code(class) {
+                continue;
+            }
+            let h = out.entry(hit.sdk).or_default();
+            h.class_count = h.class_count.saturating_add(1);
+            if !hit.broad {
+                h.specific = true;
+            }
+            if h.evidence.len() < MAX_EVIDENCE_PER_KIND {
+                let kind = if hit.broad { "class-broad" } else { "class" };
+                h.evidence.push(Evidence::new(kind, class, dex.file.clone(), None));
+            }
+        }
+    }
+    out
+}
+
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -110,21 +147,29 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
         package.is_some_and(|p| class.strip_prefix(p).is_some_and(|r| r.starts_with('.') || r.starts_with('$')))
     };
 
-    for dex in &facts.dex {
-        let mut heads = ClassHeadCache::default();
-        for class in &dex.classes {
-            if let Some(hit) = m.match_class_cached(class, &mut heads) {
-                if hit.broad && own_code(class) {
-                    continue;
-                }
-                let a = acc.entry(hit.sdk).or_default();
-                a.class_count = a.class_count.saturating_add(1);
-                if !hit.broad {
-                    a.specific_code = true;
-                }
-                let kind = if hit.broad { "class-broad" } else { "class" };
-                a.add_with("code", || Evidence::new(kind, class, dex.file.clone(), None));
+    // Each DEX's classes are matched on their own (side by side on the pool
+    // when there are enough of them), then added in DEX order: the same
+    // counts and the same first evidence as one pass over them all.
+    let per_dex: Vec<BTreeMap<SdkIdx, CodeHits>> =
+        if facts.dex.len() > 1 && facts.dex.iter().map(|d| d.classes.len()).sum::<usize>() >= PARALLEL_MIN_CLASSES {
+            use rayon::prelude::*;
+            facts.dex.par_iter().map(|dex| code_hits(dex, m, &own_code)).collect()
+        } else {
+            facts.dex.iter().map(|dex| code_hits(dex, m, &own_code)).collect()
+        };
+    for hits in per_dex {
+        for (sdk, h) in hits {
+            let a = acc.entry(sdk).or_default();
+            a.class_count = a.class_count.saturating_add(h.class_count);
+            a.specific_code |= h.specific;
+            let kept = h.evidence.len();
+            for ev in h.evidence {
+                a.add("code", ev);
             }
+            // The hits past the evidence kept count all the same.
+            let more = h.class_count.saturating_sub(kept);
+            let n = a.per_kind.entry("code").or_default();
+            *n = n.saturating_add(more);
         }
     }
     // Objective-C classes (Mach-O `_OBJC_CLASS_$_` symbols, listed beside
@@ -409,6 +454,64 @@ fn publisher(facts: &Facts, m: &Matchers) -> Option<PublisherDetection> {
 mod tests {
     use super::*;
     use crate::extract::facts::{DexFacts, Signer};
+
+    /// Classes matched DEX by DEX (side by side on a pool) give what one
+    /// pass over all of them gives: the same SDKs, class counts, specific
+    /// or broad-only flags, and the first evidence in class order.
+    #[test]
+    fn classes_matched_dex_by_dex_equal_one_pass_over_them_all() {
+        use crate::extract::facts::{DexFacts, Manifest};
+        let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).expect("the repository's database");
+        // Classes under every SDK's prefixes (specific and broad), some in
+        // the app's own package, interleaved with unmatched ones.
+        let mut prefixes: Vec<String> = set
+            .sdks
+            .iter()
+            .flat_map(|s| s.markers.class_prefixes.iter().chain(&s.markers.class_prefixes_broad).cloned())
+            .collect();
+        prefixes.push("org.example.app".to_string());
+        let m = Matchers::compile(set).expect("compiles");
+        let classes: Vec<String> = (0..30_000)
+            .map(|i| match i % 3 {
+                0 => format!("plain.code{}.C{i}", i % 97),
+                _ => format!("{}.p{}.C{i}", prefixes[i % prefixes.len()], i % 7),
+            })
+            .collect();
+        let dex = |file: &str, names: &[String]| DexFacts {
+            file: file.to_string(),
+            classes: names.iter().collect(),
+            ..DexFacts::default()
+        };
+        let manifest = Manifest { package: Some("org.example.app".to_string()), ..Manifest::default() };
+        let one =
+            Facts { dex: vec![dex("classes.dex", &classes)], manifest: Some(manifest.clone()), ..Facts::default() };
+        // The same classes in five parts of uneven size, all named like the
+        // single file so that the evidence is comparable.
+        let cuts = [0, 7, 6_000, 6_001, 21_000, 30_000];
+        let parts: Vec<DexFacts> = cuts.windows(2).map(|w| dex("classes.dex", &classes[w[0]..w[1]])).collect();
+        let split = Facts { dex: parts, manifest: Some(manifest), ..Facts::default() };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let whole = fingerprint(&one, &m);
+        let by_dex = pool.install(|| fingerprint(&split, &m));
+        assert!(whole.sdks.len() >= 10, "the classes match many SDKs: {}", whole.sdks.len());
+        assert!(whole.sdks.iter().any(|s| s.class_count > MAX_EVIDENCE_PER_KIND));
+        assert_eq!(by_dex, whole);
+        // And both are what each class matched on its own says.
+        let own = |c: &str| c.starts_with("org.example.app.");
+        for (i, sdk) in m.set.sdks.iter().enumerate() {
+            let hits: Vec<(&String, bool)> = classes
+                .iter()
+                .filter_map(|c| m.match_class(c).filter(|h| h.sdk == i && !(h.broad && own(c))).map(|h| (c, h.broad)))
+                .collect();
+            let got = whole.sdks.iter().find(|d| d.id == sdk.id);
+            assert_eq!(got.map_or(0, |d| d.class_count), hits.len(), "{}", sdk.id);
+            let Some(got) = got else { continue };
+            assert_eq!(got.broad_prefix_only, hits.iter().all(|h| h.1), "{}", sdk.id);
+            let first: Vec<&str> = hits.iter().take(MAX_EVIDENCE_PER_KIND).map(|h| h.0.as_str()).collect();
+            let shown: Vec<&str> = got.evidence.iter().map(|e| e.value.as_str()).collect();
+            assert_eq!(shown, first, "{}", sdk.id);
+        }
+    }
 
     #[test]
     fn certificate_countries_are_normalised() {
