@@ -11,7 +11,8 @@
 //! The entries are inflated once before timing, so each stage is measured on
 //! its own: zip directory parse, entry inflate, AXML manifest decode, DEX
 //! class and string listing, endpoint scanning (DEX strings and native
-//! libraries), fingerprint matching, and the whole `scan_bytes`. Throughput is
+//! libraries), fingerprint matching, the SHA-256 digests of a signed APK
+//! (one chain at a time against side by side), and the whole `scan_bytes`. Throughput is
 //! counted in input bytes of the stage. Instruction counts (callgrind) are the
 //! stable view on a shared machine; see BENCHMARKS.md.
 
@@ -190,6 +191,66 @@ fn inflate_needed(b: Bencher, s: &str) {
                 let n = e.name.as_str();
                 if n == "AndroidManifest.xml" || (!n.contains('/') && n.starts_with("classes") && n.ends_with(".dex")) {
                     black_box(dir.read(&a.data, e, limits.max_entry_bytes, &mut buf).ok().map(|(x, _)| x.len()));
+                }
+            }
+        }
+    });
+}
+
+/// The apps with an APK Signing Block, with their v2/v3 digest sections'
+/// offsets (block, central directory, EOCD).
+fn signed(apps: &[App]) -> Vec<(&App, u64, u64, u64)> {
+    let limits = Limits::default().zip();
+    apps.iter()
+        .filter_map(|a| {
+            let dir = ZipDirectory::parse(&a.data, &limits).ok()?;
+            let block = cleanscan::formats::sigblock::locate(&a.data, dir.cd_offset).ok()??;
+            Some((a, block.offset, dir.cd_offset, dir.eocd_offset))
+        })
+        .collect()
+}
+
+/// The two SHA-256 digests a report needs of a signed APK, three ways:
+/// `one_chain` hashes the file and then each 1 MiB chunk one after another
+/// (one dependent chain at a time, what cleanscan did before step 37);
+/// `chunk_pairs` takes the file digest alone and the chunks two at a time
+/// side by side (what a free thread gets since step 37); `beside_file`
+/// hashes the file side by side with the chunks in one pass (step 38).
+/// Counted in file bytes; run on one thread (`RAYON_NUM_THREADS=1`) to see
+/// the arithmetic alone, since the chunk pairs otherwise spread over the pool.
+#[divan::bench(args = SETS, consts = [0, 1, 2])]
+fn sha256_digests<const WAY: usize>(b: Bencher, s: &str) {
+    use cleanscan::verify::digest::{compute, ContentDigest, FileDigest, Sections};
+    use sha2::{Digest, Sha256};
+    let apps = signed(set(s));
+    b.counter(BytesCount::new(apps.iter().map(|x| x.0.data.len()).sum::<usize>())).bench(|| {
+        for &(a, block, cd, eocd) in &apps {
+            let Some(sections) = Sections::new(&a.data, block, cd, eocd) else { continue };
+            match WAY {
+                0 => {
+                    black_box(Sha256::digest(&a.data));
+                    let parts = [sections.before_block, sections.central_dir, &sections.eocd];
+                    let mut top = Sha256::new();
+                    for c in parts.iter().flat_map(|p| p.chunks(1 << 20)) {
+                        let mut h = Sha256::new();
+                        h.update([0xa5]);
+                        h.update((c.len() as u32).to_le_bytes());
+                        h.update(c);
+                        top.update(h.finalize());
+                    }
+                    black_box(top.finalize());
+                }
+                1 => {
+                    let file = FileDigest::new(&a.data);
+                    file.take_alone();
+                    black_box(compute(&sections, &[ContentDigest::ChunkedSha256]));
+                    black_box(file.finish());
+                }
+                _ => {
+                    let file = FileDigest::new(&a.data);
+                    let sections = sections.with_file_digest(Some(&file));
+                    black_box(compute(&sections, &[ContentDigest::ChunkedSha256]));
+                    black_box(file.finish());
                 }
             }
         }
