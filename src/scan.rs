@@ -470,14 +470,10 @@ impl Analyzed {
 
 fn analyze_and_digest(data: &[u8], mut report: AppReport, opts: &Options, idsig: Option<&[u8]>) -> Analyzed {
     report.size = data.len() as u64;
-    // The file digest runs beside the analysis when the pool has a free
-    // thread (`-j` sizes the pool: at -j 1 this is sequential). The analysis,
-    // the longer of the two, starts here at once; a thread that comes free
-    // later can still take the digest. If none does, an APK's v2/v3
-    // verification takes it first, side by side with its content digest.
+    // The file digest is queued by the analysis (see `analyze_bytes`); one
+    // that nobody took (an analysis that stopped early) is taken here.
     let file = FileDigest::new(data);
-    let file = &file;
-    let (mut analyzed, ()) = rayon::join(move || analyze_bytes(data, report, opts, idsig, file), || file.take_alone());
+    let mut analyzed = analyze_bytes(data, report, opts, idsig, &file);
     analyzed.report.sha256 = hex(&file.finish());
     analyzed
 }
@@ -523,7 +519,14 @@ fn analyze_bytes<'a>(
             d.queue_compile();
         }
     }
-    let analysis = match (kind, dir) {
+    // The file digest runs beside the analysis when the pool has a free
+    // thread (`-j` sizes the pool: at -j 1 this is sequential); the analysis,
+    // the longer of the two, starts at once. An APK queues it beside its
+    // verification instead (`extract::analyze_entries`): a thread that comes
+    // free takes the verification first, and the verification takes the
+    // digest side by side with its v2/v3 content digest in one pass.
+    let digest_beside = !(kind == Kind::Apk && dir.is_ok());
+    let analyze = || match (kind, dir) {
         (Kind::Apk, Ok(dir)) => {
             if !container::looks_like_zip(data) {
                 report.anomalies.push(crate::evidence::Anomaly::new(
@@ -588,6 +591,7 @@ fn analyze_bytes<'a>(
             None
         }
     };
+    let analysis = if digest_beside { rayon::join(analyze, || file.take_alone()).0 } else { analyze() };
     // An analysis that queued no parallel work (a damaged APK).
     app_work_queued();
     Analyzed { report, pending: analysis.map(|a| (a, kind)) }
@@ -1036,14 +1040,22 @@ mod tests {
     }
 
     /// The report's `sha256` is the file's, whether the digest is taken by
-    /// the scan's own task or, for an APK with a v2/v3 signature, by its
+    /// a task of its own or, for an APK with a v2/v3 signature, by its
     /// verification beside the content digest (what a one-thread pool does:
-    /// the analysis, verification included, runs before the digest's task).
+    /// the digest's task is queued behind the verification). Bundles, IPAs
+    /// and split sets queue the digest beside their analysis.
     #[test]
     fn the_report_digest_is_the_files_however_it_is_taken() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let paths = sample_apks(&dir);
+        let mut paths = sample_apks(&dir);
         assert!(paths.len() >= 10, "corpus/ holds the sample APKs");
+        let containers: Vec<_> = std::fs::read_dir(dir.join("containers"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.to_string_lossy().ends_with(".json") && p.is_file())
+            .collect();
+        assert!(containers.len() >= 3, "corpus/containers holds bundles and IPAs");
+        paths.extend(containers);
         let mut v2 = 0;
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();

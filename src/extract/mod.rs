@@ -410,14 +410,20 @@ fn analyze_entries(
     // Verification reads the whole file on its own: it runs beside the
     // entries when the pool has a free thread. The entries (inflating the
     // DEX files, the longer part) start here at once, and verification is
-    // the part left for a thread that comes free.
+    // the part left for a thread that comes free. The file digest the caller
+    // offers is queued behind it: the verification of a v2/v3 signature
+    // takes it side by side with its content digest, and a thread that is
+    // free before then takes it alone.
     let (v1_files, verification) = rayon::join(
         || {
             // Queued behind the verification: a one-app scan's database compile.
             crate::scan::app_work_queued();
             read_entries(dir, limits, apk_name, reader, buf, facts, errors, endpoints)
         },
-        || crate::verify::verify(data, dir, &input),
+        || match sig.file_digest {
+            Some(file) => rayon::join(|| crate::verify::verify(data, dir, &input), || file.take_alone()).0,
+            None => crate::verify::verify(data, dir, &input),
+        },
     );
     let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let signed = signers::extract(data, dir.cd_offset, &v1_refs);
