@@ -215,26 +215,93 @@ impl<'a> FileDigest<'a> {
 }
 
 /// The chunk digests of chunked SHA-256 with the whole file's SHA-256 taken
-/// side by side, one chunk at a time on this thread. The file's bytes are
-/// the sections' bytes but for the signing block and the real EOCD, which
-/// go to it alone.
+/// side by side with them, in file order on this thread. The file's bytes
+/// are the sections' bytes but for the signing block and the real EOCD,
+/// which go to it alone.
+///
+/// A thread that is free meanwhile helps: a task queued here takes chunks
+/// from the last one back, two at a time side by side. Once it has started,
+/// this thread hashes the file alone (one chain runs faster alone than
+/// beside another) and leaves the chunks it has not taken to the helper.
+/// Every chunk is claimed once; with no free thread this thread claims them
+/// all. (Without the helper, a large app with little else to do, such as
+/// 60 MB of assets, left the other thread idle while this one hashed both
+/// digests: 99-103 ms against 76-77 ms with the file digest on a thread of
+/// its own.)
 fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
-    let mut file = Stream::new(&[]);
-    let mut out = Vec::new();
-    let mut both = |file: &mut Stream, part: &[u8]| {
-        for c in part.chunks(CHUNK) {
-            let mut chunk = Stream::new(&chunk_prefix(c));
-            side_by_side(file, c, &mut chunk, c);
-            out.push(chunk.finish());
+    let chunks: Vec<&[u8]> = sections.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
+    let claimed: Vec<AtomicBool> = chunks.iter().map(|_| AtomicBool::new(false)).collect();
+    let digests: Vec<OnceLock<[u8; 32]>> = chunks.iter().map(|_| OnceLock::new()).collect();
+    let claim = |k: usize| claimed.get(k).is_some_and(|c| !c.swap(true, Ordering::AcqRel));
+    let put = |k: usize, d: [u8; 32]| {
+        if let Some(slot) = digests.get(k) {
+            let _ = slot.set(d);
         }
     };
-    both(&mut file, sections.before_block);
-    file.update(sections.block);
-    both(&mut file, sections.central_dir);
+    let helping = AtomicBool::new(false);
+    let helper = || {
+        helping.store(true, Ordering::Release);
+        let mut k = chunks.len();
+        loop {
+            let mut mine: Vec<usize> = Vec::with_capacity(2);
+            while mine.len() < 2 && k > 0 {
+                k = k.saturating_sub(1);
+                if claim(k) {
+                    mine.push(k);
+                }
+            }
+            match mine[..] {
+                [a, b] => {
+                    let (x, y) = (chunks.get(a).copied().unwrap_or(&[]), chunks.get(b).copied().unwrap_or(&[]));
+                    let (da, db) = sha256_side_by_side((&chunk_prefix(x), x), (&chunk_prefix(y), y));
+                    put(a, da);
+                    put(b, db);
+                }
+                [a] => {
+                    let x = chunks.get(a).copied().unwrap_or(&[]);
+                    put(a, sha256_side_by_side((&chunk_prefix(x), x), (&[], &[])).0);
+                }
+                _ => return,
+            }
+        }
+    };
+    let mut file = Stream::new(&[]);
+    let mut k = 0usize;
+    let mut along = |file: &mut Stream, part: &[u8]| {
+        for c in part.chunks(CHUNK) {
+            if !helping.load(Ordering::Acquire) && claim(k) {
+                let mut chunk = Stream::new(&chunk_prefix(c));
+                side_by_side(file, c, &mut chunk, c);
+                put(k, chunk.finish());
+            } else {
+                file.update(c);
+            }
+            k = k.saturating_add(1);
+        }
+    };
+    if chunks.len() >= PARALLEL_MIN_CHUNKS {
+        rayon::scope(|s| {
+            s.spawn(|_| helper());
+            along(&mut file, sections.before_block);
+            file.update(sections.block);
+            along(&mut file, sections.central_dir);
+        });
+    } else {
+        along(&mut file, sections.before_block);
+        file.update(sections.block);
+        along(&mut file, sections.central_dir);
+    }
     file.update(sections.real_eocd);
-    let mut eocd = Stream::new(&chunk_prefix(&sections.eocd));
-    eocd.update(&sections.eocd);
-    out.push(eocd.finish());
+    if claim(k) {
+        put(k, sha256_side_by_side((&chunk_prefix(&sections.eocd), &sections.eocd), (&[], &[])).0);
+    }
+    // Every chunk was claimed by one side and set before the scope ended;
+    // a slot left empty (a helper that unwound) is hashed here.
+    let out = digests
+        .into_iter()
+        .zip(&chunks)
+        .map(|(d, c)| d.into_inner().unwrap_or_else(|| sha256_side_by_side((&chunk_prefix(c), c), (&[], &[])).0))
+        .collect();
     (out, file.finish())
 }
 
@@ -473,7 +540,7 @@ mod tests {
     /// of more than one chunk at an offset that is not block-aligned, and an
     /// EOCD. Returns it with the block, CD and EOCD offsets.
     fn apk_shaped() -> (Vec<u8>, u64, u64, u64) {
-        let (before, block, cd) = (2 * CHUNK + CHUNK / 2 + 37, 4133, CHUNK + 999);
+        let (before, block, cd) = (9 * CHUNK + CHUNK / 2 + 37, 4133, CHUNK + 999);
         let mut apk: Vec<u8> = (0..before + block + cd).map(|i| (i * 131 + i / 4099) as u8).collect();
         apk.extend(b"PK\x05\x06");
         apk.extend([0u8; 18]);
@@ -484,13 +551,19 @@ mod tests {
     fn file_digest_taken_beside_the_chunks_equals_both_taken_apart() {
         let (apk, b, c, e) = apk_shaped();
         let apart = chunked(&Sections::new(&apk, b, c, e).unwrap(), true, false).0.unwrap();
-        let file = FileDigest::new(&apk);
-        let sections = Sections::new(&apk, b, c, e).unwrap().with_file_digest(Some(&file));
-        assert_eq!(chunked(&sections, true, false).0.unwrap(), apart);
-        // Taken by the chunks: the caller's own task finds it claimed.
-        assert_eq!(file.value.get(), Some(&Sha256::digest(&apk).into()));
-        file.take_alone();
-        assert_eq!(file.finish(), <[u8; 32]>::from(Sha256::digest(&apk)));
+        let whole: [u8; 32] = Sha256::digest(&apk).into();
+        // On one thread every chunk goes beside the file; on two a helper
+        // takes chunks from the end while this thread works from the front.
+        for threads in [1, 2, 2, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let file = FileDigest::new(&apk);
+            let sections = Sections::new(&apk, b, c, e).unwrap().with_file_digest(Some(&file));
+            assert_eq!(pool.install(|| chunked(&sections, true, false)).0.unwrap(), apart, "{threads} thread(s)");
+            // Taken by the chunks: the caller's own task finds it claimed.
+            assert_eq!(file.value.get(), Some(&whole));
+            file.take_alone();
+            assert_eq!(file.finish(), whole);
+        }
     }
 
     #[test]
