@@ -106,6 +106,22 @@ fn chunk_digest<D: Digest>(chunk: &[u8]) -> Vec<u8> {
     d.finalize().to_vec()
 }
 
+/// One chunk's SHA-256 chunk digest, on its own.
+fn chunk_sha256(chunk: &[u8]) -> [u8; 32] {
+    Sha256::new().chain_update(chunk_prefix(chunk)).chain_update(chunk).finalize().into()
+}
+
+/// The top-level digest over the chunk digests: `0x5a ‖ le32 count ‖ digests`.
+fn top_digest<'d, D: Digest>(digests: impl ExactSizeIterator<Item = &'d [u8]>) -> Vec<u8> {
+    let mut d = D::new();
+    d.update([0x5au8]);
+    d.update((digests.len() as u32).to_le_bytes());
+    for chunk in digests {
+        d.update(chunk);
+    }
+    d.finalize().to_vec()
+}
+
 /// Bytes each hasher takes per turn when two messages are hashed side by side.
 const TURN: usize = 128;
 
@@ -257,10 +273,7 @@ fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
                     put(a, da);
                     put(b, db);
                 }
-                [a] => {
-                    let x = chunks.get(a).copied().unwrap_or(&[]);
-                    put(a, sha256_side_by_side((&chunk_prefix(x), x), (&[], &[])).0);
-                }
+                [a] => put(a, chunk_sha256(chunks.get(a).copied().unwrap_or(&[]))),
                 _ => return,
             }
         }
@@ -279,29 +292,22 @@ fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
             k = k.saturating_add(1);
         }
     };
-    if chunks.len() >= PARALLEL_MIN_CHUNKS {
-        rayon::scope(|s| {
+    rayon::scope(|s| {
+        if chunks.len() >= PARALLEL_MIN_CHUNKS {
             s.spawn(|_| helper());
-            along(&mut file, sections.before_block);
-            file.update(sections.block);
-            along(&mut file, sections.central_dir);
-        });
-    } else {
+        }
         along(&mut file, sections.before_block);
         file.update(sections.block);
         along(&mut file, sections.central_dir);
-    }
+    });
     file.update(sections.real_eocd);
     if claim(k) {
-        put(k, sha256_side_by_side((&chunk_prefix(&sections.eocd), &sections.eocd), (&[], &[])).0);
+        put(k, chunk_sha256(&sections.eocd));
     }
     // Every chunk was claimed by one side and set before the scope ended;
     // a slot left empty (a helper that unwound) is hashed here.
-    let out = digests
-        .into_iter()
-        .zip(&chunks)
-        .map(|(d, c)| d.into_inner().unwrap_or_else(|| sha256_side_by_side((&chunk_prefix(c), c), (&[], &[])).0))
-        .collect();
+    let out =
+        digests.into_iter().zip(&chunks).map(|(d, c)| d.into_inner().unwrap_or_else(|| chunk_sha256(c))).collect();
     (out, file.finish())
 }
 
@@ -315,12 +321,7 @@ fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u
     {
         let (per_chunk, whole) = chunks_with_file(sections);
         let _ = file.value.set(whole);
-        let mut buf = vec![0x5au8];
-        buf.extend_from_slice(&(per_chunk.len() as u32).to_le_bytes());
-        for d in &per_chunk {
-            buf.extend_from_slice(d);
-        }
-        return (Some(Sha256::digest(&buf).to_vec()), None);
+        return (Some(top_digest::<Sha256>(per_chunk.iter().map(|d| d.as_slice()))), None);
     }
     let chunks: Vec<&[u8]> = sections.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
     // Chunks go two at a time, their SHA-256 digests side by side.
@@ -340,22 +341,10 @@ fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u
         chunks.chunks(2).map(two).collect()
     };
     let per_chunk: Vec<ChunkPair> = per_pair.into_iter().flatten().collect();
-    let count = (chunks.len() as u32).to_le_bytes();
-    let top = |pick: &dyn Fn(&ChunkPair) -> Option<&Vec<u8>>, is512: bool| {
-        let mut buf = vec![0x5au8];
-        buf.extend_from_slice(&count);
-        for c in &per_chunk {
-            if let Some(d) = pick(c) {
-                buf.extend_from_slice(d);
-            }
-        }
-        if is512 {
-            Sha512::digest(&buf).to_vec()
-        } else {
-            Sha256::digest(&buf).to_vec()
-        }
-    };
-    (sha256.then(|| top(&|c| c.0.as_ref(), false)), sha512.then(|| top(&|c| c.1.as_ref(), true)))
+    // Every chunk has the digest that was asked for.
+    let a = sha256.then(|| top_digest::<Sha256>(per_chunk.iter().map(|c| c.0.as_deref().unwrap_or(&[]))));
+    let b = sha512.then(|| top_digest::<Sha512>(per_chunk.iter().map(|c| c.1.as_deref().unwrap_or(&[]))));
+    (a, b)
 }
 
 fn salted_page(salt: &[u8], page: &[u8]) -> [u8; 32] {
