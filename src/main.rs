@@ -103,9 +103,15 @@ struct ScanArgs {
     #[arg(long, value_name = "SECONDS")]
     time_budget: Option<f64>,
     /// Memory budget of a batch in MiB: apps are admitted while their
-    /// footprints (1.5 x file size) fit (0 = none).
+    /// footprints (1.5 x file size; 0.75 x for a streamed APK) fit
+    /// (0 = none).
     #[arg(long, value_name = "MIB")]
     memory_budget: Option<u64>,
+    /// APKs of at least this many MiB are streamed: their signing block,
+    /// central directory and EOCD are held, and the rest is read from the
+    /// file as the scan needs it, not read whole first (default 32).
+    #[arg(long, value_name = "MIB")]
+    stream_min: Option<u64>,
     /// Hash every v1 (JAR) entry even when a verified v2/v3 signature covers
     /// every entry byte (apksigner's check for minSdkVersion < 24; reads the
     /// whole APK).
@@ -260,6 +266,9 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         limits.max_dex_table_entries = v;
     }
     limits.verify_all_v1_digests = args.verify_v1_entries;
+    if let Some(v) = args.stream_min {
+        limits.stream_min_bytes = v.saturating_mul(1 << 20);
+    }
     if let Some(v) = args.memory_budget {
         limits.memory_budget = v.saturating_mul(1 << 20);
     }

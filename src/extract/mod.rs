@@ -18,6 +18,7 @@ pub mod splits;
 use crate::container::Limits;
 use crate::evidence::{Anomaly, ErrorRecord};
 use crate::formats::arsc::ResourceTable;
+use crate::formats::source::Source;
 use crate::formats::zip::{ZipDirectory, ZipEntry};
 use crate::verify::digest::FileDigest;
 use endpoints::EndpointCollector;
@@ -132,7 +133,7 @@ fn role(name: &str) -> Role {
 
 /// Reads entries within the app's inflate budget.
 struct EntryReader<'a> {
-    data: &'a [u8],
+    data: Source<'a>,
     dir: &'a ZipDirectory,
     limits: &'a Limits,
     inflated: u64,
@@ -192,7 +193,7 @@ impl<'a> EntryReader<'a> {
         let left = self.limits.max_app_bytes.saturating_sub(self.inflated);
         let capped = max.min(self.limits.max_entry_bytes);
         let max = capped.min(left);
-        match self.dir.read(self.data, entry, max, buf) {
+        match self.dir.read_in(self.data, entry, max, buf) {
             Err(crate::formats::zip::Error::LimitExceeded { what: "inflated entry size", .. }) if left < capped => {
                 self.budget_spent = true;
                 errors.push(ErrorRecord::new(
@@ -241,14 +242,14 @@ fn target_sandbox_version(axml: &[u8]) -> Option<u32> {
 
 /// `analyze_apk` plus the v4 signature file (`APK.idsig`) found beside it.
 pub fn analyze_apk_with_idsig(data: &[u8], dir: &ZipDirectory, limits: &Limits, idsig: Option<&[u8]>) -> ApkAnalysis {
-    analyze_apk_digesting(data, dir, limits, idsig, None)
+    analyze_apk_digesting(Source::Memory(data), dir, limits, idsig, None)
 }
 
 /// `analyze_apk_with_idsig` that also takes the file's SHA-256 into
 /// `file_digest` (made over `data`) when its v2/v3 verification can hash
 /// it side by side with the content digest; see [`FileDigest`].
 pub fn analyze_apk_digesting<'a>(
-    data: &'a [u8],
+    data: Source<'a>,
     dir: &ZipDirectory,
     limits: &Limits,
     idsig: Option<&'a [u8]>,
@@ -270,11 +271,11 @@ pub fn analyze_zip(
     apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
     read_manifest: bool,
 ) -> ApkAnalysis {
-    analyze_zip_inner(data, dir, limits, apk_name, read_manifest, None, None)
+    analyze_zip_inner(Source::Memory(data), dir, limits, apk_name, read_manifest, None, None)
 }
 
 fn analyze_zip_inner<'a>(
-    data: &'a [u8],
+    data: Source<'a>,
     dir: &ZipDirectory,
     limits: &Limits,
     apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
@@ -421,12 +422,12 @@ fn analyze_entries(
             read_entries(dir, limits, apk_name, reader, buf, facts, errors, endpoints)
         },
         || match sig.file_digest {
-            Some(file) => rayon::join(|| crate::verify::verify(data, dir, &input), || file.take_alone()).0,
-            None => crate::verify::verify(data, dir, &input),
+            Some(file) => rayon::join(|| crate::verify::verify_source(data, dir, &input), || file.take_alone()).0,
+            None => crate::verify::verify_source(data, dir, &input),
         },
     );
     let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
-    let signed = signers::extract(data, dir.cd_offset, &v1_refs);
+    let signed = signers::extract_source(data, dir.cd_offset, &v1_refs);
     facts.signers = signed.signers;
     facts.signing_block = signed.signing_block;
     signers::apply_verification(&mut facts.signers, &verification);
@@ -688,7 +689,7 @@ fn probe(
     depth: u32,
 ) {
     let mut head = [0u8; 4];
-    if !reader.dir.peek(reader.data, entry, &mut head) {
+    if !reader.dir.peek_in(reader.data, entry, &mut head) {
         return;
     }
     let file = format!("{}{}", reader.prefix, entry.name);
@@ -719,7 +720,7 @@ fn probe(
         };
         let prefix = format!("{file}!/");
         let mut inner = EntryReader {
-            data: &nested_data,
+            data: Source::Memory(&nested_data),
             dir: &nested,
             limits: reader.limits,
             inflated: reader.inflated,

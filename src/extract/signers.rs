@@ -17,6 +17,7 @@ use crate::extract::facts::{
 };
 use crate::formats::pkcs7::{self, SignerId};
 use crate::formats::sigblock::{self, Scheme};
+use crate::formats::source::Source;
 use crate::formats::x509::{self, Certificate};
 
 /// Most v1 signature block files we look at (an APK normally has one).
@@ -37,6 +38,12 @@ pub struct SignersOutput {
 /// central directory offset from the EOCD, `v1_files` the META-INF signature
 /// block entries (name, inflated bytes).
 pub fn extract(apk: &[u8], cd_offset: u64, v1_files: &[(&str, &[u8])]) -> SignersOutput {
+    extract_source(Source::Memory(apk), cd_offset, v1_files)
+}
+
+/// [`extract`] from an APK of any [`Source`] (its signing block is in the
+/// bytes held in memory).
+pub fn extract_source(apk: Source<'_>, cd_offset: u64, v1_files: &[(&str, &[u8])]) -> SignersOutput {
     let mut out = SignersOutput::default();
     for (i, (name, data)) in v1_files.iter().enumerate() {
         if i >= MAX_V1_FILES {
@@ -173,8 +180,8 @@ fn matches_signer(c: &Certificate<'_>, id: &SignerId<'_>) -> bool {
     }
 }
 
-fn signing_block(out: &mut SignersOutput, apk: &[u8], cd_offset: u64) {
-    let block = match sigblock::locate(apk, cd_offset) {
+fn signing_block(out: &mut SignersOutput, apk: Source<'_>, cd_offset: u64) {
+    let block = match sigblock::locate_source(apk, cd_offset) {
         Ok(Some(b)) => b,
         Ok(None) => return,
         Err(e) => {

@@ -15,6 +15,7 @@ pub mod elf;
 pub mod macho;
 pub mod pkcs7;
 pub mod sigblock;
+pub mod source;
 pub mod x509;
 pub mod zip;
 

@@ -26,6 +26,7 @@
 
 use crate::evidence::Anomaly;
 use crate::formats::reader::Reader;
+use crate::formats::source::Source;
 
 pub const APK_SIG_BLOCK_MAGIC: &[u8; 16] = b"APK Sig Block 42";
 /// Smallest block: header size + footer size + magic.
@@ -138,14 +139,28 @@ fn anomaly(id: &str, message: String, offset: u64) -> Anomaly {
 /// Finds the signing block that ends at `cd_offset`. `Ok(None)` when there is
 /// no magic there (an unsigned or v1-only APK).
 pub fn locate(apk: &[u8], cd_offset: u64) -> Result<Option<SigningBlock<'_>>> {
+    locate_held(apk, 0, cd_offset)
+}
+
+/// [`locate`] in the bytes of an archive [`Source`] held in memory (a
+/// file's tail): a block that reaches before them is an error (`BadOffset`).
+pub fn locate_source<'a>(src: Source<'a>, cd_offset: u64) -> Result<Option<SigningBlock<'a>>> {
+    let (base, held) = src.held();
+    let base = usize::try_from(base).map_err(|_| Error::BadOffset { offset: cd_offset })?;
+    locate_held(held, base, cd_offset)
+}
+
+/// `apk` holds the archive's bytes from offset `base` to its end.
+fn locate_held(apk: &[u8], base: usize, cd_offset: u64) -> Result<Option<SigningBlock<'_>>> {
     let cd = usize::try_from(cd_offset).map_err(|_| Error::BadOffset { offset: cd_offset })?;
-    if cd > apk.len() {
+    if cd > apk.len().saturating_add(base) {
         return Err(Error::BadOffset { offset: cd_offset });
     }
     let Some(footer_at) = cd.checked_sub(24) else {
         return Ok(None);
     };
-    let mut footer = Reader::at(apk, footer_at).ok_or(Error::BadOffset { offset: cd_offset })?;
+    let held = |offset: usize| offset.checked_sub(base).ok_or(Error::BadOffset { offset: offset as u64 });
+    let mut footer = Reader::at(apk, held(footer_at)?).ok_or(Error::BadOffset { offset: cd_offset })?;
     let footer_size = footer.u64_le().ok_or(Error::Truncated { what: "footer", offset: footer_at as u64 })?;
     if footer.take(16) != Some(&APK_SIG_BLOCK_MAGIC[..]) {
         return Ok(None);
@@ -163,14 +178,15 @@ pub fn locate(apk: &[u8], cd_offset: u64) -> Result<Option<SigningBlock<'_>>> {
         return Err(Error::BadSize { offset: start, size: footer_size });
     }
     let start_us = usize::try_from(start).map_err(|_| Error::BadOffset { offset: start })?;
-    let header = Reader::at(apk, start_us)
+    let header = Reader::at(apk, held(start_us)?)
         .and_then(|mut r| r.u64_le())
         .ok_or(Error::Truncated { what: "header", offset: start })?;
     if header != footer_size {
         return Err(Error::SizeMismatch { offset: start, header, footer: footer_size });
     }
     let pairs_start = start_us.checked_add(8).ok_or(Error::BadOffset { offset: start })?;
-    let region = apk.get(pairs_start..footer_at).ok_or(Error::Truncated { what: "pairs", offset: start })?;
+    let region =
+        apk.get(held(pairs_start)?..held(footer_at)?).ok_or(Error::Truncated { what: "pairs", offset: start })?;
     let mut r = Reader::with_base(region, pairs_start as u64);
     let mut block = SigningBlock { offset: start, size: total, pairs: Vec::new(), anomalies: Vec::new() };
     while r.remaining() > 0 {

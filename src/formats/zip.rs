@@ -31,6 +31,7 @@ use std::collections::HashMap;
 
 use crate::evidence::Anomaly;
 use crate::formats::reader::Reader;
+use crate::formats::source::Source;
 
 pub const EOCD_SIG: u32 = 0x0605_4b50;
 pub const CDH_SIG: u32 = 0x0201_4b50;
@@ -42,7 +43,7 @@ const CDH_LEN: usize = 46;
 const LFH_LEN: usize = 30;
 /// The EOCD comment is at most 65,535 bytes, so the EOCD starts within the
 /// last 65,557 bytes.
-const MAX_EOCD_SEARCH: usize = 65_535 + EOCD_LEN;
+pub const MAX_EOCD_SEARCH: usize = 65_535 + EOCD_LEN;
 
 pub const METHOD_STORED: u16 = 0;
 pub const METHOD_DEFLATED: u16 = 8;
@@ -162,6 +163,14 @@ impl ZipDirectory {
         Self::parse_inner(data, limits, false)
     }
 
+    /// [`Self::parse`] from the bytes of an archive [`Source`] held in
+    /// memory (a file's tail): Err when the directory reaches before them.
+    pub fn parse_source(src: Source<'_>, limits: &ZipLimits) -> Result<ZipDirectory> {
+        let (base, held) = src.held();
+        let base = usize::try_from(base).map_err(|_| truncated("central directory", 0))?;
+        Self::parse_held(held, base, limits, false)
+    }
+
     /// Reads an archive that [`ZipDirectory::parse`] refused because Android's
     /// libziparchive refuses it (the central directory runs past the EOCD,
     /// "bad offsets"; no EOCD; a directory with no readable record), so that a
@@ -217,10 +226,20 @@ impl ZipDirectory {
     }
 
     fn parse_inner(data: &[u8], limits: &ZipLimits, lenient: bool) -> Result<ZipDirectory> {
+        Self::parse_held(data, 0, limits, lenient)
+    }
+
+    /// Parses the directory from `data`, the archive's bytes from offset
+    /// `base` to its end. Offsets stay the archive's; anything the parse
+    /// needs before `base` is an error ("truncated").
+    fn parse_held(data: &[u8], base: usize, limits: &ZipLimits, lenient: bool) -> Result<ZipDirectory> {
         let mut dir = ZipDirectory { ratio: (limits.max_ratio, limits.ratio_floor), ..ZipDirectory::default() };
         let eocds = find_eocds(data);
-        let &eocd = eocds.first().ok_or(Error::NoEocd)?;
-        let mut r = Reader::at(data, eocd).ok_or_else(|| truncated("EOCD", eocd))?;
+        let &eocd_held = eocds.first().ok_or(Error::NoEocd)?;
+        let eocd = eocd_held.saturating_add(base);
+        // Offsets into `data`.
+        let held = |offset: usize| offset.checked_sub(base);
+        let mut r = Reader::at(data, eocd_held).ok_or_else(|| truncated("EOCD", eocd))?;
         r.skip(4).ok_or_else(|| truncated("EOCD", eocd))?;
         let disk = r.u16_le().ok_or_else(|| truncated("EOCD", eocd))?;
         let cd_disk = r.u16_le().ok_or_else(|| truncated("EOCD", eocd))?;
@@ -239,7 +258,7 @@ impl ZipDirectory {
                 Some(eocd as u64),
             ));
         }
-        let tail = data.len().saturating_sub(eocd).saturating_sub(EOCD_LEN);
+        let tail = data.len().saturating_sub(eocd_held).saturating_sub(EOCD_LEN);
         if usize::from(comment_len) != tail {
             dir.anomalies.push(Anomaly::new(
                 "zip-eocd-comment-length",
@@ -255,12 +274,14 @@ impl ZipDirectory {
         // ZIP64: the locator sits right before the EOCD.
         if total_entries == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff {
             if let Some(loc) = eocd.checked_sub(20) {
-                let mut l = Reader::at(data, loc).ok_or_else(|| truncated("ZIP64 locator", loc))?;
+                let mut l =
+                    held(loc).and_then(|at| Reader::at(data, at)).ok_or_else(|| truncated("ZIP64 locator", loc))?;
                 if l.u32_le() == Some(ZIP64_LOCATOR_SIG) {
                     l.skip(4);
                     let z64 = l.u64_le().ok_or_else(|| truncated("ZIP64 locator", loc))?;
                     let z64 = usize::try_from(z64).map_err(|_| truncated("ZIP64 EOCD", loc))?;
-                    let mut z = Reader::at(data, z64).ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
+                    let mut z =
+                        held(z64).and_then(|at| Reader::at(data, at)).ok_or_else(|| truncated("ZIP64 EOCD", z64))?;
                     if z.u32_le() != Some(ZIP64_EOCD_SIG) {
                         return Err(Error::BadSignature { what: "ZIP64 EOCD", offset: z64 as u64 });
                     }
@@ -290,7 +311,7 @@ impl ZipDirectory {
         // Another EOCD between the directory and the one Android takes is the
         // trick (a real EOCD followed by a fake one in its comment); one inside
         // entry data (a stored nested zip) or inside the directory is not.
-        let others = eocds.iter().skip(1).filter(|&&o| o >= cd_valid_end).count();
+        let others = eocds.iter().skip(1).filter(|&&o| o.saturating_add(base) >= cd_valid_end).count();
         if others > 0 {
             dir.anomalies.push(Anomaly::new(
                 "zip-multiple-eocd",
@@ -313,7 +334,10 @@ impl ZipDirectory {
         if total > limits.max_entries as u64 {
             return Err(Error::LimitExceeded { what: "zip entries", limit: limits.max_entries as u64 });
         }
-        let cd = data.get(cd_start..cd_end).ok_or_else(|| truncated("central directory", cd_start))?;
+        let cd = held(cd_start)
+            .zip(held(cd_end))
+            .and_then(|(from, to)| data.get(from..to))
+            .ok_or_else(|| truncated("central directory", cd_start))?;
         let mut r = Reader::with_base(cd, cd_offset);
         // Capacity from the declared count, capped by what the CD can hold.
         let cap = usize::try_from(total).unwrap_or(0).min(cd.len() / CDH_LEN);
@@ -410,16 +434,21 @@ impl ZipDirectory {
 
     /// Offset and length of an entry's data, from its local header.
     pub fn data_range(&self, data: &[u8], entry: &ZipEntry) -> Result<(usize, usize, Vec<Anomaly>)> {
+        self.data_range_in(Source::Memory(data), entry)
+    }
+
+    /// [`Self::data_range`] in an archive of any [`Source`].
+    pub fn data_range_in(&self, src: Source<'_>, entry: &ZipEntry) -> Result<(usize, usize, Vec<Anomaly>)> {
         let mut anomalies = Vec::new();
         let lfh = usize::try_from(entry.local_header_offset).map_err(|_| truncated("local header", 0))?;
-        let mut r = Reader::at(data, lfh).ok_or_else(|| Error::Entry {
+        let mut local = Vec::new();
+        let head = src.get(entry.local_header_offset, LFH_LEN, &mut local).ok_or_else(|| Error::Entry {
             name: entry.name.clone(),
             reason: "local header offset past the end of the file",
         })?;
-        let hdr = r
-            .take(LFH_LEN)
-            .ok_or_else(|| Error::Entry { name: entry.name.clone(), reason: "local header truncated" })?;
-        let mut h = Reader::new(hdr);
+        let hdr: [u8; LFH_LEN] =
+            head.try_into().map_err(|_| Error::Entry { name: entry.name.clone(), reason: "local header truncated" })?;
+        let mut h = Reader::new(&hdr);
         if h.u32_le() != Some(LFH_SIG) {
             return Err(Error::Entry {
                 name: entry.name.clone(),
@@ -435,8 +464,9 @@ impl ZipDirectory {
         let usize_ = h.u32_le().unwrap_or(0);
         let name_len = usize::from(h.u16_le().unwrap_or(0));
         let extra_len = usize::from(h.u16_le().unwrap_or(0));
-        let local_name = r
-            .take(name_len)
+        let local_name = src
+            .get(entry.local_header_offset.saturating_add(LFH_LEN as u64), name_len, &mut local)
+            .filter(|n| n.len() == name_len)
             .ok_or_else(|| Error::Entry { name: entry.name.clone(), reason: "local header name truncated" })?;
         if local_name != entry.name_raw.as_slice() {
             anomalies.push(Anomaly::new(
@@ -482,10 +512,17 @@ impl ZipDirectory {
     /// Fills `out` with the first bytes of the entry's content (inflating only
     /// as much as needed). False when the entry is shorter or unreadable.
     pub fn peek(&self, data: &[u8], entry: &ZipEntry, out: &mut [u8]) -> bool {
-        let Ok((start, len, _)) = self.data_range(data, entry) else {
+        self.peek_in(Source::Memory(data), entry, out)
+    }
+
+    /// [`Self::peek`] in an archive of any [`Source`]. At most
+    /// [`MAX_PEEK_INPUT`] bytes of the entry's data are looked at.
+    pub fn peek_in(&self, src: Source<'_>, entry: &ZipEntry, out: &mut [u8]) -> bool {
+        let Ok((start, len, _)) = self.data_range_in(src, entry) else {
             return false;
         };
-        let raw = data.get(start..start.saturating_add(len)).or_else(|| data.get(start..)).unwrap_or(&[]);
+        let mut held = Vec::new();
+        let raw = src.get(start as u64, len.min(MAX_PEEK_INPUT), &mut held).unwrap_or(&[]);
         if entry.method != METHOD_DEFLATED {
             return match raw.get(..out.len()) {
                 Some(head) => {
@@ -538,19 +575,67 @@ impl ZipDirectory {
         let end = start.checked_add(len).ok_or_else(|| truncated("entry data", start))?;
         let Some(raw) = data.get(start..end) else {
             // Truncated data: take what is there (Android would fail this entry).
-            anomalies.push(Anomaly::new(
-                "zip-entry-data-truncated",
-                format!(
-                    "entry data runs past the end of the file ({} of {len} bytes present)",
-                    data.len().saturating_sub(start)
-                ),
-                entry.name.clone(),
-                Some(start as u64),
-            ));
+            anomalies.push(truncated_data(entry, start, len, data.len()));
             let raw = data.get(start..).unwrap_or(&[]);
             return self.decode(entry, raw, max_bytes, buf, anomalies);
         };
         self.decode(entry, raw, max_bytes, buf, anomalies)
+    }
+
+    /// [`Self::read`] in an archive of any [`Source`]. From a file, the
+    /// entry's bytes are read into `buf` (stored) or into this thread's
+    /// scratch buffer and inflated into `buf`.
+    pub fn read_in<'d>(
+        &self,
+        src: Source<'d>,
+        entry: &ZipEntry,
+        max_bytes: u64,
+        buf: &'d mut Vec<u8>,
+    ) -> Result<(&'d [u8], Vec<Anomaly>)> {
+        let file = match src {
+            Source::Memory(data) => return self.read(data, entry, max_bytes, buf),
+            Source::File(f) => f,
+        };
+        let (start, len, mut anomalies) = self.data_range_in(src, entry)?;
+        let end = start.checked_add(len).ok_or_else(|| truncated("entry data", start))?;
+        let total = usize::try_from(file.len()).unwrap_or(usize::MAX);
+        if end > total {
+            anomalies.push(truncated_data(entry, start, len, total));
+        }
+        let raw_len = end.min(total).saturating_sub(start);
+        let read = |out: &mut [u8]| {
+            file.read_exact_at(out, start as u64).map_err(|_| Error::Entry {
+                name: entry.name.clone(),
+                reason: "entry data could not be read from the file",
+            })
+        };
+        if entry.method != METHOD_DEFLATED
+            && (entry.method == METHOD_STORED || entry.compressed_size == entry.uncompressed_size)
+        {
+            // Returned as they are: read straight into `buf`.
+            if raw_len as u64 > max_bytes {
+                return Err(Error::LimitExceeded { what: "entry size", limit: max_bytes });
+            }
+            super::grow_zeroed(buf, raw_len);
+            read(buf.get_mut(..raw_len).unwrap_or_default())?;
+            let out: &'d [u8] = buf.get(..raw_len).unwrap_or_default();
+            check_crc(entry, out, &mut anomalies);
+            return Ok((out, anomalies));
+        }
+        let n = super::source::with_scratch(|scratch| {
+            super::grow_zeroed(scratch, raw_len);
+            let raw = scratch.get_mut(..raw_len).unwrap_or_default();
+            read(raw)?;
+            match self.decode_into(entry, raw, max_bytes, buf, &mut anomalies)? {
+                Some(n) => Ok(n),
+                None => {
+                    buf.clear();
+                    buf.extend_from_slice(raw);
+                    Ok(raw_len)
+                }
+            }
+        })?;
+        Ok((buf.get(..n).unwrap_or_default(), anomalies))
     }
 
     fn decode<'d>(
@@ -561,9 +646,25 @@ impl ZipDirectory {
         buf: &'d mut Vec<u8>,
         mut anomalies: Vec<Anomaly>,
     ) -> Result<(&'d [u8], Vec<Anomaly>)> {
+        match self.decode_into(entry, raw, max_bytes, buf, &mut anomalies)? {
+            Some(n) => Ok((buf.get(..n).unwrap_or_default(), anomalies)),
+            None => Ok((raw, anomalies)),
+        }
+    }
+
+    /// Decodes `raw`: Some(n) when the entry's bytes are the first n of
+    /// `buf`, None when they are `raw` itself.
+    fn decode_into(
+        &self,
+        entry: &ZipEntry,
+        raw: &[u8],
+        max_bytes: u64,
+        buf: &mut Vec<u8>,
+        anomalies: &mut Vec<Anomaly>,
+    ) -> Result<Option<usize>> {
         if entry.method == METHOD_DEFLATED {
             let n = inflate(raw, entry, max_bytes, self.ratio, buf)?;
-            let out: &'d [u8] = buf.get(..n).unwrap_or_default();
+            let out: &[u8] = buf.get(..n).unwrap_or_default();
             if out.len() as u64 != entry.uncompressed_size {
                 anomalies.push(Anomaly::new(
                     "zip-size-mismatch",
@@ -572,8 +673,8 @@ impl ZipDirectory {
                     None,
                 ));
             }
-            check_crc(entry, out, &mut anomalies);
-            return Ok((out, anomalies));
+            check_crc(entry, out, anomalies);
+            return Ok(Some(out.len()));
         }
         if raw.len() as u64 > max_bytes {
             return Err(Error::LimitExceeded { what: "entry size", limit: max_bytes });
@@ -588,13 +689,26 @@ impl ZipDirectory {
                     entry.name.clone(),
                     None,
                 ));
-                let out: &'d [u8] = buf.get(..n).unwrap_or_default();
-                return Ok((out, anomalies));
+                return Ok(Some(n));
             }
         }
-        check_crc(entry, raw, &mut anomalies);
-        Ok((raw, anomalies))
+        check_crc(entry, raw, anomalies);
+        Ok(None)
     }
+}
+
+/// Entry data bytes [`ZipDirectory::peek_in`] looks at, at most: a deflate
+/// stream's first bytes need far fewer.
+pub const MAX_PEEK_INPUT: usize = 1 << 20;
+
+/// The anomaly of an entry whose data runs past the end of the file.
+fn truncated_data(entry: &ZipEntry, start: usize, len: usize, file_len: usize) -> Anomaly {
+    Anomaly::new(
+        "zip-entry-data-truncated",
+        format!("entry data runs past the end of the file ({} of {len} bytes present)", file_len.saturating_sub(start)),
+        entry.name.clone(),
+        Some(start as u64),
+    )
 }
 
 /// CRC-32 (ISO-HDLC, zip's), by libdeflate (carry-less multiply where the

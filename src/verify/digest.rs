@@ -17,6 +17,8 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256, Sha512};
 
+use crate::formats::source::{blocks, FileSource, Source};
+
 pub const CHUNK: usize = 1 << 20;
 pub const PAGE: usize = 4096;
 /// Below this many chunks hashing stays on the calling thread.
@@ -50,7 +52,11 @@ pub struct Sections<'a> {
     pub cd_offset: u64,
     /// The APK, and its signing block and EOCD as the file holds them (with
     /// the sections, every byte of the APK in order).
-    apk: &'a [u8],
+    apk: Source<'a>,
+    /// An APK read from a file: `before_block` is empty and its bytes,
+    /// `before_len` of them, are read from the file block by block.
+    streamed: Option<&'a FileSource>,
+    before_len: u64,
     block: &'a [u8],
     real_eocd: &'a [u8],
     /// The whole file's SHA-256, when the caller wants it taken here.
@@ -61,17 +67,39 @@ impl<'a> Sections<'a> {
     /// `block_offset`: start of the signing block; `cd_offset`, `eocd_offset`
     /// from the EOCD. None when the offsets do not fit the file.
     pub fn new(apk: &'a [u8], block_offset: u64, cd_offset: u64, eocd_offset: u64) -> Option<Sections<'a>> {
-        let b = usize::try_from(block_offset).ok()?;
-        let c = usize::try_from(cd_offset).ok()?;
-        let e = usize::try_from(eocd_offset).ok()?;
-        let before_block = apk.get(..b)?;
-        let block = apk.get(b..c)?;
-        let central_dir = apk.get(c..e)?;
-        let real_eocd = apk.get(e..)?;
+        Self::from_source(Source::Memory(apk), block_offset, cd_offset, eocd_offset)
+    }
+
+    /// [`Self::new`] over an APK of any [`Source`]. From a file, the signing
+    /// block, central directory and EOCD come from its tail in memory (None
+    /// when they are not all there), and the bytes before the block are
+    /// read when a digest needs them.
+    pub fn from_source(src: Source<'a>, block_offset: u64, cd_offset: u64, eocd_offset: u64) -> Option<Sections<'a>> {
+        let (base, held) = src.held();
+        let at = |offset: u64| offset.checked_sub(base).and_then(|o| usize::try_from(o).ok());
+        let (b, c, e) = (at(block_offset)?, at(cd_offset)?, at(eocd_offset)?);
+        let (before_block, streamed) = match src {
+            Source::Memory(apk) => (apk.get(..b)?, None),
+            Source::File(f) => (&[][..], Some(f)),
+        };
+        let block = held.get(b..c)?;
+        let central_dir = held.get(c..e)?;
+        let real_eocd = held.get(e..)?;
         let mut eocd = real_eocd.to_vec();
         let field = eocd.get_mut(16..20)?;
         field.copy_from_slice(&u32::try_from(block_offset).ok()?.to_le_bytes());
-        Some(Sections { before_block, central_dir, eocd, cd_offset, apk, block, real_eocd, file: None })
+        Some(Sections {
+            before_block,
+            central_dir,
+            eocd,
+            cd_offset,
+            apk: src,
+            streamed,
+            before_len: block_offset,
+            block,
+            real_eocd,
+            file: None,
+        })
     }
 
     /// Offers the SHA-256 of `file` (which must be the APK these sections
@@ -88,7 +116,7 @@ impl<'a> Sections<'a> {
     }
 
     pub fn total_len(&self) -> u64 {
-        self.parts().iter().map(|p| p.len() as u64).sum()
+        self.before_len.saturating_add(self.central_dir.len() as u64).saturating_add(self.eocd.len() as u64)
     }
 }
 
@@ -196,7 +224,7 @@ fn sha256_side_by_side(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> ([u8; 32], [u8; 
 /// covers the same bytes but for the signing block and hashes the file side
 /// by side with its chunks instead of leaving a second pass over it.
 pub struct FileDigest<'a> {
-    bytes: &'a [u8],
+    bytes: Source<'a>,
     claimed: AtomicBool,
     value: OnceLock<[u8; 32]>,
 }
@@ -209,6 +237,11 @@ impl std::fmt::Debug for FileDigest<'_> {
 
 impl<'a> FileDigest<'a> {
     pub fn new(bytes: &'a [u8]) -> FileDigest<'a> {
+        Self::of(Source::Memory(bytes))
+    }
+
+    /// The digest of an archive of any [`Source`].
+    pub fn of(bytes: Source<'a>) -> FileDigest<'a> {
         FileDigest { bytes, claimed: AtomicBool::new(false), value: OnceLock::new() }
     }
 
@@ -219,14 +252,27 @@ impl<'a> FileDigest<'a> {
     /// Hashes the file on its own, unless it has been claimed.
     pub fn take_alone(&self) {
         if self.claim() {
-            let _ = self.value.set(Sha256::digest(self.bytes).into());
+            let _ = self.value.set(sha256_of(self.bytes));
         }
     }
 
     /// The digest, for a caller whose claimants have all returned: hashed
     /// now if a claim never completed (its task unwound).
     pub fn finish(&self) -> [u8; 32] {
-        *self.value.get_or_init(|| Sha256::digest(self.bytes).into())
+        *self.value.get_or_init(|| sha256_of(self.bytes))
+    }
+}
+
+/// SHA-256 of an archive's bytes. A file that can no longer be read to its
+/// length (it shrank while scanned) is hashed up to the failed read.
+fn sha256_of(src: Source<'_>) -> [u8; 32] {
+    match src {
+        Source::Memory(bytes) => Sha256::digest(bytes).into(),
+        Source::File(f) => {
+            let mut h = Sha256::new();
+            let _ = blocks(f, f.len(), |b| h.update(b));
+            h.finalize().into()
+        }
     }
 }
 
@@ -245,7 +291,26 @@ impl<'a> FileDigest<'a> {
 /// digests: 99-103 ms against 76-77 ms with the file digest on a thread of
 /// its own.)
 fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
-    let chunks: Vec<&[u8]> = sections.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
+    let mut file = Stream::new(&[]);
+    let mut out = Vec::new();
+    if let Some(f) = sections.streamed {
+        // Block by block: each block's chunks beside the file.
+        let _ = blocks(f, sections.before_len, |block| out.extend(chunks_beside_file(&[(block, true)], &mut file)));
+    } else {
+        out = chunks_beside_file(&[(sections.before_block, true)], &mut file);
+    }
+    out.extend(chunks_beside_file(&[(sections.block, false), (sections.central_dir, true)], &mut file));
+    file.update(sections.real_eocd);
+    out.push(chunk_sha256(&sections.eocd));
+    (out, file.finish())
+}
+
+/// The chunk digests of `pieces` (file order; those marked true are cut
+/// into chunks, the others only go to the file) with `file` fed every
+/// piece, side by side with the chunks on this thread, while a helper task
+/// takes chunks from the last one back (see [`chunks_with_file`]).
+fn chunks_beside_file(pieces: &[(&[u8], bool)], file: &mut Stream) -> Vec<[u8; 32]> {
+    let chunks: Vec<&[u8]> = pieces.iter().filter(|p| p.1).flat_map(|p| p.0.chunks(CHUNK)).collect();
     let claimed: Vec<AtomicBool> = chunks.iter().map(|_| AtomicBool::new(false)).collect();
     let digests: Vec<OnceLock<[u8; 32]>> = chunks.iter().map(|_| OnceLock::new()).collect();
     let claim = |k: usize| claimed.get(k).is_some_and(|c| !c.swap(true, Ordering::AcqRel));
@@ -278,7 +343,6 @@ fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
             }
         }
     };
-    let mut file = Stream::new(&[]);
     let mut k = 0usize;
     let mut along = |file: &mut Stream, part: &[u8]| {
         for c in part.chunks(CHUNK) {
@@ -296,19 +360,17 @@ fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
         if chunks.len() >= PARALLEL_MIN_CHUNKS {
             s.spawn(|_| helper());
         }
-        along(&mut file, sections.before_block);
-        file.update(sections.block);
-        along(&mut file, sections.central_dir);
+        for &(piece, chunked) in pieces {
+            if chunked {
+                along(file, piece);
+            } else {
+                file.update(piece);
+            }
+        }
     });
-    file.update(sections.real_eocd);
-    if claim(k) {
-        put(k, chunk_sha256(&sections.eocd));
-    }
     // Every chunk was claimed by one side and set before the scope ended;
     // a slot left empty (a helper that unwound) is hashed here.
-    let out =
-        digests.into_iter().zip(&chunks).map(|(d, c)| d.into_inner().unwrap_or_else(|| chunk_sha256(c))).collect();
-    (out, file.finish())
+    digests.into_iter().zip(&chunks).map(|(d, c)| d.into_inner().unwrap_or_else(|| chunk_sha256(c))).collect()
 }
 
 /// One chunk's SHA-256 and SHA-512 chunk digests (each when requested).
@@ -317,14 +379,29 @@ type ChunkPair = (Option<Vec<u8>>, Option<Vec<u8>>);
 /// Chunked SHA-256 and/or SHA-512 in one pass over the chunks.
 fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
     // The file's SHA-256 beside the chunks', when it is ours to take.
-    if let Some(file) = sections.file.filter(|f| sha256 && !sha512 && std::ptr::eq(f.bytes, sections.apk) && f.claim())
-    {
+    if let Some(file) = sections.file.filter(|f| sha256 && !sha512 && f.bytes.same(&sections.apk) && f.claim()) {
         let (per_chunk, whole) = chunks_with_file(sections);
         let _ = file.value.set(whole);
         return (Some(top_digest::<Sha256>(per_chunk.iter().map(|d| d.as_slice()))), None);
     }
+    let mut per_chunk: Vec<ChunkPair> = Vec::new();
+    if let Some(f) = sections.streamed {
+        let _ = blocks(f, sections.before_len, |block| {
+            let chunks: Vec<&[u8]> = block.chunks(CHUNK).collect();
+            per_chunk.extend(chunk_pairs(&chunks, sha256, sha512));
+        });
+    }
     let chunks: Vec<&[u8]> = sections.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
-    // Chunks go two at a time, their SHA-256 digests side by side.
+    per_chunk.extend(chunk_pairs(&chunks, sha256, sha512));
+    // Every chunk has the digest that was asked for.
+    let a = sha256.then(|| top_digest::<Sha256>(per_chunk.iter().map(|c| c.0.as_deref().unwrap_or(&[]))));
+    let b = sha512.then(|| top_digest::<Sha512>(per_chunk.iter().map(|c| c.1.as_deref().unwrap_or(&[]))));
+    (a, b)
+}
+
+/// The requested digests of `chunks`, two at a time (their SHA-256 digests
+/// side by side), the pairs in parallel when there are enough of them.
+fn chunk_pairs(chunks: &[&[u8]], sha256: bool, sha512: bool) -> Vec<ChunkPair> {
     let two = |two: &[&[u8]]| -> Vec<ChunkPair> {
         let s256: Vec<Option<Vec<u8>>> = match two {
             [x, y] if sha256 => {
@@ -340,11 +417,7 @@ fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u
     } else {
         chunks.chunks(2).map(two).collect()
     };
-    let per_chunk: Vec<ChunkPair> = per_pair.into_iter().flatten().collect();
-    // Every chunk has the digest that was asked for.
-    let a = sha256.then(|| top_digest::<Sha256>(per_chunk.iter().map(|c| c.0.as_deref().unwrap_or(&[]))));
-    let b = sha512.then(|| top_digest::<Sha512>(per_chunk.iter().map(|c| c.1.as_deref().unwrap_or(&[]))));
-    (a, b)
+    per_pair.into_iter().flatten().collect()
 }
 
 fn salted_page(salt: &[u8], page: &[u8]) -> [u8; 32] {
@@ -407,15 +480,27 @@ pub fn verity_tree(salt: &[u8], pages: &[&[u8]]) -> ([u8; 32], Vec<u8>) {
 /// of 8 zero bytes) ‖ le64 total length. Err when the block is not 4 KiB
 /// aligned (apksig refuses the verity digest then).
 fn verity(sections: &Sections<'_>) -> Result<Vec<u8>, String> {
-    if sections.before_block.len() % PAGE != 0 {
-        return Err(format!("APK Signing Block is not aligned on 4 KiB: {}", sections.before_block.len()));
+    if sections.before_len % PAGE as u64 != 0 {
+        return Err(format!("APK Signing Block is not aligned on 4 KiB: {}", sections.before_len));
     }
-    let block_size = sections.cd_offset.saturating_sub(sections.before_block.len() as u64);
+    let block_size = sections.cd_offset.saturating_sub(sections.before_len);
     if block_size % PAGE as u64 != 0 {
         return Err(format!("APK Signing Block size {block_size} is not a multiple of 4 KiB"));
     }
     let tail: Vec<u8> = [sections.central_dir, &sections.eocd].concat();
-    let pages: Vec<&[u8]> = sections.before_block.chunks(PAGE).chain(tail.chunks(PAGE)).collect();
+    // The verity digest (v4 signatures, `--verity-enabled` v2/v3 ones) is
+    // rare: a streamed APK's bytes before the block are read whole for it.
+    let read;
+    let before = match sections.streamed {
+        Some(f) => {
+            let mut bytes = Vec::new();
+            blocks(f, sections.before_len, |b| bytes.extend_from_slice(b)).map_err(|e| e.to_string())?;
+            read = bytes;
+            &read[..]
+        }
+        None => sections.before_block,
+    };
+    let pages: Vec<&[u8]> = before.chunks(PAGE).chain(tail.chunks(PAGE)).collect();
     let root = verity_root(&[0u8; 8], &pages);
     let mut out = root.to_vec();
     out.extend_from_slice(&sections.total_len().to_le_bytes());
@@ -454,7 +539,9 @@ mod tests {
             central_dir: b"CD",
             eocd,
             cd_offset: before.len() as u64,
-            apk: &[],
+            apk: Source::Memory(&[]),
+            streamed: None,
+            before_len: before.len() as u64,
             block: &[],
             real_eocd: &[],
             file: None,
@@ -529,11 +616,7 @@ mod tests {
     /// of more than one chunk at an offset that is not block-aligned, and an
     /// EOCD. Returns it with the block, CD and EOCD offsets.
     fn apk_shaped() -> (Vec<u8>, u64, u64, u64) {
-        let (before, block, cd) = (9 * CHUNK + CHUNK / 2 + 37, 4133, CHUNK + 999);
-        let mut apk: Vec<u8> = (0..before + block + cd).map(|i| (i * 131 + i / 4099) as u8).collect();
-        apk.extend(b"PK\x05\x06");
-        apk.extend([0u8; 18]);
-        (apk, before as u64, (before + block) as u64, (before + block + cd) as u64)
+        shaped(9 * CHUNK + CHUNK / 2 + 37, 4133, CHUNK + 999)
     }
 
     #[test]
@@ -553,6 +636,58 @@ mod tests {
             file.take_alone();
             assert_eq!(file.finish(), whole);
         }
+    }
+
+    /// An APK-shaped buffer with `before` bytes before a signing block of
+    /// `block` bytes and a directory of `cd`.
+    fn shaped(before: usize, block: usize, cd: usize) -> (Vec<u8>, u64, u64, u64) {
+        let mut apk: Vec<u8> = (0..before + block + cd).map(|i| (i * 131 + i / 4099) as u8).collect();
+        apk.extend(b"PK\x05\x06");
+        apk.extend([0u8; 18]);
+        (apk, before as u64, (before + block) as u64, (before + block + cd) as u64)
+    }
+
+    #[test]
+    fn digests_of_a_file_read_block_by_block_equal_those_of_the_bytes_in_memory() {
+        use crate::formats::source::{FileSource, BLOCK};
+        let dir = std::env::temp_dir().join(format!("cleanscan-digest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Unaligned (no verity digest), and 4 KiB aligned; both span more
+        // than two reading blocks, the last one short.
+        let cases =
+            [shaped(2 * BLOCK + 3 * CHUNK + 37, 4133, CHUNK + 999), shaped(2 * BLOCK + 5 * PAGE, 2 * PAGE, 999)];
+        for (n, (apk, b, c, e)) in cases.into_iter().enumerate() {
+            let path = dir.join(format!("apk{n}"));
+            std::fs::write(&path, &apk).unwrap();
+            let fs = FileSource::open(std::fs::File::open(&path).unwrap(), apk.len() as u64, b).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            let (mem, file) = (Source::Memory(&apk), Source::File(&fs));
+            let wanted = [ContentDigest::ChunkedSha256, ContentDigest::ChunkedSha512, ContentDigest::VeritySha256];
+            let expect = compute(&Sections::new(&apk, b, c, e).unwrap(), &wanted);
+            assert_eq!(compute(&Sections::from_source(file, b, c, e).unwrap(), &wanted), expect, "case {n}");
+            assert_eq!(expect.last().unwrap().1.is_ok(), n == 1);
+            let whole: [u8; 32] = Sha256::digest(&apk).into();
+            assert_eq!(FileDigest::of(file).finish(), whole);
+            // The file's digest taken beside the chunks, on one thread and two.
+            for threads in [1, 2] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let digest = FileDigest::of(file);
+                let sections = Sections::from_source(file, b, c, e).unwrap().with_file_digest(Some(&digest));
+                let got = pool.install(|| chunked(&sections, true, false)).0;
+                assert_eq!(
+                    got.as_ref(),
+                    expect.first().map(|d| d.1.as_ref().unwrap()),
+                    "case {n}, {threads} thread(s)"
+                );
+                assert_eq!(digest.value.get(), Some(&whole), "taken beside the chunks");
+                // Not the same bytes: the memory digest is not taken by the file's chunks.
+                let other = FileDigest::of(mem);
+                let sections = Sections::from_source(file, b, c, e).unwrap().with_file_digest(Some(&other));
+                let _ = chunked(&sections, true, false);
+                assert_eq!(other.value.get(), None);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod v2v3;
 pub mod v4;
 
 use crate::formats::sigblock::{self, SigningBlock};
+use crate::formats::source::Source;
 use crate::formats::zip::ZipDirectory;
 use v1::V1Result;
 use v2v3::{Context, LineageNode, Scheme, SchemeResult};
@@ -123,11 +124,16 @@ fn from_v1(r: &V1Result) -> SchemeOutcome {
 /// starts. When a block scheme fails, the v1 result is dropped, as apksig
 /// stops there too.
 pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification {
+    verify_source(Source::Memory(apk), dir, input)
+}
+
+/// [`verify`] of an APK of any [`Source`] (a file read as needed).
+pub fn verify_source(apk: Source<'_>, dir: &ZipDirectory, input: &Input<'_>) -> Verification {
     let min_sdk = input.min_sdk.unwrap_or(1);
     let max_sdk = SDK_MAX;
     let supported: Vec<u32> = vec![2, 3];
     // A malformed block is "no signing block" for apksig (SignatureNotFound).
-    let block: Option<SigningBlock<'_>> = sigblock::locate(apk, dir.cd_offset).ok().flatten();
+    let block: Option<SigningBlock<'_>> = sigblock::locate_source(apk, dir.cd_offset).ok().flatten();
     let found = schemes_to_verify(block.as_ref(), min_sdk, input.idsig.is_some());
     let run_v1 = min_sdk < v2v3::SDK_N || found.is_empty();
     // Reaching v1's place, every v2+ scheme found has verified (a failure
@@ -179,7 +185,7 @@ pub fn verify(apk: &[u8], dir: &ZipDirectory, input: &Input<'_>) -> Verification
     // Source stamp.
     if let Some(e) = dir.find(stamp::STAMP_CERT_ENTRY) {
         let mut buf = Vec::new();
-        let digest_entry = dir.read(apk, e, 4096, &mut buf).map(|(b, _)| b.to_vec()).unwrap_or_default();
+        let digest_entry = dir.read_in(apk, e, 4096, &mut buf).map(|(b, _)| b.to_vec()).unwrap_or_default();
         match find(sigblock::V2_SOURCE_STAMP_BLOCK_ID) {
             // apksig reports the stamp apart (`Result.getSourceStampInfo`);
             // a bad stamp does not fail the APK.
@@ -251,7 +257,7 @@ struct BlockSchemes {
 /// fails. Whether v2 is checked is `planned` (`schemes_to_verify`), so the
 /// rule lives in one place.
 fn verify_block_schemes(
-    apk: &[u8],
+    apk: Source<'_>,
     dir: &ZipDirectory,
     input: &Input<'_>,
     block: Option<&SigningBlock<'_>>,
@@ -263,7 +269,7 @@ fn verify_block_schemes(
     let max_sdk = SDK_MAX;
     let mut found: Vec<u32> = Vec::new();
     let sections = block
-        .and_then(|b| digest::Sections::new(apk, b.offset, dir.cd_offset, dir.eocd_offset))
+        .and_then(|b| digest::Sections::from_source(apk, b.offset, dir.cd_offset, dir.eocd_offset))
         .map(|s| s.with_file_digest(input.file_digest));
     let mut cache: v2v3::DigestCache = Vec::new();
     let find = |id: u32| block.and_then(|b| b.find(id)).map(|p| p.value);
@@ -331,7 +337,16 @@ fn verify_block_schemes(
     }
     // v4
     if let Some(idsig) = input.idsig {
-        let r = v4::verify(apk, idsig);
+        // v4 hashes the whole file; a streamed APK is read whole for it.
+        let read;
+        let bytes = match apk {
+            Source::Memory(bytes) => bytes,
+            Source::File(f) => {
+                read = crate::formats::source::read_all(f).unwrap_or_default();
+                &read[..]
+            }
+        };
+        let r = v4::verify(bytes, idsig);
         found.push(4);
         let bad = !r.errors.is_empty();
         out.schemes.push(SchemeOutcome {

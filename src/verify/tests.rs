@@ -248,9 +248,15 @@ fn v1_beside_the_block_schemes_gives_what_one_after_the_other_gives() {
             let block = sigblock::locate(&data, zip.cd_offset).ok().flatten();
             let planned = schemes_to_verify(block.as_ref(), min_sdk.unwrap_or(1), input.idsig.is_some());
             let supported = [2, 3];
-            if let Ok(b) =
-                verify_block_schemes(&data, &zip, &input, block.as_ref(), min_sdk.unwrap_or(1), &supported, &planned)
-            {
+            if let Ok(b) = verify_block_schemes(
+                Source::Memory(&data),
+                &zip,
+                &input,
+                block.as_ref(),
+                min_sdk.unwrap_or(1),
+                &supported,
+                &planned,
+            ) {
                 assert_eq!(b.found, planned, "{name} at minSdk {min_sdk:?}");
                 planned_checked += 1;
             }

@@ -11,6 +11,7 @@
 //! META-INF is listed in the manifest with a matching digest and signed by
 //! the same signers.
 
+use crate::formats::source::Source;
 use std::collections::{HashMap, HashSet};
 
 use super::crypto::{self, Hash, Padding};
@@ -239,7 +240,7 @@ impl V1Result {
 
 /// Inputs of v1 verification.
 pub struct V1Input<'a> {
-    pub apk: &'a [u8],
+    pub apk: Source<'a>,
     pub dir: &'a ZipDirectory,
     pub min_sdk: u32,
     pub max_sdk: u32,
@@ -261,7 +262,7 @@ fn read_entry(inp: &V1Input<'_>, e: &ZipEntry) -> Result<Vec<u8>, String> {
 /// The entry's bytes, inflated into `buf` when they are compressed.
 fn read_entry_into<'b>(inp: &V1Input<'b>, e: &ZipEntry, buf: &'b mut Vec<u8>) -> Result<&'b [u8], String> {
     inp.dir
-        .read(inp.apk, e, inp.max_entry_bytes, buf)
+        .read_in(inp.apk, e, inp.max_entry_bytes, buf)
         .map(|(b, _)| b)
         .map_err(|err| format!("cannot read entry {}: {err}", e.name))
 }
@@ -492,10 +493,14 @@ fn entry_digest_errors(inp: &V1Input<'_>, checks: &[EntryCheck<'_>]) -> Vec<Stri
 fn entry_digest_check(inp: &V1Input<'_>, e: &ZipEntry, expected: &[(Hash, Vec<u8>)], buf: &mut Vec<u8>) -> Vec<String> {
     // Stored entries are hashed in place (no copy, no CRC pass); the
     // others are inflated into the task's buffer.
-    let stored = (e.method == 0)
-        .then(|| inp.dir.data_range(inp.apk, e).ok())
-        .flatten()
-        .and_then(|(start, len, _)| inp.apk.get(start..start.checked_add(len)?));
+    let in_memory = match inp.apk {
+        Source::Memory(apk) => Some(apk),
+        Source::File(_) => None,
+    };
+    let stored = in_memory
+        .filter(|_| e.method == 0)
+        .and_then(|apk| Some((apk, inp.dir.data_range(apk, e).ok()?)))
+        .and_then(|(apk, (start, len, _))| apk.get(start..start.checked_add(len)?));
     let data: &[u8] = match stored {
         Some(d) => d,
         None => match read_entry_into(inp, e, buf) {

@@ -1,0 +1,232 @@
+//! Where an archive's bytes come from: a slice in memory, or a file read
+//! piece by piece ([`FileSource`]).
+//!
+//! A large APK need not sit in memory whole. Its tail (the APK Signing
+//! Block, the central directory and the EOCD) is read once and held; an
+//! entry's bytes are read from the file when the entry is read, and
+//! whole-file digests read it block by block. Peak memory is then the tail,
+//! the entries in flight and the reading buffers, not the file, so two large
+//! apps of a batch fit the memory budget side by side.
+
+use std::os::unix::fs::FileExt;
+
+/// An archive's bytes.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// All of them, in memory.
+    Memory(&'a [u8]),
+    /// A file, read when needed, with its tail in memory.
+    File(&'a FileSource),
+}
+
+/// An open file, its length when opened, and its last bytes from
+/// `tail_start` on.
+pub struct FileSource {
+    file: std::fs::File,
+    len: u64,
+    tail_start: u64,
+    tail: Vec<u8>,
+}
+
+impl std::fmt::Debug for FileSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSource").field("len", &self.len).field("tail_start", &self.tail_start).finish()
+    }
+}
+
+impl FileSource {
+    /// `file` of `len` bytes, with its bytes from `tail_start` to the end
+    /// read now. Err when they cannot all be read (the file shrank).
+    pub fn open(file: std::fs::File, len: u64, tail_start: u64) -> std::io::Result<FileSource> {
+        let tail_len = usize::try_from(len.saturating_sub(tail_start))
+            .map_err(|_| std::io::Error::other("tail too large for this platform"))?;
+        let mut tail = vec![0u8; tail_len];
+        file.read_exact_at(&mut tail, tail_start.min(len))?;
+        Ok(FileSource { file, len, tail_start: tail_start.min(len), tail })
+    }
+
+    /// The file's length when it was opened.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Where the tail starts, and its bytes.
+    pub fn tail(&self) -> (u64, &[u8]) {
+        (self.tail_start, &self.tail)
+    }
+
+    /// Reads `out.len()` bytes at `offset` into `out` (from the tail when it
+    /// holds them). Err when the file ends first.
+    pub fn read_exact_at(&self, out: &mut [u8], offset: u64) -> std::io::Result<()> {
+        if out.is_empty() {
+            return Ok(());
+        }
+        if let Some(from) = offset.checked_sub(self.tail_start).and_then(|o| usize::try_from(o).ok()) {
+            let held = from.checked_add(out.len()).and_then(|end| self.tail.get(from..end));
+            return match held {
+                Some(bytes) => {
+                    out.copy_from_slice(bytes);
+                    Ok(())
+                }
+                None => Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+            };
+        }
+        if offset.saturating_add(out.len() as u64) > self.len {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+        }
+        self.file.read_exact_at(out, offset)
+    }
+}
+
+impl<'a> Source<'a> {
+    /// The archive's length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Source::Memory(d) => d.len() as u64,
+            Source::File(f) => f.len,
+        }
+    }
+
+    /// Whether the archive is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes held in memory and the file offset of their first byte:
+    /// the whole archive from 0, or a file's tail.
+    pub fn held(&self) -> (u64, &'a [u8]) {
+        match *self {
+            Source::Memory(d) => (0, d),
+            Source::File(f) => (f.tail_start, &f.tail),
+        }
+    }
+
+    /// The bytes from `offset` on, at most `len` of them (fewer where the
+    /// archive ends): borrowed when they are held in memory, else read into
+    /// `buf`. None when `offset` is past the end or the read fails.
+    pub fn get<'b>(&self, offset: u64, len: usize, buf: &'b mut Vec<u8>) -> Option<&'b [u8]>
+    where
+        'a: 'b,
+    {
+        let (base, held) = self.held();
+        let end = offset.saturating_add(len as u64).min(self.len());
+        if offset > self.len() {
+            return None;
+        }
+        if let (Some(from), Some(to)) = (
+            offset.checked_sub(base).and_then(|o| usize::try_from(o).ok()),
+            end.checked_sub(base).and_then(|o| usize::try_from(o).ok()),
+        ) {
+            return held.get(from..to);
+        }
+        let Source::File(f) = *self else { return None };
+        let n = usize::try_from(end.saturating_sub(offset)).ok()?;
+        super::grow_zeroed(buf, n);
+        let out = buf.get_mut(..n)?;
+        f.file.read_exact_at(out, offset).ok()?;
+        buf.get(..n)
+    }
+
+    /// Whether both are the same bytes (the same slice, or the same file).
+    pub fn same(&self, other: &Source<'_>) -> bool {
+        match (self, other) {
+            (Source::Memory(a), Source::Memory(b)) => std::ptr::eq(*a, *b),
+            (Source::File(a), Source::File(b)) => std::ptr::eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+/// Bytes a whole-file pass reads at a time (a multiple of the 1 MiB chunk
+/// of the v2/v3 digests, and of the 4 KiB page).
+pub const BLOCK: usize = 8 << 20;
+
+/// Largest reading buffer a thread keeps between reads.
+const MAX_KEPT_SCRATCH: usize = 32 << 20;
+
+thread_local! {
+    /// Each thread's reading buffer, taken while in use: a task that runs
+    /// nested on the same thread meanwhile finds it gone and uses its own.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's reusable buffer (its pages faulted in once,
+/// not once per read).
+pub fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut buf = SCRATCH.with(std::cell::Cell::take);
+    let out = f(&mut buf);
+    SCRATCH.with(|s| {
+        let old = s.take();
+        let keep = if old.capacity() > buf.capacity() { old } else { buf };
+        // A buffer grown for one huge entry is not held for the rest of a batch.
+        if keep.capacity() <= MAX_KEPT_SCRATCH {
+            s.set(keep);
+        }
+    });
+    out
+}
+
+/// The whole file, read into memory.
+pub fn read_all(f: &FileSource) -> std::io::Result<Vec<u8>> {
+    let n = usize::try_from(f.len).map_err(|_| std::io::Error::other("file too large for this platform"))?;
+    let mut out = vec![0u8; n];
+    f.read_exact_at(&mut out, 0)?;
+    Ok(out)
+}
+
+/// Calls `each` with the file's bytes `[0, len)` in order, [`BLOCK`] bytes
+/// at a time (the last block shorter). Stops at the first read error.
+pub fn blocks(f: &FileSource, len: u64, mut each: impl FnMut(&[u8])) -> std::io::Result<()> {
+    with_scratch(|buf| {
+        let mut at = 0u64;
+        while at < len {
+            let n = usize::try_from((len - at).min(BLOCK as u64)).unwrap_or(BLOCK);
+            super::grow_zeroed(buf, n);
+            let out = buf.get_mut(..n).ok_or_else(|| std::io::Error::other("buffer"))?;
+            f.read_exact_at(out, at)?;
+            each(out);
+            at = at.saturating_add(n as u64);
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn file_with(bytes: &[u8]) -> std::fs::File {
+        let dir = std::env::temp_dir().join(format!("cleanscan-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("f{}", bytes.len()));
+        std::fs::write(&path, bytes).unwrap();
+        let f = std::fs::File::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        f
+    }
+
+    #[test]
+    fn file_reads_equal_memory_reads_in_and_out_of_the_tail() {
+        let bytes: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let fs = FileSource::open(file_with(&bytes), bytes.len() as u64, 15_000).unwrap();
+        let (file, mem) = (Source::File(&fs), Source::Memory(&bytes));
+        for (offset, len) in [(0u64, 10usize), (14_990, 20), (15_000, 5_000), (19_990, 100), (20_000, 1), (3, 0)] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            assert_eq!(file.get(offset, len, &mut a), mem.get(offset, len, &mut b), "{offset} {len}");
+        }
+        assert_eq!(file.get(20_001, 1, &mut Vec::new()), None);
+        let mut seen = Vec::new();
+        blocks(&fs, 19_999, |b| seen.extend_from_slice(b)).unwrap();
+        assert_eq!(seen, bytes[..19_999]);
+        let mut out = [0u8; 8];
+        fs.read_exact_at(&mut out, 14_996).unwrap();
+        assert_eq!(out, bytes[14_996..15_004]);
+        assert!(fs.read_exact_at(&mut out, 19_995).is_err());
+    }
+}
