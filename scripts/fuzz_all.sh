@@ -7,11 +7,14 @@ secs=${1:-600}
 shift
 for t in "$@"; do
     case $t in
-        zip_directory|apk) len=131072 ;;
+        zip_directory|apk|apk_streamed) len=131072 ;;
         *) len=65536 ;;
     esac
-    mkdir -p "corpus/$t" "artifacts/$t"
-    nice cargo fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=1024 \
+    # The streamed APK target shares the APK target's seeds and finds.
+    seeds=$t
+    [ "$t" = apk_streamed ] && seeds=apk
+    mkdir -p "corpus/$seeds" "artifacts/$t"
+    nice cargo fuzz run -s none "$t" "corpus/$seeds" -- -max_total_time="$secs" -rss_limit_mb=1024 \
         -timeout=10 -max_len="$len" -print_final_stats=1 > "/tmp/fuzz-$t.log" 2>&1
     echo "$t exit $?" >> /tmp/fuzz-summary.log
 done
