@@ -103,11 +103,12 @@ struct ScanArgs {
     #[arg(long, value_name = "SECONDS")]
     time_budget: Option<f64>,
     /// Memory budget of a batch in MiB: apps are admitted while their
-    /// footprints (1.5 x file size; 0.75 x for a streamed APK) fit
+    /// footprints (1.5 x file size; 0.75 x for a streamed package) fit
     /// (0 = none).
     #[arg(long, value_name = "MIB")]
     memory_budget: Option<u64>,
-    /// APKs of at least this many MiB are streamed: their signing block,
+    /// Zip packages (APK, APKS/XAPK, AAB, IPA, JAR/AAR) of at least this many
+    /// MiB are streamed: their signing block,
     /// central directory and EOCD are held, and the rest is read from the
     /// file as the scan needs it, not read whole first (default 32).
     #[arg(long, value_name = "MIB")]

@@ -486,8 +486,9 @@ impl Analyzed {
     }
 }
 
-/// A large APK opened to be read as needed ([`FileSource`]), with its
-/// directory, parsed from the file's tail.
+/// A large zip package (APK, split set, App Bundle, IPA, JAR/AAR/zip)
+/// opened to be read as needed ([`FileSource`]), with its directory, parsed
+/// from the file's tail.
 pub struct Streamed {
     file: FileSource,
     dir: ZipDirectory,
@@ -504,18 +505,20 @@ impl Streamed {
     }
 }
 
-/// Most tail bytes (signing block, central directory, EOCD) a streamed APK
+/// Most tail bytes (signing block, central directory, EOCD) a streamed file
 /// holds; a file with more is read whole.
 const MAX_STREAMED_TAIL: u64 = 64 << 20;
 
-/// Opens a plain APK of at least `Limits::stream_min_bytes` to be read as
-/// needed: its tail (from its APK Signing Block, or else 24 bytes before
-/// its central directory, to the end) is read and its directory parsed. (The EOCD
-/// signatures the directory parse looks for before the tail do not count:
-/// only those at or after the directory's end are anomalies.) None for anything else, and whenever the tail is
-/// unusual (ZIP64, a directory or block reaching past what was read, data
-/// before the first entry, a `.idsig` beside it): such a file is read whole,
-/// as smaller files are, and gives the report it always gave.
+/// Opens a zip package of at least `Limits::stream_min_bytes` to be read as
+/// needed: its tail (from its APK Signing Block, or else 24 bytes before its
+/// central directory, to the end) is read and its directory parsed. (The
+/// EOCD signatures the directory parse looks for before the tail do not
+/// count: only those at or after the directory's end are anomalies.) None
+/// for anything else (a DEX, ELF or Mach-O file, a folder), and whenever the
+/// tail is unusual (ZIP64, a directory or block reaching past what was read,
+/// data before the first entry, a directory Android would refuse, a
+/// `.idsig` beside it): such a file is read whole, as smaller files are, and
+/// gives the report it always gave.
 pub fn open_streamed(path: &Path, limits: &Limits) -> Option<Streamed> {
     use std::os::unix::fs::FileExt;
     let file = std::fs::File::open(path).ok()?;
@@ -561,7 +564,7 @@ pub fn open_streamed(path: &Path, limits: &Limits) -> Option<Streamed> {
     let file = FileSource::open(file, len, start).ok()?;
     let src = Source::File(&file);
     let dir = ZipDirectory::parse_source(src, &limits.zip()).ok()?;
-    if container::classify_zip(&dir) != Kind::Apk
+    if container::classify_zip(&dir) == Kind::Unknown
         || crate::formats::sigblock::locate_source(src, dir.cd_offset).is_err()
     {
         return None;
@@ -569,21 +572,15 @@ pub fn open_streamed(path: &Path, limits: &Limits) -> Option<Streamed> {
     Some(Streamed { file, dir })
 }
 
-/// `analyze_and_digest` of a streamed APK.
+/// `analyze_and_digest` of a streamed file.
 fn analyze_streamed(streamed: Streamed, mut report: AppReport, opts: &Options) -> Analyzed {
     let Streamed { file: fs, dir } = streamed;
     let src = Source::File(&fs);
     report.size = fs.len();
-    report.kind = Kind::Apk.as_str().to_string();
     let file = FileDigest::of(src);
-    let limits = &opts.limits.starting_now();
-    if let Some(d) = opts.deferred.as_ref().filter(|d| d.beside_app) {
-        COMPILE_WHEN_QUEUED.with(|c| c.replace(Some(Arc::clone(d))));
-    }
-    let analysis = apk_analysis(src, &dir, None, &mut report, limits, None, &file);
-    app_work_queued();
-    report.sha256 = hex(&file.finish());
-    Analyzed { report, pending: Some((analysis, Kind::Apk)) }
+    let mut analyzed = analyze_bytes(src, Some(dir), report, opts, None, &file);
+    analyzed.report.sha256 = hex(&file.finish());
+    analyzed
 }
 
 /// The analysis of an APK whose directory `dir` was read (`refusal`: why
@@ -635,13 +632,17 @@ fn analyze_and_digest(data: &[u8], mut report: AppReport, opts: &Options, idsig:
     // The file digest is queued by the analysis (see `analyze_bytes`); one
     // that nobody took (an analysis that stopped early) is taken here.
     let file = FileDigest::new(data);
-    let mut analyzed = analyze_bytes(data, report, opts, idsig, &file);
+    let mut analyzed = analyze_bytes(Source::Memory(data), None, report, opts, idsig, &file);
     analyzed.report.sha256 = hex(&file.finish());
     analyzed
 }
 
+/// Analyses `data`, whose zip directory `parsed` the caller may have read
+/// already (a streamed file's, read from its tail; any other source is
+/// held in memory).
 fn analyze_bytes<'a>(
-    data: &'a [u8],
+    data: Source<'a>,
+    parsed: Option<ZipDirectory>,
     mut report: AppReport,
     opts: &Options,
     idsig: Option<&'a [u8]>,
@@ -650,13 +651,20 @@ fn analyze_bytes<'a>(
     let limits = &opts.limits.starting_now();
     // Zip by content: Android opens an APK whatever its first bytes are (the
     // EOCD is the authority), so a zip is tried whenever an EOCD is found.
-    let mut dir = ZipDirectory::parse(data, &limits.zip());
+    let bytes = match data {
+        Source::Memory(bytes) => Some(bytes),
+        Source::File(_) => None,
+    };
+    let mut dir = match parsed {
+        Some(d) => Ok(d),
+        None => ZipDirectory::parse_source(data, &limits.zip()),
+    };
     // An archive Android refuses (bad central directory offsets, no EOCD)
     // is still read for the reviewer when it holds a manifest: the refusal
     // stays visible as a `container` error record and the loud
     // `zip-central-directory-unreadable` anomaly.
     let mut refusal = None;
-    if let Err(e) = &dir {
+    if let (Err(e), Some(data)) = (&dir, bytes) {
         if container::looks_like_zip(data) || !matches!(e, crate::formats::zip::Error::NoEocd) {
             if let Ok(r) = ZipDirectory::recover(data, &limits.zip()) {
                 if r.find("AndroidManifest.xml").is_some() {
@@ -668,7 +676,7 @@ fn analyze_bytes<'a>(
     }
     let kind = match &dir {
         Ok(d) => container::classify_zip(d),
-        Err(_) => container::classify_bytes(data),
+        Err(_) => bytes.map_or(Kind::Unknown, container::classify_bytes),
     };
     report.kind = kind.as_str().to_string();
     // A one-app scan's database compile queues behind the app's own parallel
@@ -689,9 +697,7 @@ fn analyze_bytes<'a>(
     // digest side by side with its v2/v3 content digest in one pass.
     let digest_beside = !(kind == Kind::Apk && dir.is_ok());
     let analyze = || match (kind, dir) {
-        (Kind::Apk, Ok(dir)) => {
-            Some(apk_analysis(Source::Memory(data), &dir, refusal, &mut report, limits, idsig, file))
-        }
+        (Kind::Apk, Ok(dir)) => Some(apk_analysis(data, &dir, refusal, &mut report, limits, idsig, file)),
         (Kind::Apks | Kind::Xapk | Kind::Apkm, Ok(dir)) => {
             report.entry_count = dir.entries.len();
             Some(crate::extract::splits::analyze_split_zip(data, &dir, limits))
@@ -709,9 +715,9 @@ fn analyze_bytes<'a>(
             Some(crate::extract::archive::analyze_archive(data, &dir, kind, limits))
         }
         (Kind::Staticlib | Kind::Macho | Kind::Dex | Kind::Elf, _) => {
-            Some(crate::extract::archive::analyze_file(data, kind, &report.path, limits))
+            bytes.map(|data| crate::extract::archive::analyze_file(data, kind, &report.path, limits))
         }
-        (Kind::Unknown, Err(e)) if container::looks_like_zip(data) => {
+        (Kind::Unknown, Err(e)) if bytes.is_some_and(container::looks_like_zip) => {
             report.kind = Kind::Zip.as_str().to_string();
             report.errors.push(ErrorRecord::new("container", "", e.to_string()));
             None
@@ -905,7 +911,7 @@ fn footprint(input: &Input) -> u64 {
     size.saturating_add(size / 2)
 }
 
-/// `footprint` of an app not opened yet: one as large as a streamed APK is
+/// `footprint` of an app not opened yet: one as large as a streamed file is
 /// taken to be one (a guess, for `split_app` only).
 fn footprint_guess(input: &Input, limits: &Limits) -> u64 {
     let size = std::fs::metadata(&input.path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len());
@@ -1041,7 +1047,7 @@ pub fn scan_batch_map<T: Send, E>(
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
-                // A large APK is opened first (its tail read, its directory
+                // A large package is opened first (its tail read, its directory
                 // parsed), so that its share is what streaming it holds.
                 let streamed = if input.error.is_none() {
                     catch_unwind(AssertUnwindSafe(|| open_streamed(&input.path, &opts.limits))).ok().flatten()

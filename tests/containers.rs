@@ -153,3 +153,32 @@ fn a_split_set_folder_is_one_app() {
     assert!(r.dex.iter().any(|d| d.file == "pay-master.apk!/classes.dex"));
     assert!(r.sdks.iter().any(|s| s.id == "umeng-analytics"));
 }
+
+/// Every sample here and every APK of `corpus/`, streamed from its file
+/// (`Limits::stream_min_bytes` 0), gives the report it gives read whole.
+#[test]
+fn streamed_packages_give_the_reports_of_packages_read_whole() {
+    let base = opts();
+    let with = |stream_min_bytes: u64| Options {
+        limits: cleanscan::container::Limits { stream_min_bytes, ..base.limits },
+        ..base.clone()
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut files: Vec<PathBuf> = samples().into_iter().map(|(p, _)| p).collect();
+    for e in std::fs::read_dir(&root).expect("corpus/ exists") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "apk") {
+            files.push(p);
+        }
+    }
+    let mut streamed = 0usize;
+    for p in &files {
+        streamed += usize::from(cleanscan::scan::open_streamed(p, &with(0).limits).is_some());
+        let a = serde_json::to_string_pretty(&scan_file(p, &with(0))).expect("json");
+        let b = serde_json::to_string_pretty(&scan_file(p, &with(u64::MAX))).expect("json");
+        assert!(a == b, "{}: streamed and read whole differ", p.display());
+    }
+    // All six container kinds and the APKs are plain zips: every one is streamed.
+    assert_eq!(streamed, files.len(), "files streamed");
+    assert!(files.len() > 20, "{} files", files.len());
+}

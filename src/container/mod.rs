@@ -54,7 +54,7 @@ pub struct Limits {
     /// minSdkVersion < 24.
     pub verify_all_v1_digests: bool,
     /// Batch scans admit apps while their expected footprints (file size
-    /// x 1.5; x 0.75 for a streamed APK, see `stream_min_bytes`) fit in this many bytes together (default 128 MiB; 0 = no
+    /// x 1.5; x 0.75 for a streamed file, see `stream_min_bytes`) fit in this many bytes together (default 128 MiB; 0 = no
     /// budget). It bounds peak memory whatever the thread count: large apps
     /// are scanned one at a time, an app larger than the budget alone.
     pub memory_budget: u64,
@@ -66,8 +66,9 @@ pub struct Limits {
     /// gain from it (the file digest and signature verification still run
     /// beside the entries when a thread comes free, at the cost of a join).
     pub split_app: bool,
-    /// APKs of at least this many bytes are streamed (default 32 MiB;
-    /// `u64::MAX`: none): their tail (signing block, central directory, EOCD) is held
+    /// Zip packages (APKs, split sets, App Bundles, IPAs, JAR/AAR/zip) of at
+    /// least this many bytes are streamed (default 32 MiB; `u64::MAX`: none):
+    /// their tail (signing block, central directory, EOCD) is held
     /// in memory and the rest is read from the file as the scan needs it
     /// (`formats::source`), instead of the whole file being read first.
     /// Peak memory then grows with the entries in flight, not the file.

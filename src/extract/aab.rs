@@ -20,6 +20,7 @@ use crate::extract::facts::{BundleFacts, Facts, Manifest, Member};
 use crate::extract::splits::{merge_endpoints, merge_facts};
 use crate::extract::{analyze_zip, manifest, ApkAnalysis};
 use crate::formats::aab;
+use crate::formats::source::Source;
 use crate::formats::zip::ZipDirectory;
 
 /// Most modules analysed in one bundle.
@@ -58,7 +59,13 @@ pub fn modules(dir: &ZipDirectory) -> Vec<String> {
     v
 }
 
-fn read_entry(data: &[u8], dir: &ZipDirectory, name: &str, max: u64, errors: &mut Vec<ErrorRecord>) -> Option<Vec<u8>> {
+fn read_entry(
+    data: Source<'_>,
+    dir: &ZipDirectory,
+    name: &str,
+    max: u64,
+    errors: &mut Vec<ErrorRecord>,
+) -> Option<Vec<u8>> {
     let entry = dir.find(name)?;
     let mut buf = Vec::new();
     match dir.read(data, entry, max, &mut buf) {
@@ -72,7 +79,7 @@ fn read_entry(data: &[u8], dir: &ZipDirectory, name: &str, max: u64, errors: &mu
 
 /// Decodes a module's protobuf manifest into `Manifest` (via AXML).
 fn module_manifest(
-    data: &[u8],
+    data: Source<'_>,
     dir: &ZipDirectory,
     module: &str,
     limits: &Limits,
@@ -134,7 +141,7 @@ fn decode_axml(
 }
 
 /// Analyses an App Bundle.
-pub fn analyze_aab(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
+pub fn analyze_aab(data: Source<'_>, dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
     let mut out = ApkAnalysis::default();
     let mut endpoints = EndpointCollector::new();
     out.facts.anomalies.extend(dir.anomalies.iter().cloned());

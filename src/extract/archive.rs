@@ -16,6 +16,7 @@ use crate::extract::endpoints::EndpointCollector;
 use crate::extract::facts::{Component, DexFacts, Facts, IosFacts, MachoFacts, Manifest, MetaData, UsesPermission};
 use crate::extract::splits::merge_endpoints;
 use crate::extract::{analyze_zip, dex, native, ApkAnalysis};
+use crate::formats::source::Source;
 use crate::formats::zip::ZipDirectory;
 use crate::formats::{ar, classfile, macho};
 
@@ -30,7 +31,7 @@ pub const MAX_XML_EVENTS: usize = 1_000_000;
 
 /// Reads every `.class` entry of a jar into one class list.
 fn jvm_pass(
-    data: &[u8],
+    data: Source<'_>,
     dir: &ZipDirectory,
     label: &str,
     limits: &Limits,
@@ -230,7 +231,7 @@ pub fn text_manifest(xml: &[u8]) -> Result<Manifest, String> {
 }
 
 /// Analyses a `.jar`, `.aar` or other zip that is not an app.
-pub fn analyze_archive(data: &[u8], dir: &ZipDirectory, kind: Kind, limits: &Limits) -> ApkAnalysis {
+pub fn analyze_archive(data: Source<'_>, dir: &ZipDirectory, kind: Kind, limits: &Limits) -> ApkAnalysis {
     let aar = kind == Kind::Aar;
     let map = |n: &str| -> Option<String> {
         if n == "AndroidManifest.xml" || n.ends_with(".class") {
@@ -274,9 +275,15 @@ pub fn analyze_archive(data: &[u8], dir: &ZipDirectory, kind: Kind, limits: &Lim
         inflated = inflated.saturating_add(bytes.len() as u64);
         match ZipDirectory::parse(&bytes, &limits.zip()) {
             Ok(inner) => {
-                if let Some(d) =
-                    jvm_pass(&bytes, &inner, &e.name, limits, &mut inflated, &mut endpoints, &mut out.errors)
-                {
+                if let Some(d) = jvm_pass(
+                    Source::Memory(&bytes),
+                    &inner,
+                    &e.name,
+                    limits,
+                    &mut inflated,
+                    &mut endpoints,
+                    &mut out.errors,
+                ) {
                     out.facts.dex.push(d);
                 }
             }

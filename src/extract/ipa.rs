@@ -18,6 +18,7 @@ use crate::extract::archive::macho_facts;
 use crate::extract::endpoints::EndpointCollector;
 use crate::extract::facts::{AtsFacts, DexFacts, IosFacts, KeyValue, Member, PrivacyManifest, Provision, Signer};
 use crate::extract::ApkAnalysis;
+use crate::formats::source::Source;
 use crate::formats::zip::{ZipDirectory, ZipEntry};
 use crate::formats::{macho, pkcs7, x509};
 
@@ -120,7 +121,7 @@ fn provision(bytes: &[u8]) -> Option<Provision> {
 }
 
 struct Ctx<'a> {
-    data: &'a [u8],
+    data: Source<'a>,
     dir: &'a ZipDirectory,
     limits: &'a Limits,
     inflated: u64,
@@ -182,7 +183,7 @@ fn bundle(cx: &mut Ctx<'_>, root: &str, fallback_exe: Option<&str>) -> Bundle {
 }
 
 /// Analyses an IPA.
-pub fn analyze_ipa(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
+pub fn analyze_ipa(data: Source<'_>, dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
     let mut out = ApkAnalysis::default();
     out.facts.anomalies.extend(dir.anomalies.iter().cloned());
     out.facts.entries = dir.entries.iter().map(|e| e.name.clone()).collect();

@@ -265,13 +265,13 @@ pub fn analyze_apk_digesting<'a>(
 /// `read_manifest` false, `AndroidManifest.xml` and `resources.arsc` are
 /// not read (the caller decodes its own manifest).
 pub fn analyze_zip(
-    data: &[u8],
+    data: Source<'_>,
     dir: &ZipDirectory,
     limits: &Limits,
     apk_name: &(dyn Fn(&str) -> Option<String> + Sync),
     read_manifest: bool,
 ) -> ApkAnalysis {
-    analyze_zip_inner(Source::Memory(data), dir, limits, apk_name, read_manifest, None, None)
+    analyze_zip_inner(data, dir, limits, apk_name, read_manifest, None, None)
 }
 
 fn analyze_zip_inner<'a>(

@@ -19,6 +19,7 @@ use crate::evidence::{Anomaly, ErrorRecord};
 use crate::extract::endpoints::{MAX_EVIDENCE_PER_HOST, MAX_URLS_PER_HOST};
 use crate::extract::facts::{Component, Endpoint, Facts, Member};
 use crate::extract::{analyze_apk, ApkAnalysis};
+use crate::formats::source::Source;
 use crate::formats::zip::{ZipDirectory, ZipEntry};
 
 /// Most member APKs analysed in one set (bundletool sets of a large app
@@ -183,7 +184,7 @@ impl SplitSet {
     /// whether to analyse it) from the outer zip, within the app's budget.
     pub fn add_from_zip(
         &mut self,
-        data: &[u8],
+        data: Source<'_>,
         dir: &ZipDirectory,
         limits: &Limits,
         pick: &dyn Fn(&ZipEntry) -> Option<(&'static str, bool)>,
@@ -378,7 +379,7 @@ pub fn pick_member(dir: &ZipDirectory) -> impl Fn(&ZipEntry) -> Option<(&'static
 }
 
 /// Analyses a split-set zip (`.apks`, `.xapk`, `.apkm`).
-pub fn analyze_split_zip(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
+pub fn analyze_split_zip(data: Source<'_>, dir: &ZipDirectory, limits: &Limits) -> ApkAnalysis {
     let mut set = SplitSet::new();
     // Stored member APKs carry their own EOCD: those are not a second
     // directory of the outer zip.
@@ -391,13 +392,14 @@ pub fn analyze_split_zip(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> Ap
         })
     };
     let tail_start = data.len().saturating_sub(0xffff + 22);
+    let mut window = Vec::new();
     let extra_eocds_explained = data
-        .get(tail_start..)
+        .get(tail_start, 0xffff + 22, &mut window)
         .unwrap_or_default()
         .windows(4)
         .enumerate()
         .filter(|(_, w)| *w == b"PK\x05\x06")
-        .map(|(i, _)| (tail_start.saturating_add(i)) as u64)
+        .map(|(i, _)| tail_start.saturating_add(i as u64))
         .filter(|&o| o != dir.eocd_offset)
         .all(inside_stored_apk);
     set.anomalies
@@ -431,7 +433,7 @@ struct XapkExpansion {
     file: String,
 }
 
-fn xapk_manifest(data: &[u8], dir: &ZipDirectory, limits: &Limits) -> Option<XapkManifest> {
+fn xapk_manifest(data: Source<'_>, dir: &ZipDirectory, limits: &Limits) -> Option<XapkManifest> {
     let entry = dir.find("manifest.json")?;
     let mut buf = Vec::new();
     let (bytes, _) = dir.read(data, entry, limits.max_text_asset_bytes, &mut buf).ok()?;

@@ -1,7 +1,7 @@
 //! Where an archive's bytes come from: a slice in memory, or a file read
 //! piece by piece ([`FileSource`]).
 //!
-//! A large APK need not sit in memory whole. Its tail (the APK Signing
+//! A large APK (or App Bundle, IPA...) need not sit in memory whole. Its tail (the APK Signing
 //! Block, the central directory and the EOCD) is read once and held; an
 //! entry's bytes are read from the file when the entry is read, and
 //! whole-file digests read it block by block. Peak memory is then the tail,
@@ -80,6 +80,18 @@ impl FileSource {
             return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
         }
         self.file.read_exact_at(out, offset)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Source<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Source::Memory(bytes)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Source<'a> {
+    fn from(bytes: &'a Vec<u8>) -> Self {
+        Source::Memory(bytes)
     }
 }
 

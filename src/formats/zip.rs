@@ -433,8 +433,12 @@ impl ZipDirectory {
     }
 
     /// Offset and length of an entry's data, from its local header.
-    pub fn data_range(&self, data: &[u8], entry: &ZipEntry) -> Result<(usize, usize, Vec<Anomaly>)> {
-        self.data_range_in(Source::Memory(data), entry)
+    pub fn data_range<'d>(
+        &self,
+        data: impl Into<Source<'d>>,
+        entry: &ZipEntry,
+    ) -> Result<(usize, usize, Vec<Anomaly>)> {
+        self.data_range_in(data.into(), entry)
     }
 
     /// [`Self::data_range`] in an archive of any [`Source`].
@@ -511,8 +515,8 @@ impl ZipDirectory {
 
     /// Fills `out` with the first bytes of the entry's content (inflating only
     /// as much as needed). False when the entry is shorter or unreadable.
-    pub fn peek(&self, data: &[u8], entry: &ZipEntry, out: &mut [u8]) -> bool {
-        self.peek_in(Source::Memory(data), entry, out)
+    pub fn peek<'d>(&self, data: impl Into<Source<'d>>, entry: &ZipEntry, out: &mut [u8]) -> bool {
+        self.peek_in(data.into(), entry, out)
     }
 
     /// [`Self::peek`] in an archive of any [`Source`]. At most
@@ -566,6 +570,17 @@ impl ZipDirectory {
     /// `max_bytes` are produced.
     pub fn read<'d>(
         &self,
+        data: impl Into<Source<'d>>,
+        entry: &ZipEntry,
+        max_bytes: u64,
+        buf: &'d mut Vec<u8>,
+    ) -> Result<(&'d [u8], Vec<Anomaly>)> {
+        self.read_in(data.into(), entry, max_bytes, buf)
+    }
+
+    /// [`Self::read`] of bytes in memory.
+    fn read_memory<'d>(
+        &self,
         data: &'d [u8],
         entry: &ZipEntry,
         max_bytes: u64,
@@ -593,7 +608,7 @@ impl ZipDirectory {
         buf: &'d mut Vec<u8>,
     ) -> Result<(&'d [u8], Vec<Anomaly>)> {
         let file = match src {
-            Source::Memory(data) => return self.read(data, entry, max_bytes, buf),
+            Source::Memory(data) => return self.read_memory(data, entry, max_bytes, buf),
             Source::File(f) => f,
         };
         let (start, len, mut anomalies) = self.data_range_in(src, entry)?;
