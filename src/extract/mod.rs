@@ -21,6 +21,7 @@ use crate::formats::arsc::ResourceTable;
 use crate::formats::source::Source;
 use crate::formats::zip::{ZipDirectory, ZipEntry};
 use crate::verify::digest::FileDigest;
+use crate::verify::shared::SharedEntries;
 use endpoints::EndpointCollector;
 use facts::Facts;
 
@@ -140,6 +141,9 @@ struct EntryReader<'a> {
     prefix: &'a str,
     /// The app's inflate budget ran out and an error record says so.
     budget_spent: bool,
+    /// Where DEX files and native libraries are published for v1 entry
+    /// digests, when the APK's verification will hash every entry.
+    shared: Option<&'a SharedEntries>,
 }
 
 /// The time-budget check between entries: true (and one `limits` error
@@ -290,7 +294,7 @@ fn analyze_zip_inner<'a>(
     let errors = &mut out.errors;
     facts.anomalies.extend(dir.anomalies.iter().cloned());
     facts.entries = dir.entries.iter().filter_map(|e| apk_name(&e.name)).collect();
-    let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "", budget_spent: false };
+    let mut reader = EntryReader { data, dir, limits, inflated: 0, prefix: "", budget_spent: false, shared: None };
     let mut buf = spare_buffer();
     if !read_manifest {
         let sig = SigInput { sandbox: None, idsig, file_digest };
@@ -399,6 +403,7 @@ fn analyze_entries(
 ) {
     let data = reader.data;
     let manifest = facts.manifest.as_ref();
+    let shared = v1_entry_digests_expected(data, dir, limits, sig.idsig.is_some()).then(SharedEntries::new);
     let input = crate::verify::Input {
         min_sdk: manifest.and_then(|m| m.min_sdk),
         target_sdk: manifest.and_then(|m| m.target_sdk),
@@ -407,6 +412,7 @@ fn analyze_entries(
         max_entry_bytes: limits.max_entry_bytes,
         all_v1_digests: limits.verify_all_v1_digests,
         file_digest: sig.file_digest,
+        shared_entries: shared.as_ref(),
     };
     // Verification reads the whole file on its own: it runs beside the
     // entries when the pool has a free thread. The entries (inflating the
@@ -419,7 +425,11 @@ fn analyze_entries(
         || {
             // Queued behind the verification: a one-app scan's database compile.
             crate::scan::app_work_queued();
-            read_entries(dir, limits, apk_name, reader, buf, facts, errors, endpoints)
+            let mut r = EntryReader { shared: shared.as_ref(), ..*reader };
+            let v1_files = read_entries(dir, limits, apk_name, &mut r, buf, facts, errors, endpoints);
+            reader.inflated = r.inflated;
+            reader.budget_spent = r.budget_spent;
+            v1_files
         },
         || match sig.file_digest {
             Some(file) => rayon::join(|| crate::verify::verify_source(data, dir, &input), || file.take_alone()).0,
@@ -433,6 +443,27 @@ fn analyze_entries(
     signers::apply_verification(&mut facts.signers, &verification);
     facts.signature_verification = Some(signers::verdict(&verification));
     facts.anomalies.extend(signed.anomalies);
+}
+
+/// Whether the APK's v1 verification will hash every entry (it has a
+/// `META-INF/MANIFEST.MF`, no v2/v3/v3.1 signature, and no `.idsig`; or
+/// every entry is checked by request), so that the analysis publishes the
+/// DEX files and native libraries it inflates ([`SharedEntries`]).
+fn v1_entry_digests_expected(data: Source<'_>, dir: &ZipDirectory, limits: &Limits, idsig: bool) -> bool {
+    use crate::formats::sigblock as sb;
+    if idsig || dir.find("META-INF/MANIFEST.MF").is_none() {
+        return false;
+    }
+    if limits.verify_all_v1_digests {
+        return true;
+    }
+    let block = sb::locate_source(data, dir.cd_offset).ok().flatten();
+    let ids = [
+        sb::APK_SIGNATURE_SCHEME_V2_BLOCK_ID,
+        sb::APK_SIGNATURE_SCHEME_V3_BLOCK_ID,
+        sb::APK_SIGNATURE_SCHEME_V31_BLOCK_ID,
+    ];
+    !block.is_some_and(|b| ids.iter().any(|&id| b.find(id).is_some()))
 }
 
 /// Reads and analyses every entry the scan needs, in entry order; returns
@@ -515,13 +546,46 @@ fn heavy_entry(
     endpoints: &mut EndpointCollector,
 ) {
     let stage = if role == Role::Dex { "dex" } else { "native" };
+    // A deflated entry that v1 verification will hash too is published
+    // once inflated: the verifier hashes these bytes instead of inflating
+    // the entry again.
+    let publish = reader
+        .shared
+        .filter(|_| entry.method == crate::formats::zip::METHOD_DEFLATED && reader.prefix.is_empty())
+        .and_then(|s| s.begin(entry));
+    if let Some(p) = publish {
+        let Some(n) = reader.read(entry, u64::MAX, buf, facts, errors, stage).map(<[u8]>::len) else { return };
+        // A deflated entry is inflated into the first `n` bytes of `buf`.
+        let owned = std::sync::Arc::new(std::mem::take(buf));
+        p.ready(std::sync::Arc::clone(&owned), n);
+        analyze_heavy(owned.get(..n).unwrap_or_default(), &entry.name, role, reader.limits, facts, errors, endpoints);
+        // The buffer comes back for the next entry once the verifier is done
+        // with it (or never took it).
+        if let Ok(v) = std::sync::Arc::try_unwrap(owned) {
+            *buf = v;
+        }
+        return;
+    }
     let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, stage) else { return };
+    analyze_heavy(bytes, &entry.name, role, reader.limits, facts, errors, endpoints);
+}
+
+/// Analyses one DEX file or native library's bytes.
+fn analyze_heavy(
+    bytes: &[u8],
+    name: &str,
+    role: Role,
+    limits: &Limits,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+) {
     if role == Role::Dex {
-        if !dex_over_limit(bytes, &entry.name, reader.limits, errors) {
-            analyze_dex(bytes, &entry.name, facts, errors, endpoints);
+        if !dex_over_limit(bytes, name, limits, errors) {
+            analyze_dex(bytes, name, facts, errors, endpoints);
         }
     } else {
-        analyze_native(bytes, &entry.name, facts, errors, endpoints);
+        analyze_native(bytes, name, facts, errors, endpoints);
     }
 }
 
@@ -726,6 +790,7 @@ fn probe(
             inflated: reader.inflated,
             prefix: &prefix,
             budget_spent: reader.budget_spent,
+            shared: None,
         };
         let mut inner_buf = Vec::new();
         for e in &nested.entries {

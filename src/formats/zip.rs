@@ -89,7 +89,7 @@ impl Default for ZipLimits {
 }
 
 /// One central directory record.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ZipEntry {
     /// The raw name bytes.
     pub name_raw: Vec<u8>,

@@ -16,6 +16,7 @@
 mod bigmod;
 pub mod crypto;
 pub mod digest;
+pub mod shared;
 pub mod stamp;
 pub mod v1;
 pub mod v2v3;
@@ -48,6 +49,8 @@ pub struct Input<'a> {
     /// The caller's SHA-256 of this APK, offered to the chunked SHA-256
     /// content digest to take side by side with its chunks.
     pub file_digest: Option<&'a digest::FileDigest<'a>>,
+    /// Entries the analysis inflates, for v1 entry digests to reuse.
+    pub shared_entries: Option<&'a shared::SharedEntries>,
 }
 
 /// The outcome of one scheme for reports.
@@ -152,6 +155,7 @@ pub fn verify_source(apk: Source<'_>, dir: &ZipDirectory, input: &Input<'_>) -> 
                     found_scheme_ids: &found,
                     max_entry_bytes: input.max_entry_bytes,
                     entry_digests,
+                    shared: input.shared_entries,
                 })
             })
         },

@@ -253,6 +253,9 @@ pub struct V1Input<'a> {
     /// structure, the .SF files and the signatures are checked, because a
     /// verified v2+ signature already covers every entry byte).
     pub entry_digests: bool,
+    /// Entries the analysis inflates ([`super::shared`]): their digests are
+    /// taken over those bytes instead of inflating them again.
+    pub shared: Option<&'a super::shared::SharedEntries>,
 }
 
 fn read_entry(inp: &V1Input<'_>, e: &ZipEntry) -> Result<Vec<u8>, String> {
@@ -473,24 +476,53 @@ fn entry_digest_errors(inp: &V1Input<'_>, checks: &[EntryCheck<'_>]) -> Vec<Stri
     };
     let mut order: Vec<usize> = (0..checks.len()).collect();
     order.sort_by_key(|i| std::cmp::Reverse(size(i)));
-    let mut per_check: Vec<(usize, Vec<String>)> = order
+    // None: the analysis is inflating the entry; it is checked at the end.
+    let check = |buf: &mut Vec<u8>, i: usize, wait: bool| -> Option<Vec<String>> {
+        match checks.get(i) {
+            Some(EntryCheck::Failed(e)) => Some(vec![e.clone()]),
+            Some(EntryCheck::Hash(e, expected)) => entry_digest_check(inp, e, expected, buf, wait),
+            None => Some(Vec::new()),
+        }
+    };
+    let mut per_check: Vec<(usize, Option<Vec<String>>)> = order
         .par_iter()
         .with_min_len(ENTRIES_PER_TASK)
-        .map_init(Vec::new, |buf, &i| {
-            let errors = match checks.get(i) {
-                Some(EntryCheck::Failed(e)) => vec![e.clone()],
-                Some(EntryCheck::Hash(e, expected)) => entry_digest_check(inp, e, expected, buf),
-                None => Vec::new(),
-            };
-            (i, errors)
-        })
+        .map_init(Vec::new, |buf, &i| (i, check(buf, i, false)))
         .collect();
+    let mut buf = Vec::new();
+    for (i, errors) in &mut per_check {
+        if errors.is_none() {
+            *errors = check(&mut buf, *i, true);
+        }
+    }
     per_check.sort_unstable_by_key(|(i, _)| *i);
-    per_check.into_iter().flat_map(|(_, errors)| errors).collect()
+    per_check.into_iter().flat_map(|(_, errors)| errors.unwrap_or_default()).collect()
 }
 
-/// What an entry's bytes fail against its expected digests.
-fn entry_digest_check(inp: &V1Input<'_>, e: &ZipEntry, expected: &[(Hash, Vec<u8>)], buf: &mut Vec<u8>) -> Vec<String> {
+/// What an entry's bytes fail against its expected digests; None (unless
+/// `wait`) when the analysis is inflating the entry.
+fn entry_digest_check(
+    inp: &V1Input<'_>,
+    e: &ZipEntry,
+    expected: &[(Hash, Vec<u8>)],
+    buf: &mut Vec<u8>,
+    wait: bool,
+) -> Option<Vec<String>> {
+    let compare = |data: &[u8]| -> Vec<String> {
+        expected
+            .iter()
+            .filter(|(h, want)| h.digest(&[data]) != *want)
+            .map(|(h, _)| format!("{} digest of {} does not match META-INF/MANIFEST.MF", h.name(), e.name))
+            .collect()
+    };
+    if let Some(shared) = inp.shared.filter(|_| e.method == crate::formats::zip::METHOD_DEFLATED) {
+        let taken = if wait { shared.wait_take(e) } else { shared.take(e) };
+        match taken {
+            super::shared::Taken::Bytes(bytes, n) => return Some(compare(bytes.get(..n).unwrap_or_default())),
+            super::shared::Taken::Later => return None,
+            super::shared::Taken::Yourself => {}
+        }
+    }
     // Stored entries are hashed in place (no copy, no CRC pass); the
     // others are inflated into the task's buffer.
     let in_memory = match inp.apk {
@@ -505,14 +537,10 @@ fn entry_digest_check(inp: &V1Input<'_>, e: &ZipEntry, expected: &[(Hash, Vec<u8
         Some(d) => d,
         None => match read_entry_into(inp, e, buf) {
             Ok(d) => d,
-            Err(err) => return vec![err],
+            Err(err) => return Some(vec![err]),
         },
     };
-    expected
-        .iter()
-        .filter(|(h, want)| h.digest(&[data]) != *want)
-        .map(|(h, _)| format!("{} digest of {} does not match META-INF/MANIFEST.MF", h.name(), e.name))
-        .collect()
+    Some(compare(data))
 }
 
 fn verify_sf_against_manifest(
