@@ -63,6 +63,8 @@ pub enum Taken {
 pub struct Publishing<'s> {
     shared: &'s SharedEntries,
     key: usize,
+    /// The size the central directory declares, counted when claimed.
+    declared: u64,
     done: bool,
 }
 
@@ -86,7 +88,7 @@ impl SharedEntries {
         }
         *published = published.saturating_add(e.uncompressed_size);
         slots.insert(key(e), Slot::Reading);
-        Some(Publishing { shared: self, key: key(e), done: false })
+        Some(Publishing { shared: self, key: key(e), declared: e.uncompressed_size, done: false })
     }
 
     /// For the verifier: the entry's bytes when published (they are handed
@@ -134,10 +136,25 @@ impl SharedEntries {
 }
 
 impl Publishing<'_> {
-    /// Publishes the entry's bytes: the first `n` of `bytes`.
+    /// Publishes the entry's bytes: the first `n` of `bytes`. An entry that
+    /// inflated to more than its declared size is published only while the
+    /// total stays within [`MAX_PUBLISHED_BYTES`] (a lying header cannot make
+    /// published buffers pile up); otherwise it is given up, and the
+    /// caller's `Arc` stays the only one.
     pub fn ready(mut self, bytes: Arc<Vec<u8>>, n: usize) {
         self.done = true;
-        self.shared.set(self.key, Slot::Ready(bytes, n));
+        let mut st = self.shared.lock();
+        let (slots, published) = &mut *st;
+        let extra = (n as u64).saturating_sub(self.declared);
+        let slot = if published.saturating_add(extra) > MAX_PUBLISHED_BYTES {
+            Slot::Gone
+        } else {
+            *published = published.saturating_add(extra);
+            Slot::Ready(bytes, n)
+        };
+        slots.insert(self.key, slot);
+        drop(st);
+        self.shared.changed.notify_all();
     }
 }
 
@@ -188,6 +205,20 @@ mod tests {
         let p = s.begin(&big).unwrap();
         assert!(s.begin(&more).is_none());
         drop(p);
+        // A header that declares 1 byte for an entry that inflates to more
+        // than the cap: not published, and the caller keeps its buffer.
+        let s = SharedEntries::new();
+        let liar = entry("liar", 1);
+        let bytes = Arc::new(vec![0u8; 16]);
+        let n = usize::try_from(MAX_PUBLISHED_BYTES).unwrap() + 1;
+        s.begin(&liar).unwrap().ready(Arc::clone(&bytes), n);
+        assert_eq!(Arc::strong_count(&bytes), 1);
+        assert!(matches!(s.take(&liar), Taken::Yourself));
+        // Within the cap, the extra bytes count: the next claim sees them.
+        let s = SharedEntries::new();
+        let (small, next) = (entry("small", 1), entry("next", MAX_PUBLISHED_BYTES / 2));
+        s.begin(&small).unwrap().ready(Arc::new(Vec::new()), usize::try_from(MAX_PUBLISHED_BYTES / 2 + 10).unwrap());
+        assert!(s.begin(&next).is_none());
     }
 
     #[test]
