@@ -541,7 +541,7 @@ pub fn open_streamed(path: &Path, limits: &Limits) -> Option<Streamed> {
     let mut last = vec![0u8; usize::try_from(window).ok()?];
     let window_start = len.checked_sub(window)?;
     file.read_exact_at(&mut last, window_start).ok()?;
-    let eocd = last.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let eocd = last.windows(4).rposition(|w| w == crate::formats::zip::EOCD_SIG.to_le_bytes())?;
     let field = last.get(eocd.checked_add(16)?..eocd.checked_add(20)?)?;
     let cd_offset = u64::from(u32::from_le_bytes(field.try_into().ok()?));
     if cd_offset == 0xffff_ffff || cd_offset > window_start.saturating_add(eocd as u64) {
@@ -907,19 +907,24 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
 /// bytes plus about half as much again for inflated entries and extracted
 /// facts (measured: 92 MB peak for a 62 MB APK with 8 DEX files).
 fn footprint(input: &Input) -> u64 {
-    let size = std::fs::metadata(&input.path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len());
+    let size = file_len(input);
     size.saturating_add(size / 2)
 }
 
 /// `footprint` of an app not opened yet: one as large as a streamed file is
 /// taken to be one (a guess, for `split_app` only).
 fn footprint_guess(input: &Input, limits: &Limits) -> u64 {
-    let size = std::fs::metadata(&input.path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len());
+    let size = file_len(input);
     if size >= limits.stream_min_bytes.max(1) {
         size / 4 * 3
     } else {
         size.saturating_add(size / 2)
     }
+}
+
+/// The input's size when it is a file (0 otherwise).
+fn file_len(input: &Input) -> u64 {
+    std::fs::metadata(&input.path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len())
 }
 
 /// Whether the batch lets app `i` split its work across the pool

@@ -197,7 +197,7 @@ impl<'a> EntryReader<'a> {
         let left = self.limits.max_app_bytes.saturating_sub(self.inflated);
         let capped = max.min(self.limits.max_entry_bytes);
         let max = capped.min(left);
-        match self.dir.read_in(self.data, entry, max, buf) {
+        match self.dir.read(self.data, entry, max, buf) {
             Err(crate::formats::zip::Error::LimitExceeded { what: "inflated entry size", .. }) if left < capped => {
                 self.budget_spent = true;
                 errors.push(ErrorRecord::new(
@@ -403,8 +403,7 @@ fn analyze_entries(
 ) {
     let data = reader.data;
     let manifest = facts.manifest.as_ref();
-    let shared = v1_entry_digests_expected(data, dir, limits, sig.idsig.is_some()).then(SharedEntries::new);
-    let input = crate::verify::Input {
+    let mut input = crate::verify::Input {
         min_sdk: manifest.and_then(|m| m.min_sdk),
         target_sdk: manifest.and_then(|m| m.target_sdk),
         target_sandbox_version: sig.sandbox,
@@ -412,8 +411,10 @@ fn analyze_entries(
         max_entry_bytes: limits.max_entry_bytes,
         all_v1_digests: limits.verify_all_v1_digests,
         file_digest: sig.file_digest,
-        shared_entries: shared.as_ref(),
+        shared_entries: None,
     };
+    let shared = crate::verify::hashes_v1_entries(data, dir, &input).then(SharedEntries::new);
+    input.shared_entries = shared.as_ref();
     // Verification reads the whole file on its own: it runs beside the
     // entries when the pool has a free thread. The entries (inflating the
     // DEX files, the longer part) start here at once, and verification is
@@ -443,27 +444,6 @@ fn analyze_entries(
     signers::apply_verification(&mut facts.signers, &verification);
     facts.signature_verification = Some(signers::verdict(&verification));
     facts.anomalies.extend(signed.anomalies);
-}
-
-/// Whether the APK's v1 verification will hash every entry (it has a
-/// `META-INF/MANIFEST.MF`, no v2/v3/v3.1 signature, and no `.idsig`; or
-/// every entry is checked by request), so that the analysis publishes the
-/// DEX files and native libraries it inflates ([`SharedEntries`]).
-fn v1_entry_digests_expected(data: Source<'_>, dir: &ZipDirectory, limits: &Limits, idsig: bool) -> bool {
-    use crate::formats::sigblock as sb;
-    if idsig || dir.find("META-INF/MANIFEST.MF").is_none() {
-        return false;
-    }
-    if limits.verify_all_v1_digests {
-        return true;
-    }
-    let block = sb::locate_source(data, dir.cd_offset).ok().flatten();
-    let ids = [
-        sb::APK_SIGNATURE_SCHEME_V2_BLOCK_ID,
-        sb::APK_SIGNATURE_SCHEME_V3_BLOCK_ID,
-        sb::APK_SIGNATURE_SCHEME_V31_BLOCK_ID,
-    ];
-    !block.is_some_and(|b| ids.iter().any(|&id| b.find(id).is_some()))
 }
 
 /// Reads and analyses every entry the scan needs, in entry order; returns
@@ -549,10 +529,8 @@ fn heavy_entry(
     // A deflated entry that v1 verification will hash too is published
     // once inflated: the verifier hashes these bytes instead of inflating
     // the entry again.
-    let publish = reader
-        .shared
-        .filter(|_| entry.method == crate::formats::zip::METHOD_DEFLATED && reader.prefix.is_empty())
-        .and_then(|s| s.begin(entry));
+    let publish =
+        reader.shared.filter(|_| entry.method == crate::formats::zip::METHOD_DEFLATED).and_then(|s| s.begin(entry));
     if let Some(p) = publish {
         let Some(n) = reader.read(entry, u64::MAX, buf, facts, errors, stage).map(<[u8]>::len) else { return };
         // A deflated entry is inflated into the first `n` bytes of `buf`.
@@ -753,7 +731,7 @@ fn probe(
     depth: u32,
 ) {
     let mut head = [0u8; 4];
-    if !reader.dir.peek_in(reader.data, entry, &mut head) {
+    if !reader.dir.peek(reader.data, entry, &mut head) {
         return;
     }
     let file = format!("{}{}", reader.prefix, entry.name);

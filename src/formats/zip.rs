@@ -442,7 +442,7 @@ impl ZipDirectory {
     }
 
     /// [`Self::data_range`] in an archive of any [`Source`].
-    pub fn data_range_in(&self, src: Source<'_>, entry: &ZipEntry) -> Result<(usize, usize, Vec<Anomaly>)> {
+    fn data_range_in(&self, src: Source<'_>, entry: &ZipEntry) -> Result<(usize, usize, Vec<Anomaly>)> {
         let mut anomalies = Vec::new();
         let lfh = usize::try_from(entry.local_header_offset).map_err(|_| truncated("local header", 0))?;
         let mut local = Vec::new();
@@ -521,7 +521,7 @@ impl ZipDirectory {
 
     /// [`Self::peek`] in an archive of any [`Source`]. At most
     /// [`MAX_PEEK_INPUT`] bytes of the entry's data are looked at.
-    pub fn peek_in(&self, src: Source<'_>, entry: &ZipEntry, out: &mut [u8]) -> bool {
+    fn peek_in(&self, src: Source<'_>, entry: &ZipEntry, out: &mut [u8]) -> bool {
         let Ok((start, len, _)) = self.data_range_in(src, entry) else {
             return false;
         };
@@ -600,7 +600,7 @@ impl ZipDirectory {
     /// [`Self::read`] in an archive of any [`Source`]. From a file, the
     /// entry's bytes are read into `buf` (stored) or into this thread's
     /// scratch buffer and inflated into `buf`.
-    pub fn read_in<'d>(
+    fn read_in<'d>(
         &self,
         src: Source<'d>,
         entry: &ZipEntry,
@@ -712,7 +712,7 @@ impl ZipDirectory {
     }
 }
 
-/// Entry data bytes [`ZipDirectory::peek_in`] looks at, at most: a deflate
+/// Entry data bytes [`ZipDirectory::peek`] looks at, at most: a deflate
 /// stream's first bytes need far fewer.
 pub const MAX_PEEK_INPUT: usize = 1 << 20;
 

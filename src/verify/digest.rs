@@ -51,11 +51,10 @@ pub struct Sections<'a> {
     /// Where the signing block ends (the real CD offset).
     pub cd_offset: u64,
     /// The APK, and its signing block and EOCD as the file holds them (with
-    /// the sections, every byte of the APK in order).
+    /// the sections, every byte of the APK in order). An APK read from a
+    /// file has an empty `before_block`: those bytes, `before_len` of them,
+    /// are read from the file block by block ([`Self::before_blocks`]).
     apk: Source<'a>,
-    /// An APK read from a file: `before_block` is empty and its bytes,
-    /// `before_len` of them, are read from the file block by block.
-    streamed: Option<&'a FileSource>,
     before_len: u64,
     block: &'a [u8],
     real_eocd: &'a [u8],
@@ -78,9 +77,9 @@ impl<'a> Sections<'a> {
         let (base, held) = src.held();
         let at = |offset: u64| offset.checked_sub(base).and_then(|o| usize::try_from(o).ok());
         let (b, c, e) = (at(block_offset)?, at(cd_offset)?, at(eocd_offset)?);
-        let (before_block, streamed) = match src {
-            Source::Memory(apk) => (apk.get(..b)?, None),
-            Source::File(f) => (&[][..], Some(f)),
+        let before_block = match src {
+            Source::Memory(apk) => apk.get(..b)?,
+            Source::File(_) => &[],
         };
         let block = held.get(b..c)?;
         let central_dir = held.get(c..e)?;
@@ -94,7 +93,6 @@ impl<'a> Sections<'a> {
             eocd,
             cd_offset,
             apk: src,
-            streamed,
             before_len: block_offset,
             block,
             real_eocd,
@@ -111,8 +109,29 @@ impl<'a> Sections<'a> {
         self
     }
 
-    fn parts(&self) -> [&[u8]; 3] {
-        [self.before_block, self.central_dir, &self.eocd]
+    /// The APK's file, when its bytes before the block are read from it.
+    fn streamed(&self) -> Option<&'a FileSource> {
+        match self.apk {
+            Source::File(f) => Some(f),
+            Source::Memory(_) => None,
+        }
+    }
+
+    /// Calls `each` with the bytes before the signing block, in order: all
+    /// at once when they are in memory, else read from the file in blocks of
+    /// [`crate::formats::source::BLOCK`] (a whole number of chunks and pages).
+    fn before_blocks(&self, mut each: impl FnMut(&[u8])) {
+        match self.streamed() {
+            Some(f) => {
+                let _ = blocks(f, self.before_len, each);
+            }
+            None => each(self.before_block),
+        }
+    }
+
+    /// The sections after the signing block.
+    fn after_block(&self) -> [&[u8]; 2] {
+        [self.central_dir, &self.eocd]
     }
 
     pub fn total_len(&self) -> u64 {
@@ -293,12 +312,7 @@ fn sha256_of(src: Source<'_>) -> [u8; 32] {
 fn chunks_with_file(sections: &Sections<'_>) -> (Vec<[u8; 32]>, [u8; 32]) {
     let mut file = Stream::new(&[]);
     let mut out = Vec::new();
-    if let Some(f) = sections.streamed {
-        // Block by block: each block's chunks beside the file.
-        let _ = blocks(f, sections.before_len, |block| out.extend(chunks_beside_file(&[(block, true)], &mut file)));
-    } else {
-        out = chunks_beside_file(&[(sections.before_block, true)], &mut file);
-    }
+    sections.before_blocks(|block| out.extend(chunks_beside_file(&[(block, true)], &mut file)));
     out.extend(chunks_beside_file(&[(sections.block, false), (sections.central_dir, true)], &mut file));
     file.update(sections.real_eocd);
     out.push(chunk_sha256(&sections.eocd));
@@ -385,13 +399,11 @@ fn chunked(sections: &Sections<'_>, sha256: bool, sha512: bool) -> (Option<Vec<u
         return (Some(top_digest::<Sha256>(per_chunk.iter().map(|d| d.as_slice()))), None);
     }
     let mut per_chunk: Vec<ChunkPair> = Vec::new();
-    if let Some(f) = sections.streamed {
-        let _ = blocks(f, sections.before_len, |block| {
-            let chunks: Vec<&[u8]> = block.chunks(CHUNK).collect();
-            per_chunk.extend(chunk_pairs(&chunks, sha256, sha512));
-        });
-    }
-    let chunks: Vec<&[u8]> = sections.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
+    sections.before_blocks(|block| {
+        let chunks: Vec<&[u8]> = block.chunks(CHUNK).collect();
+        per_chunk.extend(chunk_pairs(&chunks, sha256, sha512));
+    });
+    let chunks: Vec<&[u8]> = sections.after_block().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
     per_chunk.extend(chunk_pairs(&chunks, sha256, sha512));
     // Every chunk has the digest that was asked for.
     let a = sha256.then(|| top_digest::<Sha256>(per_chunk.iter().map(|c| c.0.as_deref().unwrap_or(&[]))));
@@ -491,7 +503,7 @@ fn verity(sections: &Sections<'_>) -> Result<Vec<u8>, String> {
     // The verity digest (v4 signatures, `--verity-enabled` v2/v3 ones) is
     // rare: a streamed APK's bytes before the block are read whole for it.
     let read;
-    let before = match sections.streamed {
+    let before = match sections.streamed() {
         Some(f) => {
             let mut bytes = Vec::new();
             blocks(f, sections.before_len, |b| bytes.extend_from_slice(b)).map_err(|e| e.to_string())?;
@@ -540,7 +552,6 @@ mod tests {
             eocd,
             cd_offset: before.len() as u64,
             apk: Source::Memory(&[]),
-            streamed: None,
             before_len: before.len() as u64,
             block: &[],
             real_eocd: &[],
@@ -573,7 +584,8 @@ mod tests {
         let par = chunked(&s, true, false).0.unwrap();
         // Serial reference.
         let mut top = vec![0x5a];
-        let chunks: Vec<&[u8]> = s.parts().into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
+        let parts = [s.before_block, s.central_dir, &s.eocd];
+        let chunks: Vec<&[u8]> = parts.into_iter().flat_map(|p| p.chunks(CHUNK)).collect();
         top.extend((chunks.len() as u32).to_le_bytes());
         for c in chunks {
             top.extend(chunk_digest::<Sha256>(c));

@@ -138,10 +138,7 @@ pub fn verify_source(apk: Source<'_>, dir: &ZipDirectory, input: &Input<'_>) -> 
     // A malformed block is "no signing block" for apksig (SignatureNotFound).
     let block: Option<SigningBlock<'_>> = sigblock::locate_source(apk, dir.cd_offset).ok().flatten();
     let found = schemes_to_verify(block.as_ref(), min_sdk, input.idsig.is_some());
-    let run_v1 = min_sdk < v2v3::SDK_N || found.is_empty();
-    // Reaching v1's place, every v2+ scheme found has verified (a failure
-    // returns early): its digests cover every byte of every entry.
-    let entry_digests = input.all_v1_digests || found.iter().all(|&s| s == 4);
+    let (run_v1, entry_digests) = v1_plan(&found, min_sdk, input.all_v1_digests);
     let (blocks, v1) = rayon::join(
         || verify_block_schemes(apk, dir, input, block.as_ref(), min_sdk, &supported, &found),
         || {
@@ -189,7 +186,7 @@ pub fn verify_source(apk: Source<'_>, dir: &ZipDirectory, input: &Input<'_>) -> 
     // Source stamp.
     if let Some(e) = dir.find(stamp::STAMP_CERT_ENTRY) {
         let mut buf = Vec::new();
-        let digest_entry = dir.read_in(apk, e, 4096, &mut buf).map(|(b, _)| b.to_vec()).unwrap_or_default();
+        let digest_entry = dir.read(apk, e, 4096, &mut buf).map(|(b, _)| b.to_vec()).unwrap_or_default();
         match find(sigblock::V2_SOURCE_STAMP_BLOCK_ID) {
             // apksig reports the stamp apart (`Result.getSourceStampInfo`);
             // a bad stamp does not fail the APK.
@@ -224,6 +221,31 @@ pub fn verify_source(apk: Source<'_>, dir: &ZipDirectory, input: &Input<'_>) -> 
         pick("v1").unwrap_or_default()
     };
     out
+}
+
+/// Whether v1 runs, and whether it hashes every entry's contents, given the
+/// schemes found besides it (`schemes_to_verify`).
+fn v1_plan(found: &[u32], min_sdk: u32, all_v1_digests: bool) -> (bool, bool) {
+    let run_v1 = min_sdk < v2v3::SDK_N || found.is_empty();
+    // Reaching v1's place, every v2+ scheme found has verified (a failure
+    // returns early): its digests cover every byte of every entry.
+    let entry_digests = all_v1_digests || found.iter().all(|&s| s == 4);
+    (run_v1, entry_digests)
+}
+
+/// Whether [`verify_source`] with this input will hash the contents of
+/// every v1 entry (there is a `MANIFEST.MF` to check them against), so
+/// that the analysis can share the entries it inflates
+/// (`Input::shared_entries`).
+pub fn hashes_v1_entries(apk: Source<'_>, dir: &ZipDirectory, input: &Input<'_>) -> bool {
+    if dir.find("META-INF/MANIFEST.MF").is_none() {
+        return false;
+    }
+    let min_sdk = input.min_sdk.unwrap_or(1);
+    let block = sigblock::locate_source(apk, dir.cd_offset).ok().flatten();
+    let found = schemes_to_verify(block.as_ref(), min_sdk, input.idsig.is_some());
+    let (run_v1, entry_digests) = v1_plan(&found, min_sdk, input.all_v1_digests);
+    run_v1 && entry_digests
 }
 
 /// The schemes `verify` checks besides v1, in its order, from what is

@@ -265,7 +265,7 @@ fn read_entry(inp: &V1Input<'_>, e: &ZipEntry) -> Result<Vec<u8>, String> {
 /// The entry's bytes, inflated into `buf` when they are compressed.
 fn read_entry_into<'b>(inp: &V1Input<'b>, e: &ZipEntry, buf: &'b mut Vec<u8>) -> Result<&'b [u8], String> {
     inp.dir
-        .read_in(inp.apk, e, inp.max_entry_bytes, buf)
+        .read(inp.apk, e, inp.max_entry_bytes, buf)
         .map(|(b, _)| b)
         .map_err(|err| format!("cannot read entry {}: {err}", e.name))
 }
