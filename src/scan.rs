@@ -18,7 +18,7 @@ use crate::container::{self, Kind, Limits};
 use crate::evidence::ErrorRecord;
 use crate::extract::facts::Facts;
 use crate::fingerprint::Detections;
-use crate::formats::source::{FileSource, Source};
+use crate::formats::source::{FileSource, FileStamp, Source};
 use crate::formats::zip::ZipDirectory;
 use crate::input::Input;
 use crate::report::{AppInfo, AppReport, ComponentNames, DexSummary, IntentFilters};
@@ -334,12 +334,15 @@ fn scan_file_releasing(
         return analyzed.conclude(opts);
     }
     let mut file = FILE_BUFFERS.take(len);
-    if let Err(e) = read_file(path, file.bytes_mut(), opts.limits.split_app) {
-        FILE_BUFFERS.give(file);
-        report.kind = Kind::Unknown.as_str().to_string();
-        report.errors.push(ErrorRecord::new("input", "", e.to_string()));
-        return report;
-    }
+    let changed = match read_file(path, file.bytes_mut(), opts.limits.split_app) {
+        Ok(changed) => changed,
+        Err(e) => {
+            FILE_BUFFERS.give(file);
+            report.kind = Kind::Unknown.as_str().to_string();
+            report.errors.push(ErrorRecord::new("input", "", e.to_string()));
+            return report;
+        }
+    };
     // A v4 signature travels beside the APK as `APK.idsig` (apksigner --v4-signature-file).
     let mut idsig_path = path.as_os_str().to_owned();
     idsig_path.push(".idsig");
@@ -347,7 +350,10 @@ fn scan_file_releasing(
         .ok()
         .filter(|m| m.is_file() && m.len() <= 64 << 20)
         .and_then(|_| std::fs::read(&idsig_path).ok());
-    let analyzed = analyze_and_digest(file.bytes(), report, opts, idsig.as_deref());
+    let mut analyzed = analyze_and_digest(file.bytes(), report, opts, idsig.as_deref());
+    if let Some(why) = changed {
+        not_one_version(&mut analyzed.report, why);
+    }
     FILE_BUFFERS.give(file);
     drop(idsig);
     bytes_done();
@@ -360,21 +366,40 @@ const PARALLEL_READ_BYTES: u64 = 8 << 20;
 
 /// Fills `buf` with the first `buf.len()` bytes of the file at `path` (its
 /// length by the metadata), in parallel parts when `split` allows it. A file
-/// that shrank meanwhile is an error; bytes added meanwhile are not read.
-fn read_file(path: &Path, buf: &mut [u8], split: bool) -> std::io::Result<()> {
+/// shorter than that is an error. Ok(Some(why)) when the bytes read may not
+/// be one version of the file: it was written to while it was read, or it
+/// had grown since its metadata was taken.
+fn read_file(path: &Path, buf: &mut [u8], split: bool) -> std::io::Result<Option<String>> {
     use std::os::unix::fs::FileExt;
     let file = std::fs::File::open(path)?;
+    let stamp = FileStamp::of(&file.metadata()?);
     let parts = if split { rayon::current_num_threads().clamp(1, 8) } else { 1 };
     if (buf.len() as u64) < PARALLEL_READ_BYTES || parts < 2 {
         file.read_exact_at(buf, 0)?;
-        return Ok(());
+    } else {
+        let chunk = buf.len().div_ceil(parts);
+        use rayon::prelude::*;
+        buf.par_chunks_mut(chunk).enumerate().try_for_each(|(i, part)| {
+            let offset = i.checked_mul(chunk).and_then(|o| u64::try_from(o).ok()).unwrap_or(u64::MAX);
+            file.read_exact_at(part, offset)
+        })?;
     }
-    let chunk = buf.len().div_ceil(parts);
-    use rayon::prelude::*;
-    buf.par_chunks_mut(chunk).enumerate().try_for_each(|(i, part)| {
-        let offset = i.checked_mul(chunk).and_then(|o| u64::try_from(o).ok()).unwrap_or(u64::MAX);
-        file.read_exact_at(part, offset)
-    })
+    if stamp.len() != buf.len() as u64 {
+        return Ok(Some(format!("the file changed while it was scanned ({} bytes, then {})", buf.len(), stamp.len())));
+    }
+    Ok(stamp.check(&file))
+}
+
+/// Marks a report whose bytes may mix versions of its file (`why`): an
+/// input error says so, and the report gives no `sha256` (it would name no
+/// version of the file).
+fn not_one_version(report: &mut AppReport, why: String) {
+    report.sha256.clear();
+    report.errors.push(ErrorRecord::new(
+        "input",
+        "",
+        format!("{why}: the report may mix versions of the file, and its sha256 is left out"),
+    ));
 }
 
 /// Buffers that input files are read into, kept across apps: a fresh
@@ -580,6 +605,11 @@ fn analyze_streamed(streamed: Streamed, mut report: AppReport, opts: &Options) -
     let file = FileDigest::of(src);
     let mut analyzed = analyze_bytes(src, Some(dir), report, opts, None, &file);
     analyzed.report.sha256 = hex(&file.finish());
+    // Entries and digests were read over the whole scan: the file is
+    // checked once every read is done.
+    if let Some(why) = fs.trouble() {
+        not_one_version(&mut analyzed.report, why);
+    }
     analyzed
 }
 
@@ -1166,6 +1196,72 @@ mod tests {
             .collect();
         paths.sort();
         paths
+    }
+
+    /// A file written to while it is scanned gives a report that says so and
+    /// names no digest, streamed or read whole; an untouched one does not.
+    /// (The writes fall between opening and checking, where a real writer's
+    /// would.)
+    #[test]
+    fn a_file_written_to_while_scanned_is_reported_without_a_digest() {
+        use std::os::unix::fs::FileExt;
+        let apk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/bugly-obfuscated.apk");
+        let bytes = std::fs::read(&apk).unwrap();
+        let dir = std::env::temp_dir().join(format!("cleanscan-changed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("app.apk");
+        let limits = crate::Limits { stream_min_bytes: 1, ..crate::Limits::default() };
+        let opts = super::Options { threads: 1, limits, ..super::Options::default() };
+        let input_errors = |r: &super::AppReport| -> Vec<String> {
+            r.errors.iter().filter(|e| e.stage == "input").map(|e| e.message.clone()).collect()
+        };
+        let whole = super::scan_file(&apk, &super::Options { threads: 1, ..super::Options::default() });
+        assert_eq!(whole.sha256.len(), 64);
+        assert!(input_errors(&whole).is_empty());
+        type Write = fn(&std::fs::File, u64);
+        let writes: [(&str, Option<Write>, &str); 4] = [
+            ("untouched", None, ""),
+            ("grown", Some(|f, len| f.write_all_at(b"PK", len).unwrap()), "bytes, then"),
+            ("truncated", Some(|f, len| f.set_len(len / 2).unwrap()), "bytes, then"),
+            (
+                "rewritten",
+                Some(|f, _| {
+                    f.write_all_at(b"x", 0).unwrap();
+                    f.set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
+                }),
+                "written to while it was scanned",
+            ),
+        ];
+        for (what, write, says) in writes {
+            std::fs::write(&path, &bytes).unwrap();
+            let streamed = super::open_streamed(&path, &opts.limits).expect("a zip package is streamed");
+            if let Some(w) = write {
+                let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                w(&f, bytes.len() as u64);
+            }
+            let r = super::scan_file_releasing(&path, &opts, &|| {}, Some(Some(streamed)));
+            let errors = input_errors(&r);
+            if write.is_none() {
+                assert!(errors.is_empty(), "{what}: {errors:?}");
+                assert_eq!(r.sha256, whole.sha256, "{what}");
+                assert_eq!(r.signers, whole.signers, "{what}");
+            } else {
+                assert_eq!(r.sha256, "", "{what}");
+                assert_eq!(errors.len(), 1, "{what}: {errors:?}");
+                assert!(errors[0].contains(says) && errors[0].contains("sha256 is left out"), "{what}: {errors:?}");
+            }
+        }
+        // Read whole: a file that grew after its length was taken.
+        std::fs::write(&path, &bytes).unwrap();
+        let mut buf = vec![0u8; bytes.len() - 1];
+        let why = super::read_file(&path, &mut buf, false).unwrap();
+        assert_eq!(
+            why.unwrap(),
+            format!("the file changed while it was scanned ({} bytes, then {})", buf.len(), bytes.len())
+        );
+        let mut buf = vec![0u8; bytes.len()];
+        assert_eq!(super::read_file(&path, &mut buf, false).unwrap(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// The same reports, in input order, whether the batch is started from

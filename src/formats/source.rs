@@ -9,6 +9,7 @@
 //! apps of a batch fit the memory budget side by side.
 
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// An archive's bytes.
 #[derive(Clone, Copy, Debug)]
@@ -26,6 +27,59 @@ pub struct FileSource {
     len: u64,
     tail_start: u64,
     tail: Vec<u8>,
+    /// The file as it was when opened.
+    stamp: FileStamp,
+    /// Set when a read of the file failed (it ended early, or the system
+    /// could not read it), as opposed to a read past the length it had.
+    failed: AtomicBool,
+}
+
+/// A file's length and its modification and status-change times, as its
+/// open handle reports them: what a write to it changes, in place or at its
+/// end. (The handle stays on the file it opened: a file replaced by a
+/// rename is not a change to it.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl FileStamp {
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp {
+            len: meta.size(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// The file's length.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the file was empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Why `file` is no longer the file this stamp saw (it was written to,
+    /// truncated or grew), or None when it still is.
+    pub fn check(&self, file: &std::fs::File) -> Option<String> {
+        let now = match file.metadata() {
+            Ok(m) => FileStamp::of(&m),
+            Err(e) => return Some(format!("the file could not be checked after it was read: {e}")),
+        };
+        if now == *self {
+            None
+        } else if now.len != self.len {
+            Some(format!("the file changed while it was scanned ({} bytes, then {})", self.len, now.len))
+        } else {
+            Some("the file was written to while it was scanned".to_string())
+        }
+    }
 }
 
 impl std::fmt::Debug for FileSource {
@@ -36,13 +90,37 @@ impl std::fmt::Debug for FileSource {
 
 impl FileSource {
     /// `file` of `len` bytes, with its bytes from `tail_start` to the end
-    /// read now. Err when they cannot all be read (the file shrank).
+    /// read now. Err when they cannot all be read, or when the file no
+    /// longer has `len` bytes.
     pub fn open(file: std::fs::File, len: u64, tail_start: u64) -> std::io::Result<FileSource> {
+        let stamp = FileStamp::of(&file.metadata()?);
+        if stamp.len != len {
+            return Err(std::io::Error::other("the file changed size"));
+        }
         let tail_len = usize::try_from(len.saturating_sub(tail_start))
             .map_err(|_| std::io::Error::other("tail too large for this platform"))?;
         let mut tail = vec![0u8; tail_len];
         file.read_exact_at(&mut tail, tail_start.min(len))?;
-        Ok(FileSource { file, len, tail_start: tail_start.min(len), tail })
+        Ok(FileSource { file, len, tail_start: tail_start.min(len), tail, stamp, failed: AtomicBool::new(false) })
+    }
+
+    /// Why the bytes read from the file may not all be of one version of
+    /// it: it was written to since it was opened, or a read of it failed.
+    /// None when neither happened.
+    pub fn trouble(&self) -> Option<String> {
+        if let Some(why) = self.stamp.check(&self.file) {
+            return Some(why);
+        }
+        self.failed.load(Ordering::Relaxed).then(|| "the file could not be read to its end".to_string())
+    }
+
+    /// Reads from the file itself, noting a failure.
+    fn read_file_at(&self, out: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let r = self.file.read_exact_at(out, offset);
+        if r.is_err() {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        r
     }
 
     /// The file's length when it was opened.
@@ -79,7 +157,7 @@ impl FileSource {
         if offset.saturating_add(out.len() as u64) > self.len {
             return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
         }
-        self.file.read_exact_at(out, offset)
+        self.read_file_at(out, offset)
     }
 }
 
@@ -140,7 +218,7 @@ impl<'a> Source<'a> {
         let n = usize::try_from(end.saturating_sub(offset)).ok()?;
         super::grow_zeroed(buf, n);
         let out = buf.get_mut(..n)?;
-        f.file.read_exact_at(out, offset).ok()?;
+        f.read_file_at(out, offset).ok()?;
         buf.get(..n)
     }
 
@@ -240,5 +318,59 @@ mod tests {
         fs.read_exact_at(&mut out, 14_996).unwrap();
         assert_eq!(out, bytes[14_996..15_004]);
         assert!(fs.read_exact_at(&mut out, 19_995).is_err());
+        // A read past the length the file had is the caller's mistake, not the file's.
+        assert_eq!(fs.trouble(), None);
+    }
+
+    /// A file opened for writing too, its path removed.
+    fn writable_file_with(bytes: &[u8], name: &str) -> std::fs::File {
+        let dir = std::env::temp_dir().join(format!("cleanscan-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let f = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        f
+    }
+
+    #[test]
+    fn a_file_written_to_after_it_was_opened_is_seen() {
+        let bytes: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let len = bytes.len() as u64;
+        // Untouched: nothing to say.
+        let f = writable_file_with(&bytes, "untouched");
+        let stamp = FileStamp::of(&f.metadata().unwrap());
+        assert_eq!((stamp.len(), stamp.check(&f)), (len, None));
+        let fs = FileSource::open(f, len, 15_000).unwrap();
+        let mut out = vec![0u8; 100];
+        fs.read_exact_at(&mut out, 100).unwrap();
+        assert_eq!(fs.trouble(), None);
+
+        // Grown (an upload still being written).
+        let f = writable_file_with(&bytes, "grown");
+        let stamp = FileStamp::of(&f.metadata().unwrap());
+        f.write_all_at(b"more", len).unwrap();
+        assert_eq!(stamp.check(&f).unwrap(), "the file changed while it was scanned (20000 bytes, then 20004)");
+
+        // Written in place, same length: its modification time moved.
+        let f = writable_file_with(&bytes, "rewritten");
+        let fs = FileSource::open(f.try_clone().unwrap(), len, 15_000).unwrap();
+        f.write_all_at(b"x", 10).unwrap();
+        f.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000)).unwrap();
+        assert_eq!(fs.trouble().unwrap(), "the file was written to while it was scanned");
+
+        // Truncated: a read of bytes it had fails, and is remembered.
+        let f = writable_file_with(&bytes, "truncated");
+        let fs = FileSource::open(f.try_clone().unwrap(), len, 15_000).unwrap();
+        f.set_len(10_000).unwrap();
+        assert!(fs.read_exact_at(&mut out, 9_950).is_err());
+        assert!(fs.failed.load(Ordering::Relaxed));
+        assert_eq!(fs.trouble().unwrap(), "the file changed while it was scanned (20000 bytes, then 10000)");
+        // The tail was read when opened: reads there still succeed.
+        fs.read_exact_at(&mut out, 15_000).unwrap();
+
+        // Opened at a length it no longer has.
+        let f = writable_file_with(&bytes, "stale");
+        assert!(FileSource::open(f, len + 1, 15_000).is_err());
     }
 }

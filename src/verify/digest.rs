@@ -283,7 +283,8 @@ impl<'a> FileDigest<'a> {
 }
 
 /// SHA-256 of an archive's bytes. A file that can no longer be read to its
-/// length (it shrank while scanned) is hashed up to the failed read.
+/// length (it shrank while scanned) is hashed up to the failed read; the
+/// scan sees the failure (`FileSource::trouble`) and reports no digest.
 fn sha256_of(src: Source<'_>) -> [u8; 32] {
     match src {
         Source::Memory(bytes) => Sha256::digest(bytes).into(),
