@@ -428,9 +428,16 @@ fn run_signatures_check(dir: Option<PathBuf>, overlays: &[PathBuf]) -> anyhow::R
 }
 
 fn run_manifest(app: &PathBuf) -> anyhow::Result<ExitCode> {
+    let limits = Limits::default();
+    let meta = std::fs::metadata(app).with_context(|| format!("cannot read {}", app.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!("{}: {}", app.display(), cleanscan::input::NOT_A_FILE);
+    }
+    if meta.len() > limits.max_file_bytes {
+        anyhow::bail!("{}: file of {} bytes exceeds the limit of {}", app.display(), meta.len(), limits.max_file_bytes);
+    }
     let data = std::fs::read(app).with_context(|| format!("cannot read {}", app.display()))?;
-    let xml = cleanscan::decode_manifest_xml(&data, &Limits::default())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", app.display()))?;
+    let xml = cleanscan::decode_manifest_xml(&data, &limits).map_err(|e| anyhow::anyhow!("{}: {e}", app.display()))?;
     let mut out = std::io::stdout().lock();
     out.write_all(xml.as_bytes())?;
     if !xml.ends_with('\n') {

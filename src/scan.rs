@@ -313,6 +313,11 @@ fn scan_file_releasing(
     if meta.is_dir() {
         return scan_split_dir(path, opts);
     }
+    if !meta.is_file() {
+        report.kind = Kind::Unknown.as_str().to_string();
+        report.errors.push(ErrorRecord::new("input", "", crate::input::NOT_A_FILE));
+        return report;
+    }
     if meta.len() > opts.limits.max_file_bytes {
         report.size = meta.len();
         report.kind = Kind::Unknown.as_str().to_string();
@@ -1196,6 +1201,31 @@ mod tests {
             .collect();
         paths.sort();
         paths
+    }
+
+    /// A device or a FIFO handed to `scan_file` is an error record: it is
+    /// not opened (opening a FIFO waits for a writer, which hung the scan).
+    #[test]
+    fn devices_and_fifos_are_error_records_not_reads() {
+        let dir = std::env::temp_dir().join(format!("cleanscan-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe.apk");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+        assert!(made, "mkfifo (coreutils) makes the FIFO this test scans");
+        let (tx, rx) = mpsc::channel();
+        for path in [std::path::PathBuf::from("/dev/null"), fifo] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send(super::scan_file(&path, &super::Options::default()));
+            });
+        }
+        for _ in 0..2 {
+            let r = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the scan returned");
+            let errors: Vec<_> = r.errors.iter().map(|e| (e.stage.as_str(), e.message.as_str())).collect();
+            assert_eq!(errors, [("input", crate::input::NOT_A_FILE)], "{}", r.path);
+            assert_eq!((r.sha256.as_str(), r.kind.as_str()), ("", "unknown"), "{}", r.path);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A file written to while it is scanned gives a report that says so and

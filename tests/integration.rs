@@ -243,6 +243,41 @@ fn cli_manifest_prints_decoded_xml() {
     assert!(xml.contains("android:name"), "{xml}");
 }
 
+/// A FIFO or device named on the command line is refused, not opened:
+/// opening a FIFO waits for a writer, and `scan` and `manifest` hung on one.
+#[test]
+fn cli_refuses_fifos_and_devices() {
+    let dir = std::env::temp_dir().join(format!("cleanscan-cli-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp folder");
+    let fifo = dir.join("pipe.apk");
+    let made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    assert!(made, "mkfifo (coreutils) makes the FIFO this test scans");
+    // A run that blocks is killed after a minute, and fails the test.
+    let run = |cmd: &mut Command| -> std::process::Output {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run");
+        let start = std::time::Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(60) {
+                child.kill().expect("kill");
+                panic!("blocked on a FIFO or device");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.wait_with_output().expect("output")
+    };
+    for path in [std::path::PathBuf::from("/dev/null"), fifo] {
+        let out = run(bin().args(["scan", "-q", "-f", "jsonl"]).arg(&path));
+        let line = String::from_utf8(out.stdout).expect("utf8");
+        let r: serde_json::Value = serde_json::from_str(line.trim()).expect("one report");
+        assert_eq!(r["errors"][0]["stage"], "input", "{line}");
+        assert_eq!(r["errors"][0]["message"], cleanscan::input::NOT_A_FILE, "{line}");
+        let out = run(bin().arg("manifest").arg(&path));
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(cleanscan::input::NOT_A_FILE));
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
 #[test]
 fn broken_files_give_error_records_not_failures() {
     // Truncations of a real sample at many points: never a panic, always a report.

@@ -47,10 +47,15 @@ fn read_list(r: &mut dyn BufRead, out: &mut Vec<Input>) {
 fn push_path(path: &Path, out: &mut Vec<Input>) {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => walk(path, out),
+        Ok(m) if !m.is_file() => out.push(Input { path: path.to_path_buf(), error: Some(NOT_A_FILE.to_string()) }),
         Ok(_) => out.push(Input { path: path.to_path_buf(), error: None }),
         Err(e) => out.push(Input { path: path.to_path_buf(), error: Some(e.to_string()) }),
     }
 }
+
+/// Why a FIFO, socket or device is not scanned: opening a FIFO waits for a
+/// writer (a batch would hang on it), and a device has no length to read.
+pub const NOT_A_FILE: &str = "not a regular file or folder (a FIFO, socket or device)";
 
 /// Walks a folder depth-first in name order; symbolic links to folders are
 /// not followed (no cycles), links to files are.
@@ -106,6 +111,18 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].path, PathBuf::from("/nonexistent/a.apk"));
         assert!(got[0].error.is_some());
+    }
+
+    /// A device or FIFO named on the command line or in a list is an error
+    /// record, not a file to open (a FIFO would block the batch).
+    #[test]
+    fn devices_and_fifos_are_not_scanned() {
+        let mut stdin = std::io::Cursor::new(b"/dev/null\n".to_vec());
+        let got = expand(&[PathBuf::from("-")], &mut stdin);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].error.as_deref(), Some(NOT_A_FILE));
+        let got = expand(&[PathBuf::from("/dev/null")], &mut std::io::Cursor::new(Vec::new()));
+        assert_eq!(got[0].error.as_deref(), Some(NOT_A_FILE));
     }
 
     #[test]
