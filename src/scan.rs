@@ -351,13 +351,23 @@ fn scan_file_releasing(
     // A v4 signature travels beside the APK as `APK.idsig` (apksigner --v4-signature-file).
     let mut idsig_path = path.as_os_str().to_owned();
     idsig_path.push(".idsig");
-    let idsig = std::fs::metadata(&idsig_path)
-        .ok()
-        .filter(|m| m.is_file() && m.len() <= 64 << 20)
-        .and_then(|_| std::fs::read(&idsig_path).ok());
+    let idsig_path = std::path::PathBuf::from(idsig_path);
+    let (idsig, idsig_changed) = match std::fs::metadata(&idsig_path) {
+        Ok(m) if m.is_file() => crate::formats::source::read_checked(&idsig_path, 64 << 20)
+            .map_or((None, None), |(bytes, changed)| (Some(bytes), changed)),
+        _ => (None, None),
+    };
     let mut analyzed = analyze_and_digest(file.bytes(), report, opts, idsig.as_deref());
     if let Some(why) = changed {
         not_one_version(&mut analyzed.report, why);
+    }
+    if let Some(why) = idsig_changed {
+        let name = idsig_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        analyzed.report.errors.push(ErrorRecord::new(
+            "input",
+            name,
+            format!("{why}: its v4 signature may not be checked against one version of it"),
+        ));
     }
     FILE_BUFFERS.give(file);
     drop(idsig);

@@ -512,8 +512,17 @@ pub fn analyze_split_dir(path: &std::path::Path, limits: &Limits) -> ApkAnalysis
             set.error(ErrorRecord::new("input", name, format!("file of {size} bytes exceeds the limits")));
             continue;
         }
-        match std::fs::read(&f) {
-            Ok(data) => set.add(&name, "split", &data, limits),
+        match crate::formats::source::read_checked(&f, limits.max_file_bytes) {
+            Ok((data, changed)) => {
+                if let Some(why) = changed {
+                    set.error(ErrorRecord::new(
+                        "input",
+                        name.clone(),
+                        format!("{why}: this member may mix versions of the file"),
+                    ));
+                }
+                set.add(&name, "split", &data, limits)
+            }
             Err(e) => set.error(ErrorRecord::new("input", name, e.to_string())),
         }
     }

@@ -261,6 +261,27 @@ pub fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
     out
 }
 
+/// The file at `path`, read whole when it holds at most `max` bytes: its
+/// bytes, and why they may not be one version of it (it was written to
+/// while it was read; see [`FileStamp::check`]), or None.
+pub fn read_checked(path: &std::path::Path, max: u64) -> std::io::Result<(Vec<u8>, Option<String>)> {
+    // Looked at before it is opened: opening a FIFO waits for a writer.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other(crate::input::NOT_A_FILE));
+    }
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let stamp = FileStamp::of(&meta);
+    if stamp.len > max {
+        return Err(std::io::Error::other(format!("file of {} bytes exceeds the limit of {max}", stamp.len)));
+    }
+    let n = usize::try_from(stamp.len).map_err(|_| std::io::Error::other("file too large for this platform"))?;
+    let mut out = vec![0u8; n];
+    file.read_exact_at(&mut out, 0)?;
+    let changed = stamp.check(&file);
+    Ok((out, changed))
+}
+
 /// The whole file, read into memory.
 pub fn read_all(f: &FileSource) -> std::io::Result<Vec<u8>> {
     let n = usize::try_from(f.len).map_err(|_| std::io::Error::other("file too large for this platform"))?;
@@ -372,5 +393,20 @@ mod tests {
         // Opened at a length it no longer has.
         let f = writable_file_with(&bytes, "stale");
         assert!(FileSource::open(f, len + 1, 15_000).is_err());
+    }
+
+    #[test]
+    fn read_checked_reads_whole_files_within_the_limit() {
+        let dir = std::env::temp_dir().join(format!("cleanscan-checked-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.bin");
+        let bytes: Vec<u8> = (0..5_000u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_checked(&path, 5_000).unwrap(), (bytes, None));
+        let over = read_checked(&path, 4_999).unwrap_err().to_string();
+        assert_eq!(over, "file of 5000 bytes exceeds the limit of 4999");
+        let device = read_checked(std::path::Path::new("/dev/null"), 1).unwrap_err().to_string();
+        assert_eq!(device, crate::input::NOT_A_FILE);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
