@@ -34,25 +34,23 @@ pub struct FileSource {
     failed: AtomicBool,
 }
 
-/// A file's length and its modification and status-change times, as its
-/// open handle reports them: what a write to it changes, in place or at its
-/// end. (The handle stays on the file it opened: a file replaced by a
-/// rename is not a change to it.)
+/// A file's length and modification time (to the nanosecond), as its open
+/// handle reports them: what a write to it changes, in place or at its end.
+/// The status-change time is left out: renaming, linking or `chmod` of the
+/// file move it without touching a byte (a pipeline may move a file on while
+/// it is scanned), and a write moves the modification time anyway. The
+/// handle stays on the file it opened, so a file replaced by a rename is not
+/// a change to it either.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileStamp {
     len: u64,
     modified: (i64, i64),
-    changed: (i64, i64),
 }
 
 impl FileStamp {
     pub fn of(meta: &std::fs::Metadata) -> FileStamp {
         use std::os::unix::fs::MetadataExt;
-        FileStamp {
-            len: meta.size(),
-            modified: (meta.mtime(), meta.mtime_nsec()),
-            changed: (meta.ctime(), meta.ctime_nsec()),
-        }
+        FileStamp { len: meta.size(), modified: (meta.mtime(), meta.mtime_nsec()) }
     }
 
     /// The file's length.
@@ -366,6 +364,23 @@ mod tests {
         let mut out = vec![0u8; 100];
         fs.read_exact_at(&mut out, 100).unwrap();
         assert_eq!(fs.trouble(), None);
+
+        // Moved on, linked and made read-only while open (a pipeline's doing):
+        // not a byte changed, nothing to say.
+        let dir = std::env::temp_dir().join(format!("cleanscan-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b, c) = (dir.join("moved-a"), dir.join("moved-b"), dir.join("moved-c"));
+        std::fs::write(&a, &bytes).unwrap();
+        let f = std::fs::File::open(&a).unwrap();
+        let stamp = FileStamp::of(&f.metadata().unwrap());
+        std::fs::rename(&a, &b).unwrap();
+        std::fs::hard_link(&b, &c).unwrap();
+        let mut perms = std::fs::metadata(&b).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&b, perms).unwrap();
+        assert_eq!(stamp.check(&f), None);
+        std::fs::remove_file(&b).unwrap();
+        std::fs::remove_file(&c).unwrap();
 
         // Grown (an upload still being written).
         let f = writable_file_with(&bytes, "grown");
