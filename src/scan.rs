@@ -967,9 +967,17 @@ fn footprint_guess(input: &Input, limits: &Limits) -> u64 {
     }
 }
 
-/// The input's size when it is a file (0 otherwise).
+/// The input's size when it is a file; for a split-set folder, its largest
+/// member's (members are read and analysed one at a time); 0 otherwise.
+/// (A folder counted as 0 let split sets of any size in beside other apps.)
 fn file_len(input: &Input) -> u64 {
-    std::fs::metadata(&input.path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len())
+    match std::fs::metadata(&input.path) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) if m.is_dir() => crate::extract::splits::split_dir_members(&input.path).map_or(0, |members| {
+            members.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).max().unwrap_or(0)
+        }),
+        _ => 0,
+    }
 }
 
 /// Whether the batch lets app `i` split its work across the pool
@@ -1211,6 +1219,20 @@ mod tests {
             .collect();
         paths.sort();
         paths
+    }
+
+    /// A split-set folder takes its largest member's share of the memory
+    /// budget (members are read one at a time), not nothing.
+    #[test]
+    fn a_split_set_folder_is_budgeted_by_its_largest_member() {
+        let dir = std::env::temp_dir().join(format!("cleanscan-split-budget-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("base.apk"), vec![0u8; 3_000]).unwrap();
+        std::fs::write(dir.join("split_config.arm64_v8a.APK"), vec![0u8; 1_000]).unwrap();
+        std::fs::write(dir.join("notes.txt"), vec![0u8; 5_000]).unwrap();
+        let input = super::Input { path: dir.clone(), error: None };
+        assert_eq!((super::file_len(&input), super::footprint(&input)), (3_000, 4_500));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A device or a FIFO handed to `scan_file` is an error record: it is

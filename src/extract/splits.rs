@@ -487,16 +487,24 @@ fn check_xapk(x: &XapkManifest, facts: &mut Facts) {
 /// Most files read from a `--split-set` folder.
 pub const MAX_FOLDER_FILES: usize = MAX_MEMBERS;
 
-/// Analyses a folder of split APKs (`--split-set DIR`): every `*.apk` file
-/// directly inside it, in name order.
+/// The members of a folder of split APKs (`--split-set DIR`): every `*.apk`
+/// file directly inside it (at most [`MAX_FOLDER_FILES`]), in name order.
+pub fn split_dir_members(path: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("apk")))
+        .take(MAX_FOLDER_FILES)
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Analyses a folder of split APKs (`--split-set DIR`): its
+/// [`split_dir_members`], read and analysed one at a time.
 pub fn analyze_split_dir(path: &std::path::Path, limits: &Limits) -> ApkAnalysis {
     let mut set = SplitSet::new();
-    let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(path) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("apk")))
-            .take(MAX_FOLDER_FILES)
-            .collect(),
+    let files = match split_dir_members(path) {
+        Ok(files) => files,
         Err(e) => {
             return ApkAnalysis {
                 errors: vec![ErrorRecord::new("input", path.display().to_string(), e.to_string())],
@@ -504,7 +512,6 @@ pub fn analyze_split_dir(path: &std::path::Path, limits: &Limits) -> ApkAnalysis
             }
         }
     };
-    files.sort();
     for f in files {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
