@@ -18,7 +18,7 @@ use crate::container::Limits;
 use crate::evidence::{Anomaly, ErrorRecord};
 use crate::extract::endpoints::{MAX_EVIDENCE_PER_HOST, MAX_URLS_PER_HOST};
 use crate::extract::facts::{Component, Endpoint, Facts, Member};
-use crate::extract::{analyze_apk, ApkAnalysis};
+use crate::extract::{analyze_apk_digesting, ApkAnalysis};
 use crate::formats::source::Source;
 use crate::formats::zip::{ZipDirectory, ZipEntry};
 
@@ -135,6 +135,19 @@ impl SplitSet {
 
     /// Analyses one member APK's bytes.
     pub fn add(&mut self, name: &str, kind: &str, data: &[u8], limits: &Limits) {
+        self.add_parsed(name, kind, Source::Memory(data), ZipDirectory::parse(data, &limits.zip()), limits);
+    }
+
+    /// [`Self::add`] of a member whose directory was read already: a file
+    /// streamed from its tail, or bytes in memory.
+    pub fn add_parsed(
+        &mut self,
+        name: &str,
+        kind: &str,
+        data: Source<'_>,
+        dir: crate::formats::zip::Result<ZipDirectory>,
+        limits: &Limits,
+    ) {
         if self.analysed.len() >= MAX_MEMBERS {
             self.anomalies.push(Anomaly::new(
                 "split-set-too-many-members",
@@ -144,21 +157,21 @@ impl SplitSet {
             ));
             return;
         }
-        self.inflated = self.inflated.saturating_add(data.len() as u64);
-        let dir = match ZipDirectory::parse(data, &limits.zip()) {
+        self.inflated = self.inflated.saturating_add(data.len());
+        let dir = match dir {
             Ok(d) => d,
             Err(e) => {
                 self.errors.push(ErrorRecord::new("container", name, e.to_string()));
                 self.listed.push(Member {
                     name: name.to_string(),
                     kind: kind.to_string(),
-                    size: data.len() as u64,
+                    size: data.len(),
                     ..Member::default()
                 });
                 return;
             }
         };
-        let ApkAnalysis { mut facts, errors } = analyze_apk(data, &dir, limits);
+        let ApkAnalysis { mut facts, errors } = analyze_apk_digesting(data, &dir, limits, None, None);
         let prefix = format!("{name}!/");
         prefix_files(&mut facts, &prefix);
         for mut e in errors {
@@ -175,7 +188,7 @@ impl SplitSet {
             version_name: mf.and_then(|m| m.version_name.clone()),
             merged: true,
             signers: facts.signers.clone(),
-            size: data.len() as u64,
+            size: data.len(),
         };
         self.analysed.push(Analysed { member, facts });
     }
@@ -517,6 +530,15 @@ pub fn analyze_split_dir(path: &std::path::Path, limits: &Limits) -> ApkAnalysis
         let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
         if size > limits.max_file_bytes || set.inflated().saturating_add(size) > limits.max_app_bytes {
             set.error(ErrorRecord::new("input", name, format!("file of {size} bytes exceeds the limits")));
+            continue;
+        }
+        // A large member is read as needed, as a large APK scanned alone is
+        // (`scan::open_streamed`: its tail held, entries read when analysed).
+        if let Some((file, dir)) = crate::scan::open_streamed(&f, limits).map(crate::scan::Streamed::into_parts) {
+            set.add_parsed(&name, "split", Source::File(&file), Ok(dir), limits);
+            if let Some(why) = file.trouble() {
+                set.error(ErrorRecord::new("input", name, format!("{why}: this member may mix versions of the file")));
+            }
             continue;
         }
         match crate::formats::source::read_checked(&f, limits.max_file_bytes) {
