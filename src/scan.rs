@@ -400,7 +400,7 @@ fn read_file(path: &Path, buf: &mut [u8], split: bool) -> std::io::Result<Option
         })?;
     }
     if stamp.len() != buf.len() as u64 {
-        return Ok(Some(format!("the file changed while it was scanned ({} bytes, then {})", buf.len(), stamp.len())));
+        return Ok(Some(crate::formats::source::resized(buf.len() as u64, stamp.len())));
     }
     Ok(stamp.check(&file))
 }

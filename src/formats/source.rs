@@ -47,6 +47,12 @@ pub struct FileStamp {
     modified: (i64, i64),
 }
 
+/// Why a file of `was` bytes that now has `now` may not have been read as
+/// one version.
+pub fn resized(was: u64, now: u64) -> String {
+    format!("the file changed while it was scanned ({was} bytes, then {now})")
+}
+
 impl FileStamp {
     pub fn of(meta: &std::fs::Metadata) -> FileStamp {
         use std::os::unix::fs::MetadataExt;
@@ -73,7 +79,7 @@ impl FileStamp {
         if now == *self {
             None
         } else if now.len != self.len {
-            Some(format!("the file changed while it was scanned ({} bytes, then {})", self.len, now.len))
+            Some(resized(self.len, now.len))
         } else {
             Some("the file was written to while it was scanned".to_string())
         }
