@@ -351,12 +351,10 @@ fn scan_file_releasing(
     // A v4 signature travels beside the APK as `APK.idsig` (apksigner --v4-signature-file).
     let mut idsig_path = path.as_os_str().to_owned();
     idsig_path.push(".idsig");
+    // None when it is missing, not a regular file, or over 64 MiB.
     let idsig_path = std::path::PathBuf::from(idsig_path);
-    let (idsig, idsig_changed) = match std::fs::metadata(&idsig_path) {
-        Ok(m) if m.is_file() => crate::formats::source::read_checked(&idsig_path, 64 << 20)
-            .map_or((None, None), |(bytes, changed)| (Some(bytes), changed)),
-        _ => (None, None),
-    };
+    let (idsig, idsig_changed) = crate::formats::source::read_checked(&idsig_path, 64 << 20)
+        .map_or((None, None), |(bytes, changed)| (Some(bytes), changed));
     let mut analyzed = analyze_and_digest(file.bytes(), report, opts, idsig.as_deref());
     if let Some(why) = changed {
         not_one_version(&mut analyzed.report, why);

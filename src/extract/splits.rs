@@ -532,23 +532,22 @@ pub fn analyze_split_dir(path: &std::path::Path, limits: &Limits) -> ApkAnalysis
             set.error(ErrorRecord::new("input", name, format!("file of {size} bytes exceeds the limits")));
             continue;
         }
+        let changed = |why: String| {
+            ErrorRecord::new("input", name.clone(), format!("{why}: this member may mix versions of the file"))
+        };
         // A large member is read as needed, as a large APK scanned alone is
         // (`scan::open_streamed`: its tail held, entries read when analysed).
         if let Some((file, dir)) = crate::scan::open_streamed(&f, limits).map(crate::scan::Streamed::into_parts) {
             set.add_parsed(&name, "split", Source::File(&file), Ok(dir), limits);
             if let Some(why) = file.trouble() {
-                set.error(ErrorRecord::new("input", name, format!("{why}: this member may mix versions of the file")));
+                set.error(changed(why));
             }
             continue;
         }
         match crate::formats::source::read_checked(&f, limits.max_file_bytes) {
-            Ok((data, changed)) => {
-                if let Some(why) = changed {
-                    set.error(ErrorRecord::new(
-                        "input",
-                        name.clone(),
-                        format!("{why}: this member may mix versions of the file"),
-                    ));
+            Ok((data, why)) => {
+                if let Some(why) = why {
+                    set.error(changed(why));
                 }
                 set.add(&name, "split", &data, limits)
             }
