@@ -50,7 +50,7 @@ enum Command {
 enum SignaturesCommand {
     /// Validate a signature database (and overlays) and print its counts.
     Check {
-        /// The database folder (default: the bundled signatures/).
+        /// The database folder (default: the one built into the program, from the repository's signatures/).
         dir: Option<PathBuf>,
         /// Overlay folders applied on top, in order.
         #[arg(long = "overlay", value_name = "DIR")]
@@ -122,7 +122,7 @@ struct ScanArgs {
     /// SHA-256) and append the rest.
     #[arg(long)]
     resume: bool,
-    /// Signature database folder (default: the bundled signatures/).
+    /// Signature database folder (default: the one built into the program, from the repository's signatures/).
     #[arg(long, value_name = "DIR")]
     signatures: Option<PathBuf>,
     /// Overlay folders applied on top of the database, in order.
@@ -208,10 +208,14 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // written.
     let one_app = inputs.len() == 1;
     let deferred = (!args.no_signatures).then(|| {
-        let dir = args.signatures.clone().unwrap_or_else(cleanscan::signatures::default_dir);
+        let dir = args.signatures.clone();
         let overlays = args.overlays.clone();
         let d = DeferredMatchers::new(Box::new(move || {
-            let set = cleanscan::signatures::load(&dir, &overlays).map_err(|e| e.to_string())?;
+            let set = match &dir {
+                Some(dir) => cleanscan::signatures::load(dir, &overlays),
+                None => cleanscan::signatures::load_builtin(&overlays),
+            };
+            let set = set.map_err(|e| e.to_string())?;
             Ok(Box::new(move || cleanscan::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())))
         }));
         Arc::new(if one_app { d.compile_beside_app() } else { d })
@@ -401,12 +405,15 @@ fn run_summary(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
 }
 
 fn run_signatures_check(dir: Option<PathBuf>, overlays: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let dir = dir.unwrap_or_else(cleanscan::signatures::default_dir);
-    let set = cleanscan::signatures::load_full(&dir, overlays)?;
+    let set = match &dir {
+        Some(dir) => cleanscan::signatures::load_full(dir, overlays)?,
+        None => cleanscan::signatures::load_builtin_full(overlays)?,
+    };
+    let name = dir.as_ref().map_or_else(|| cleanscan::signatures::BUILT_IN.to_string(), |d| d.display().to_string());
     let problems = set.validate();
     let c = set.counts();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "database   {} (version {})", dir.display(), set.info.version.as_deref().unwrap_or("-"))?;
+    writeln!(out, "database   {name} (version {})", set.info.version.as_deref().unwrap_or("-"))?;
     writeln!(out, "sha256     {}", set.info.sha256)?;
     writeln!(out, "sdks       {} ({} from PRC-linked vendors)", c.sdks, c.prc_sdks)?;
     writeln!(out, "markers    {}", c.markers)?;

@@ -1522,7 +1522,7 @@ mod tests {
         let counted = Arc::clone(&loads);
         let d = DeferredMatchers::new(Box::new(move || {
             counted.fetch_add(1, Ordering::SeqCst);
-            let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).map_err(|e| e.to_string())?;
+            let set = crate::signatures::load_builtin(&[]).map_err(|e| e.to_string())?;
             Ok(Box::new(move || crate::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())))
         }));
         // Nobody was handed the load: the first app that needs it runs it
@@ -1550,7 +1550,7 @@ mod tests {
         Box::new(move || {
             before_read();
             reads.fetch_add(1, Ordering::SeqCst);
-            let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).map_err(|e| e.to_string())?;
+            let set = crate::signatures::load_builtin(&[]).map_err(|e| e.to_string())?;
             Ok(Box::new(move || {
                 compiles.fetch_add(1, Ordering::SeqCst);
                 crate::signatures::compile::Matchers::compile(set).map_err(|e| e.to_string())
@@ -1611,7 +1611,7 @@ mod tests {
         apps.retain(|p| p.is_file());
         assert!(apps.len() >= 13, "corpus/ holds the sample apps");
         let loaded = {
-            let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).unwrap();
+            let set = crate::signatures::load_builtin(&[]).unwrap();
             Arc::new(crate::signatures::compile::Matchers::compile(set).unwrap())
         };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();

@@ -15,7 +15,7 @@ fn dir() -> PathBuf {
 }
 
 fn opts() -> Options {
-    let set = cleanscan::signatures::load(&cleanscan::signatures::default_dir(), &[]).expect("database");
+    let set = cleanscan::signatures::load_builtin(&[]).expect("database");
     let m = cleanscan::signatures::compile::Matchers::compile(set).expect("compiled");
     Options { threads: 1, matchers: Some(Arc::new(m)), ..Options::default() }
 }

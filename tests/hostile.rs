@@ -344,7 +344,7 @@ fn resume_needs_jsonl_and_an_output_file() {
 
 #[test]
 fn tampering_anomalies_make_the_clean_store_policy_warn_and_benign_oddities_do_not() {
-    let set = cleanscan::signatures::load(&cleanscan::signatures::default_dir(), &[]).unwrap();
+    let set = cleanscan::signatures::load_builtin(&[]).unwrap();
     let m = std::sync::Arc::new(cleanscan::signatures::compile::Matchers::compile(set).unwrap());
     let opts = Options { threads: 1, limits: Limits::default(), matchers: Some(m), deferred: None };
     let tampering = |r: &AppReport| {

@@ -223,6 +223,36 @@ fn cli_broken_signature_database_exits_2_before_any_report() {
 }
 
 #[test]
+fn cli_uses_the_built_in_database_wherever_it_runs() {
+    // Run from a folder that holds a broken `signatures/` (as a folder of
+    // submitted apps might): the built-in database is used, not that one,
+    // and it is the repository's folder by digest.
+    let dir = std::env::temp_dir().join(format!("cleanscan-cwd-db-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("signatures/policies")).expect("mkdir");
+    std::fs::write(dir.join("signatures/sdks.json"), b"{ not json").expect("write");
+    let apk = corpus().join("prc-open-source-lib.apk");
+    let out = bin().current_dir(&dir).args(["scan", "-q", "-f", "jsonl"]).arg(&apk).output().expect("run");
+    let folder = bin().args(["scan", "-q", "-f", "jsonl", "--signatures"]).arg(repo_signatures()).arg(&apk).output();
+    let check = bin().current_dir(&dir).args(["signatures", "check"]).output().expect("run");
+    std::fs::remove_dir_all(&dir).ok();
+    let folder = folder.expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    let from_folder: Value = serde_json::from_slice(&folder.stdout).expect("one JSON line");
+    assert_eq!(report["signatures"]["sources"], serde_json::json!(["built-in"]));
+    assert_eq!(report["signatures"]["sha256"], from_folder["signatures"]["sha256"]);
+    assert_eq!(report["verdicts"], from_folder["verdicts"]);
+    assert_eq!(report["sdks"], from_folder["sdks"]);
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("database   built-in (version "), "{text}");
+}
+
+fn repo_signatures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures")
+}
+
+#[test]
 fn cli_text_format_names_the_app() {
     let apk = clean_sample();
     let exp = expected_of(&apk);

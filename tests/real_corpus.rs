@@ -272,7 +272,7 @@ fn apksigner_signer_digests_are_among_ours() {
 // Containers (issue 7): split sets, App Bundles, IPAs, SDK archives.
 
 fn judged_opts() -> Options {
-    let set = cleanscan::signatures::load(&cleanscan::signatures::default_dir(), &[]).expect("signature database");
+    let set = cleanscan::signatures::load_builtin(&[]).expect("signature database");
     let m = cleanscan::signatures::compile::Matchers::compile(set).expect("compiled database");
     Options { threads: 1, matchers: Some(std::sync::Arc::new(m)), ..Options::default() }
 }

@@ -461,7 +461,7 @@ mod tests {
     #[test]
     fn classes_matched_dex_by_dex_equal_one_pass_over_them_all() {
         use crate::extract::facts::{DexFacts, Manifest};
-        let set = crate::signatures::load(&crate::signatures::default_dir(), &[]).expect("the repository's database");
+        let set = crate::signatures::load_builtin(&[]).expect("the repository's database");
         // Classes under every SDK's prefixes (specific and broad), some in
         // the app's own package, interleaved with unmatched ones.
         let mut prefixes: Vec<String> = set

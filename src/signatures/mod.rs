@@ -7,6 +7,7 @@
 
 pub mod compile;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -428,18 +429,23 @@ pub struct Counts {
     pub markers: usize,
 }
 
-/// The default database folder: `signatures/` of this source tree, found
-/// beside the executable's repository or the current directory.
-pub fn default_dir() -> PathBuf {
-    let here = PathBuf::from("signatures");
-    if here.join("sdks.json").is_file() {
-        return here;
-    }
+mod builtin {
+    // `FILES`: the repository's `signatures/` at build time (build.rs).
+    include!(concat!(env!("OUT_DIR"), "/builtin_signatures.rs"));
+}
+
+/// How the database built into the program is named where a folder's path
+/// would be: in a report's `signatures.sources` and in its error messages.
+pub const BUILT_IN: &str = "built-in";
+
+/// The repository's `signatures/` folder, which the program holds a copy of
+/// (`load_builtin`); for tests and tools that read the folder itself.
+pub fn repo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures")
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })
+fn read(path: &Path) -> Result<Cow<'static, [u8]>, Error> {
+    std::fs::read(path).map(Cow::Owned).map_err(|source| Error::Io { path: path.display().to_string(), source })
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
@@ -460,12 +466,27 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, E
 /// Every file is parsed as strictly as by `load_full`, but the text of
 /// `references` and `notes` is not kept (see `Reference`): scans never read it.
 pub fn load(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
-    load_with(dir, overlays)
+    load_with(Some(dir), overlays)
 }
 
 /// `load`, keeping the text of every reference and note.
 pub fn load_full(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
-    keeping_text(true, || load_with(dir, overlays))
+    keeping_text(true, || load_with(Some(dir), overlays))
+}
+
+/// `load` of the database built into the program (the repository's
+/// `signatures/` when it was built), then the overlay folders. The same
+/// files give the same set and the same digest as `load` of that folder;
+/// `signatures.sources` names it `BUILT_IN`. The program then works without
+/// its source tree, and a `signatures/` folder among the apps scanned, or in
+/// the working folder, is never taken for the database.
+pub fn load_builtin(overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    load_with(None, overlays)
+}
+
+/// `load_builtin`, keeping the text of every reference and note.
+pub fn load_builtin_full(overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    keeping_text(true, || load_with(None, overlays))
 }
 
 /// Runs `f` with this thread's `KEEP_TEXT` set to `keep`, and restores it
@@ -494,10 +515,14 @@ enum FileKind {
 struct DbFile {
     /// Index of its folder (the database, then each overlay).
     folder: usize,
+    /// Its name in the folder (`policies/clean-store.json`), as the digest covers it.
+    name: String,
+    /// What its errors name: the folder joined with `name`.
     path: PathBuf,
     kind: FileKind,
-    /// The bytes, or why they could not be read (or the policies folder listed).
-    bytes: Result<Vec<u8>, Error>,
+    /// The bytes (borrowed when built in), or why they could not be read
+    /// (or the policies folder listed).
+    bytes: Result<Cow<'static, [u8]>, Error>,
 }
 
 /// A database file parsed.
@@ -526,11 +551,31 @@ impl DbFile {
 
 /// Every file of the database and its overlays, read in order: in each
 /// folder `sdks.json`, `clouds.json`, `publishers.json` (all three required
-/// in the database itself), then `policies/*.json` by name.
-fn read_files(dirs: &[PathBuf]) -> Vec<DbFile> {
+/// in the database itself), then `policies/*.json` by name. Without a
+/// `base`, the database is the built-in one (listed by build.rs in the same
+/// order), and `dirs[0]` is only its name.
+fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
     let mut files = Vec::new();
     for (folder, d) in dirs.iter().enumerate() {
         let required = folder == 0;
+        if base.is_none() && folder == 0 {
+            for &(name, bytes) in builtin::FILES {
+                let kind = match name {
+                    "sdks.json" => FileKind::Sdks,
+                    "clouds.json" => FileKind::Clouds,
+                    "publishers.json" => FileKind::Publishers,
+                    _ => FileKind::Policy,
+                };
+                files.push(DbFile {
+                    folder,
+                    name: name.to_string(),
+                    path: d.join(name),
+                    kind,
+                    bytes: Ok(Cow::Borrowed(bytes)),
+                });
+            }
+            continue;
+        }
         for (name, kind) in [
             ("sdks.json", FileKind::Sdks),
             ("clouds.json", FileKind::Clouds),
@@ -539,7 +584,7 @@ fn read_files(dirs: &[PathBuf]) -> Vec<DbFile> {
             let path = d.join(name);
             if path.is_file() || required {
                 let bytes = read(&path);
-                files.push(DbFile { folder, path, kind, bytes });
+                files.push(DbFile { folder, name: name.to_string(), path, kind, bytes });
             }
         }
         let pd = d.join("policies");
@@ -553,11 +598,13 @@ fn read_files(dirs: &[PathBuf]) -> Vec<DbFile> {
                     names.sort();
                     for path in names {
                         let bytes = read(&path);
-                        files.push(DbFile { folder, path, kind: FileKind::Policy, bytes });
+                        let name = path.strip_prefix(d).unwrap_or(&path).display().to_string();
+                        files.push(DbFile { folder, name, path, kind: FileKind::Policy, bytes });
                     }
                 }
                 Err(source) => files.push(DbFile {
                     folder,
+                    name: "policies".to_string(),
                     path: pd.clone(),
                     kind: FileKind::Policy,
                     bytes: Err(Error::Io { path: pd.display().to_string(), source }),
@@ -568,13 +615,13 @@ fn read_files(dirs: &[PathBuf]) -> Vec<DbFile> {
     files
 }
 
-/// SHA-256 over every file read (relative name, NUL, length, bytes), in order.
-fn digest(dirs: &[PathBuf], files: &[DbFile]) -> String {
+/// SHA-256 over every file read (its name in the folder, NUL, length,
+/// bytes), in order.
+fn digest(files: &[DbFile]) -> String {
     let mut hasher = Sha256::new();
     for f in files {
-        let (Ok(bytes), Some(base)) = (&f.bytes, dirs.get(f.folder)) else { continue };
-        let rel = f.path.strip_prefix(base).unwrap_or(&f.path).display().to_string();
-        hasher.update(rel.as_bytes());
+        let Ok(bytes) = &f.bytes else { continue };
+        hasher.update(f.name.as_bytes());
         hasher.update([0u8]);
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
@@ -582,10 +629,11 @@ fn digest(dirs: &[PathBuf], files: &[DbFile]) -> String {
     crate::scan::hex(&hasher.finalize())
 }
 
-fn load_with(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
-    let mut dirs = vec![dir.to_path_buf()];
+/// Loads the database folder `base` (the built-in one when None), then the overlays.
+fn load_with(base: Option<&Path>, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
+    let mut dirs = vec![base.map_or_else(|| PathBuf::from(BUILT_IN), Path::to_path_buf)];
     dirs.extend(overlays.iter().cloned());
-    let files = read_files(&dirs);
+    let files = read_files(base, &dirs);
     let keep_text = KEEP_TEXT.with(std::cell::Cell::get);
     // On a pool of more than one thread (the one-app scan reads its database
     // on the pool's idle thread), the files are parsed, and the digest
@@ -593,9 +641,9 @@ fn load_with(dir: &Path, overlays: &[PathBuf]) -> Result<SignatureSet, Error> {
     let parallel = rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1;
     let (sha256, parsed): (String, Vec<Option<Result<Parsed, Error>>>) = if parallel {
         use rayon::prelude::*;
-        rayon::join(|| digest(&dirs, &files), || files.par_iter().map(|f| f.parse(keep_text)).collect())
+        rayon::join(|| digest(&files), || files.par_iter().map(|f| f.parse(keep_text)).collect())
     } else {
-        (digest(&dirs, &files), files.iter().map(|f| f.parse(keep_text)).collect())
+        (digest(&files), files.iter().map(|f| f.parse(keep_text)).collect())
     };
     let mut set = SignatureSet {
         sdks: Vec::new(),
@@ -1055,7 +1103,7 @@ mod tests {
 
     #[test]
     fn load_checks_references_but_keeps_their_text_only_in_load_full() {
-        let dir = default_dir();
+        let dir = repo_dir();
         let lean = load(&dir, &[]).expect("the shipped database loads");
         let full = load_full(&dir, &[]).expect("the shipped database loads");
         assert_eq!(lean.info, full.info, "same files, same digest");
@@ -1074,11 +1122,37 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_database_is_the_repository_folder() {
+        // build.rs lists the folder's files in the order a folder is read:
+        // the same set and the same digest, only named `built-in`. Fails
+        // when a policy file is left out, the order differs, or a file's
+        // name in the digest does.
+        let dir = repo_dir();
+        for overlays in [vec![], vec![dir.clone()]] {
+            for full in [false, true] {
+                let (mut built_in, folder) = if full {
+                    (load_builtin_full(&overlays), load_full(&dir, &overlays))
+                } else {
+                    (load_builtin(&overlays), load(&dir, &overlays))
+                };
+                let (built_in, folder) = (built_in.as_mut().expect("built in"), folder.expect("folder"));
+                assert_eq!(built_in.info.sources.first().map(String::as_str), Some(BUILT_IN));
+                assert_eq!(built_in.info.sources.get(1..), folder.info.sources.get(1..), "the overlays");
+                assert_eq!(built_in.info.sha256, folder.info.sha256);
+                assert_eq!(built_in.info.policies, ["clean-apps", "clean-store"]);
+                built_in.info.sources.clone_from(&folder.info.sources);
+                assert_eq!(format!("{built_in:?}"), format!("{folder:?}"), "full: {full}, overlays: {overlays:?}");
+            }
+        }
+        assert_eq!(builtin::FILES.len(), 5, "three files and two policies");
+    }
+
+    #[test]
     fn a_database_loaded_in_parts_on_a_pool_is_the_one_loaded_on_one_thread() {
         // On a pool the files are parsed (and the digest computed) as parts
         // that the other thread takes: the same set, digest included, and
         // `load_full` keeps its text whichever thread parsed a file.
-        let dir = default_dir();
+        let dir = repo_dir();
         let overlay = [dir.clone()];
         let one = format!("{:?}", load(&dir, &overlay).expect("loads"));
         let one_full = format!("{:?}", load_full(&dir, &overlay).expect("loads"));
