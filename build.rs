@@ -11,21 +11,26 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn main() {
-    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").ok_or("cargo sets CARGO_MANIFEST_DIR")?);
     let dir = root.join("signatures");
     // A folder: cargo reruns this script when any file under it changes.
     println!("cargo:rerun-if-changed=signatures");
     let mut files: Vec<(String, PathBuf)> =
         ["sdks.json", "clouds.json", "publishers.json"].iter().map(|n| (n.to_string(), dir.join(n))).collect();
-    let mut policies: Vec<PathBuf> = std::fs::read_dir(dir.join("policies"))
-        .expect("signatures/policies is a folder")
-        .map(|e| e.expect("signatures/policies can be listed").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+    let mut policies = Vec::new();
+    let pd = dir.join("policies");
+    for e in std::fs::read_dir(&pd).map_err(|e| format!("{}: {e}", pd.display()))? {
+        let p = e?.path();
+        if p.extension().is_some_and(|e| e == "json") {
+            policies.push(p);
+        }
+    }
     policies.sort();
     for p in policies {
-        let name = p.file_name().and_then(|n| n.to_str()).expect("policy file names are UTF-8");
+        let name = p.file_name().and_then(|n| n.to_str()).ok_or("a policy file name is not UTF-8")?;
         files.push((format!("policies/{name}"), p));
     }
     let mut out = String::from(
@@ -34,11 +39,14 @@ fn main() {
          pub(crate) static FILES: &[(&str, &[u8])] = &[\n",
     );
     for (name, path) in &files {
-        assert!(path.is_file(), "{} is missing", path.display());
-        let text = path.to_str().expect("the source path is UTF-8");
-        writeln!(out, "    ({name:?}, include_bytes!({text:?})),").expect("writing to a String");
+        if !path.is_file() {
+            return Err(format!("{} is missing", path.display()).into());
+        }
+        let text = path.to_str().ok_or("the source path is not UTF-8")?;
+        writeln!(out, "    ({name:?}, include_bytes!({text:?})),")?;
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_signatures.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    let dest = Path::new(&std::env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?).join("builtin_signatures.rs");
+    std::fs::write(dest, out)?;
+    Ok(())
 }
