@@ -549,6 +549,11 @@ impl DbFile {
     }
 }
 
+/// The files at the top of a database folder, in the order they are read
+/// (build.rs lists the built-in database in this order too).
+const TOP_FILES: [(&str, FileKind); 3] =
+    [("sdks.json", FileKind::Sdks), ("clouds.json", FileKind::Clouds), ("publishers.json", FileKind::Publishers)];
+
 /// Every file of the database and its overlays, read in order: in each
 /// folder `sdks.json`, `clouds.json`, `publishers.json` (all three required
 /// in the database itself), then `policies/*.json` by name. Without a
@@ -560,12 +565,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
         let required = folder == 0;
         if base.is_none() && folder == 0 {
             for &(name, bytes) in builtin::FILES {
-                let kind = match name {
-                    "sdks.json" => FileKind::Sdks,
-                    "clouds.json" => FileKind::Clouds,
-                    "publishers.json" => FileKind::Publishers,
-                    _ => FileKind::Policy,
-                };
+                let kind = TOP_FILES.iter().find(|(n, _)| *n == name).map_or(FileKind::Policy, |&(_, k)| k);
                 files.push(DbFile {
                     folder,
                     name: name.to_string(),
@@ -576,11 +576,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
             }
             continue;
         }
-        for (name, kind) in [
-            ("sdks.json", FileKind::Sdks),
-            ("clouds.json", FileKind::Clouds),
-            ("publishers.json", FileKind::Publishers),
-        ] {
+        for (name, kind) in TOP_FILES {
             let path = d.join(name);
             if path.is_file() || required {
                 let bytes = read(&path);
