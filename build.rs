@@ -1,15 +1,22 @@
 //! Builds the signature database into the program: `signatures/sdks.json`,
-//! `clouds.json`, `publishers.json` and `policies/*.json` become byte arrays
-//! (`include_bytes!`) listed in `$OUT_DIR/builtin_signatures.rs`, which
+//! `clouds.json`, `publishers.json` and `policies/*.json` are copied to
+//! `$OUT_DIR` and become byte arrays (`include_bytes!`) listed in
+//! `$OUT_DIR/builtin_signatures.rs`, which
 //! `src/signatures/mod.rs` loads when no `--signatures DIR` is given. The
 //! files stay data: they are parsed, validated and compiled at run time
 //! exactly as when read from the folder, and give the same database digest.
 //!
 //! The list follows the order in which a folder is read at run time
 //! (`read_files`): the three files, then the policies sorted by name.
+//!
+//! It also writes the database digest of these files (`DIGEST`: the SHA-256
+//! that `signatures::digest` computes over them at run time, which a scan
+//! without overlays then need not compute; a test checks the two agree).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -38,15 +45,33 @@ fn main() -> Result<(), Error> {
          /// folder (as the database digest covers it) and its bytes.\n\
          pub(crate) static FILES: &[(&str, &[u8])] = &[\n",
     );
-    for (name, path) in &files {
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?);
+    // The digest as `signatures::digest` takes it: each file's name, NUL,
+    // its length (u64, little-endian), its bytes, in order. The program
+    // includes the copy of the bytes digested here (`OUT_DIR/db-N.json`), so
+    // the two cannot differ even if a file changes during the build.
+    let mut digest = Sha256::new();
+    for (i, (name, path)) in files.iter().enumerate() {
         if !path.is_file() {
             return Err(format!("{} is missing", path.display()).into());
         }
-        let text = path.to_str().ok_or("the source path is not UTF-8")?;
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let copy = out_dir.join(format!("db-{i}.json"));
+        std::fs::write(&copy, &bytes)?;
+        let text = copy.to_str().ok_or("OUT_DIR is not UTF-8")?;
         writeln!(out, "    ({name:?}, include_bytes!({text:?})),")?;
+        digest.update(name.as_bytes());
+        digest.update([0u8]);
+        digest.update((bytes.len() as u64).to_le_bytes());
+        digest.update(&bytes);
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?).join("builtin_signatures.rs");
-    std::fs::write(dest, out)?;
+    let hex: String = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    writeln!(
+        out,
+        "/// The database digest of `FILES` (SHA-256, as `signatures::digest` computes it).\n\
+         pub(crate) static DIGEST: &str = {hex:?};"
+    )?;
+    std::fs::write(out_dir.join("builtin_signatures.rs"), out)?;
     Ok(())
 }
