@@ -64,6 +64,7 @@ def main():
     ap.add_argument("--list")
     ap.add_argument("--real", default=os.path.join(os.path.dirname(__file__), "../../shared/corpus/real"))
     ap.add_argument("--gen", default=os.path.expanduser("~/.cache/cleanscan-bench/gen"))
+    ap.add_argument("--per-apk", action="store_true", help="also print each APK's median wall per binary")
     ap.add_argument("bins", nargs="+")
     a = ap.parse_args(argv)
     if len(a.bins) < 2:
@@ -104,6 +105,13 @@ def main():
             f"{statistics.median(medc) * 1e3:.2f} | {statistics.median(best) * 1e3:.2f} | "
             f"{statistics.mean(best) * 1e3:.2f} | {statistics.median(bestc) * 1e3:.2f} |"
         )
+    if a.per_apk:
+        print("| APK | KB | " + " | ".join(os.path.basename(b) for b in a.bins) + " |")
+        print("|---|---|" + "---|" * len(a.bins))
+        by_first = sorted(apks, key=lambda f: statistics.median(wall[a.bins[0]][f]))
+        for f in by_first:
+            meds = " | ".join(f"{statistics.median(wall[b][f]) * 1e3:.2f}" for b in a.bins)
+            print(f"| {os.path.relpath(f, os.path.dirname(os.path.dirname(f)))} | {os.path.getsize(f) // 1024} | {meds} |")
     if len(a.bins) == 2:
         x, y = a.bins
         lower = sum(statistics.median(wall[y][f]) < statistics.median(wall[x][f]) for f in apks)

@@ -211,6 +211,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let dir = args.signatures.clone();
         let overlays = args.overlays.clone();
         let d = DeferredMatchers::new(Box::new(move || {
+            reserve_thread_heap();
             let set = match &dir {
                 Some(dir) => cleanscan::signatures::load(dir, &overlays),
                 None => cleanscan::signatures::load_builtin(&overlays),
@@ -452,4 +453,25 @@ fn run_manifest(app: &PathBuf) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Room for the signature database in the loading thread's own heap, taken
+/// in a few steps before the load instead of page by page during it.
+///
+/// glibc gives each thread but the first a heap of its own (an "arena")
+/// and grows it by exactly what an allocation lacks: the database's
+/// parse, made of many small allocations, grew it one page at a time, an
+/// `mprotect` call for each (121 for the built-in database). Each takes
+/// the process's memory-map lock to write, so the app's page faults on
+/// the other thread (reading the file, inflating its DEX) waited for them.
+/// Blocks under glibc's mmap threshold (128 KiB) come from the heap;
+/// freed, they leave it grown (glibc may hand the pages back with
+/// `madvise` but keeps them mapped), and the load then grows into them
+/// without a call. Under another allocator this is one allocation and its
+/// free.
+fn reserve_thread_heap() {
+    const BLOCK: usize = 120 << 10;
+    const BLOCKS: usize = 8;
+    let blocks: Vec<Vec<u8>> = (0..BLOCKS).map(|_| Vec::with_capacity(BLOCK)).collect();
+    drop(std::hint::black_box(blocks));
 }
