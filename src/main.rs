@@ -461,14 +461,15 @@ fn run_manifest(app: &PathBuf) -> anyhow::Result<ExitCode> {
 /// glibc gives each thread but the first a heap of its own (an "arena")
 /// and grows it by exactly what an allocation lacks: the database's
 /// parse, made of many small allocations, grew it one page at a time, an
-/// `mprotect` call for each (121 for the built-in database). Each takes
-/// the process's memory-map lock to write, so the app's page faults on
-/// the other thread (reading the file, inflating its DEX) waited for them.
-/// Blocks under glibc's mmap threshold (128 KiB) come from the heap;
-/// freed, they leave it grown (glibc may hand the pages back with
-/// `madvise` but keeps them mapped), and the load then grows into them
-/// without a call. Under another allocator this is one allocation and its
-/// free.
+/// `mprotect` call for each (116-133 calls in the one-app scans measured,
+/// BENCHMARKS.md step 49). Each takes the process's memory-map lock to
+/// write, so the app's page faults on the other thread (reading the file,
+/// inflating its DEX) waited for them. Blocks under glibc's mmap threshold
+/// (128 KiB) come from the heap; freed, they leave it grown (glibc may hand
+/// the pages back with `madvise` but keeps them mapped), and the load then
+/// grows into them without a call. On the first thread (`-j 1`), whose heap
+/// glibc grows by `brk` with a 128 KiB pad, and under another allocator,
+/// this is a few allocations and their frees.
 fn reserve_thread_heap() {
     const BLOCK: usize = 120 << 10;
     const BLOCKS: usize = 8;

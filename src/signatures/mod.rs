@@ -637,12 +637,12 @@ fn load_with(base: Option<&Path>, overlays: &[PathBuf]) -> Result<SignatureSet, 
     // computed, as parts that a waiting thread can take.
     let parallel = rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1;
     // The built-in database alone has its digest from the build.
-    let digest = || if base.is_none() && overlays.is_empty() { builtin::DIGEST.to_string() } else { digest(&files) };
+    let sha256 = || if base.is_none() && overlays.is_empty() { builtin::DIGEST.to_string() } else { digest(&files) };
     let (sha256, parsed): (String, Vec<Option<Result<Parsed, Error>>>) = if parallel {
         use rayon::prelude::*;
-        rayon::join(digest, || files.par_iter().map(|f| f.parse(keep_text)).collect())
+        rayon::join(sha256, || files.par_iter().map(|f| f.parse(keep_text)).collect())
     } else {
-        (digest(), files.iter().map(|f| f.parse(keep_text)).collect())
+        (sha256(), files.iter().map(|f| f.parse(keep_text)).collect())
     };
     let mut set = SignatureSet {
         sdks: Vec::new(),
