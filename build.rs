@@ -18,6 +18,10 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
+// The folder's layout and the digest's form, as the program reads them.
+#[path = "src/signatures/layout.rs"]
+mod layout;
+
 type Error = Box<dyn std::error::Error>;
 
 fn main() -> Result<(), Error> {
@@ -26,9 +30,9 @@ fn main() -> Result<(), Error> {
     // A folder: cargo reruns this script when any file under it changes.
     println!("cargo:rerun-if-changed=signatures");
     let mut files: Vec<(String, PathBuf)> =
-        ["sdks.json", "clouds.json", "publishers.json"].iter().map(|n| (n.to_string(), dir.join(n))).collect();
+        layout::TOP_FILE_NAMES.iter().map(|n| (n.to_string(), dir.join(n))).collect();
     let mut policies = Vec::new();
-    let pd = dir.join("policies");
+    let pd = dir.join(layout::POLICIES_DIR);
     for e in std::fs::read_dir(&pd).map_err(|e| format!("{}: {e}", pd.display()))? {
         let p = e?.path();
         if p.extension().is_some_and(|e| e == "json") {
@@ -38,7 +42,7 @@ fn main() -> Result<(), Error> {
     policies.sort();
     for p in policies {
         let name = p.file_name().and_then(|n| n.to_str()).ok_or("a policy file name is not UTF-8")?;
-        files.push((format!("policies/{name}"), p));
+        files.push((format!("{}/{name}", layout::POLICIES_DIR), p));
     }
     let mut out = String::from(
         "/// The database's files built into the program: each one's name in the\n\
@@ -46,10 +50,10 @@ fn main() -> Result<(), Error> {
          pub(crate) static FILES: &[(&str, &[u8])] = &[\n",
     );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?);
-    // The digest as `signatures::digest` takes it: each file's name, NUL,
-    // its length (u64, little-endian), its bytes, in order. The program
-    // includes the copy of the bytes digested here (`OUT_DIR/db-N.json`), so
-    // the two cannot differ even if a file changes during the build.
+    // The digest as `signatures::digest` takes it (`layout::digest_file`, in
+    // order). The program includes the copy of the bytes digested here
+    // (`OUT_DIR/db-N.json`), so the two cannot differ even if a file changes
+    // during the build.
     let mut digest = Sha256::new();
     for (i, (name, path)) in files.iter().enumerate() {
         if !path.is_file() {
@@ -60,10 +64,7 @@ fn main() -> Result<(), Error> {
         std::fs::write(&copy, &bytes)?;
         let text = copy.to_str().ok_or("OUT_DIR is not UTF-8")?;
         writeln!(out, "    ({name:?}, include_bytes!({text:?})),")?;
-        digest.update(name.as_bytes());
-        digest.update([0u8]);
-        digest.update((bytes.len() as u64).to_le_bytes());
-        digest.update(&bytes);
+        layout::digest_file(&mut digest, name, &bytes);
     }
     out.push_str("];\n");
     let hex: String = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();

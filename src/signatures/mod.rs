@@ -6,6 +6,7 @@
 //! Code holds no vendor names: everything a detection says comes from here.
 
 pub mod compile;
+mod layout;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -552,8 +553,11 @@ impl DbFile {
 
 /// The files at the top of a database folder, in the order they are read
 /// (build.rs lists the built-in database in this order too).
-const TOP_FILES: [(&str, FileKind); 3] =
-    [("sdks.json", FileKind::Sdks), ("clouds.json", FileKind::Clouds), ("publishers.json", FileKind::Publishers)];
+const TOP_FILES: [(&str, FileKind); 3] = [
+    (layout::TOP_FILE_NAMES[0], FileKind::Sdks),
+    (layout::TOP_FILE_NAMES[1], FileKind::Clouds),
+    (layout::TOP_FILE_NAMES[2], FileKind::Publishers),
+];
 
 /// Every file of the database and its overlays, read in order: in each
 /// folder `sdks.json`, `clouds.json`, `publishers.json` (all three required
@@ -584,7 +588,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
                 files.push(DbFile { folder, name: name.to_string(), path, kind, bytes });
             }
         }
-        let pd = d.join("policies");
+        let pd = d.join(layout::POLICIES_DIR);
         if pd.is_dir() {
             match std::fs::read_dir(&pd) {
                 Ok(list) => {
@@ -601,7 +605,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
                 }
                 Err(source) => files.push(DbFile {
                     folder,
-                    name: "policies".to_string(),
+                    name: layout::POLICIES_DIR.to_string(),
                     path: pd.clone(),
                     kind: FileKind::Policy,
                     bytes: Err(Error::Io { path: pd.display().to_string(), source }),
@@ -618,10 +622,7 @@ fn digest(files: &[DbFile]) -> String {
     let mut hasher = Sha256::new();
     for f in files {
         let Ok(bytes) = &f.bytes else { continue };
-        hasher.update(f.name.as_bytes());
-        hasher.update([0u8]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
+        layout::digest_file(&mut hasher, &f.name, bytes);
     }
     crate::scan::hex(&hasher.finalize())
 }
