@@ -313,7 +313,9 @@ fn analyze_zip_inner<'a>(
             match crate::formats::arsc::parse(bytes) {
                 Ok(t) => {
                     facts.anomalies.extend(t.anomalies_for("resources.arsc"));
-                    for s in t.global_strings() {
+                    // Only strings with a '.' or ':' can hold an endpoint; a large
+                    // table's translations mostly have neither and stay undecoded.
+                    for s in t.global_strings_holding([b'.', b':']) {
                         endpoints.scan(s.as_bytes(), "resource-string", "resources.arsc", None);
                     }
                     table = Some(t);

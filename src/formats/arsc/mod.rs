@@ -535,9 +535,15 @@ impl<'a> ResourceTable<'a> {
         self.packages.iter().map(|p| p.name.as_str())
     }
 
-    /// Every string of the global value pool (for URL/host scanning).
+    /// Every string of the global value pool.
     pub fn global_strings(&self) -> impl Iterator<Item = &str> + use<'_, 'a> {
         self.strings.iter()
+    }
+
+    /// The global value strings that hold one of the ASCII bytes `needles`;
+    /// the others are not decoded (`StringPool::iter_holding`).
+    pub fn global_strings_holding(&self, needles: [u8; 2]) -> impl Iterator<Item = &str> + use<'_, 'a> {
+        self.strings.iter_holding(needles)
     }
 
     /// The anomalies with `file` filled in.

@@ -190,12 +190,32 @@ impl<'a> StringPool<'a> {
         (0..self.count).filter_map(move |i| self.get(i))
     }
 
-    fn spend(&self, n: usize) -> bool {
-        let n = n as u64;
-        self.budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n)).is_ok()
+    /// The decodable strings that hold one of the ASCII bytes `needles`, in
+    /// index order, as `iter` would give them. Decoding keeps every ASCII
+    /// character as it is stored and makes none of other bytes (invalid
+    /// UTF-8 and lone surrogates become U+FFFD), so a string stored without
+    /// them decodes to one without them: such strings are passed over
+    /// undecoded, uncached and without spending the decode budget. A string
+    /// whose stored bytes are out of bounds goes to `get`, which counts it.
+    pub fn iter_holding(&self, needles: [u8; 2]) -> impl Iterator<Item = &str> + use<'_, 'a> {
+        let [a, b] = needles;
+        (0..self.count).filter_map(move |i| {
+            let holds = match self.stored(i) {
+                None => true,
+                Some(raw) if self.utf8 => memchr::memchr2(a, b, raw).is_some(),
+                Some(raw) => raw.chunks_exact(2).any(|u| u == [a, 0] || u == [b, 0]),
+            };
+            if holds {
+                self.get(i)
+            } else {
+                None
+            }
+        })
     }
 
-    fn decode(&self, index: u32) -> Option<Cow<'a, str>> {
+    /// The stored bytes of the string at `index`, cut to `MAX_STRING_LEN`
+    /// bytes (UTF-8) or code units (UTF-16): what `decode` converts.
+    fn stored(&self, index: u32) -> Option<&'a [u8]> {
         let at = usize::try_from(index).ok()?.checked_mul(4)?;
         let off = crate::formats::reader::u32_le_at(self.offsets, at)?;
         let mut r = Reader::at(self.strings, usize::try_from(off).ok()?)?;
@@ -204,12 +224,7 @@ impl<'a> StringPool<'a> {
             // the high bit of the first byte flagging the long form.
             let _chars = utf8_len(&mut r)?;
             let bytes = utf8_len(&mut r)?;
-            let n = bytes.min(MAX_STRING_LEN);
-            let raw = r.take(n)?;
-            if !self.spend(n) {
-                return None;
-            }
-            Some(String::from_utf8_lossy(raw))
+            r.take(bytes.min(MAX_STRING_LEN))
         } else {
             let first = r.u16_le()?;
             let units = if first & 0x8000 != 0 {
@@ -218,9 +233,24 @@ impl<'a> StringPool<'a> {
             } else {
                 usize::from(first)
             };
-            let n = units.min(MAX_STRING_LEN);
-            let raw = r.take(n.checked_mul(2)?)?;
-            if !self.spend(n.saturating_mul(3)) {
+            r.take(units.min(MAX_STRING_LEN).checked_mul(2)?)
+        }
+    }
+
+    fn spend(&self, n: usize) -> bool {
+        let n = n as u64;
+        self.budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n)).is_ok()
+    }
+
+    fn decode(&self, index: u32) -> Option<Cow<'a, str>> {
+        let raw = self.stored(index)?;
+        if self.utf8 {
+            if !self.spend(raw.len()) {
+                return None;
+            }
+            Some(String::from_utf8_lossy(raw))
+        } else {
+            if !self.spend((raw.len() / 2).saturating_mul(3)) {
                 return None;
             }
             let units = raw

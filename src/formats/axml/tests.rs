@@ -235,6 +235,89 @@ fn utf8_pool_and_long_utf16_lengths() {
     assert_eq!(pool.get(2), None);
 }
 
+/// A pool chunk of `items` as stored: UTF-8 bytes (lengths under 0x80), or
+/// UTF-16 code units; unlike `pool_chunk`, invalid text can be stored.
+fn raw_pool_chunk(items: &[Vec<u16>], utf8: bool) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut offsets = Vec::new();
+    for item in items {
+        offsets.push(data.len() as u32);
+        if utf8 {
+            let bytes: Vec<u8> = item.iter().map(|&u| u8::try_from(u).unwrap()).collect();
+            assert!(bytes.len() < 0x80);
+            data.extend_from_slice(&[bytes.len() as u8, bytes.len() as u8]);
+            data.extend_from_slice(&bytes);
+            data.push(0);
+        } else {
+            data.extend_from_slice(&(item.len() as u16).to_le_bytes());
+            item.iter().for_each(|u| data.extend_from_slice(&u.to_le_bytes()));
+            data.extend_from_slice(&[0, 0]);
+        }
+    }
+    // One offset past the data: a string out of bounds.
+    offsets.push(data.len() as u32 + 64);
+    while data.len() % 4 != 0 {
+        data.push(0);
+    }
+    let strings_start = 0x1c + 4 * offsets.len();
+    let mut c = Vec::new();
+    c.extend_from_slice(&RES_STRING_POOL_TYPE.to_le_bytes());
+    c.extend_from_slice(&0x1cu16.to_le_bytes());
+    c.extend_from_slice(&((strings_start + data.len()) as u32).to_le_bytes());
+    c.extend_from_slice(&(offsets.len() as u32).to_le_bytes());
+    c.extend_from_slice(&0u32.to_le_bytes());
+    c.extend_from_slice(&(if utf8 { pool::UTF8_FLAG } else { 0 }).to_le_bytes());
+    c.extend_from_slice(&(strings_start as u32).to_le_bytes());
+    c.extend_from_slice(&0u32.to_le_bytes());
+    offsets.iter().for_each(|o| c.extend_from_slice(&o.to_le_bytes()));
+    c.extend_from_slice(&data);
+    c
+}
+
+#[test]
+fn strings_holding_a_needle_are_those_that_decode_with_one() {
+    let text = |s: &str, utf8: bool| -> Vec<u16> {
+        if utf8 {
+            s.bytes().map(u16::from).collect()
+        } else {
+            s.encode_utf16().collect()
+        }
+    };
+    for utf8 in [true, false] {
+        let mut items: Vec<Vec<u16>> = ["plain", "a.b", "host:1", "", "日本語。", "例え.jp", "：全角", ".", "x"]
+            .iter()
+            .map(|s| text(s, utf8))
+            .collect();
+        if utf8 {
+            // Invalid UTF-8 beside and between ASCII: a lead byte before a dot,
+            // a lone continuation byte, a cut sequence.
+            items.push(vec![0xe4, u16::from(b'.'), u16::from(b'c')]);
+            items.push(vec![0x80, u16::from(b':')]);
+            items.push(vec![0xe6, 0x97]);
+        } else {
+            // Lone surrogates, one before a dot.
+            items.push(vec![0xd800, u16::from(b'.'), u16::from(b'c')]);
+            items.push(vec![0xdc00]);
+            // A unit whose low byte is '.' but is not '.' (U+012E).
+            items.push(vec![0x012e, u16::from(b'x')]);
+        }
+        let chunk = raw_pool_chunk(&items, utf8);
+        let mut odd = Vec::new();
+        let all = StringPool::parse(&chunk, 0, &mut odd).unwrap();
+        let want: Vec<String> = all.iter().filter(|s| s.contains(['.', ':'])).map(str::to_string).collect();
+        assert_eq!(want.len(), if utf8 { 6 } else { 5 }, "utf8 {utf8}: {want:?}");
+        assert!(want.iter().any(|s| s.starts_with('\u{fffd}')), "utf8 {utf8}: {want:?}");
+
+        let fresh = StringPool::parse(&chunk, 0, &mut odd).unwrap();
+        let got: Vec<&str> = fresh.iter_holding([b'.', b':']).collect();
+        assert_eq!(got, want, "utf8 {utf8}");
+        // The string out of bounds is counted as `get` counts it; the ones
+        // without a needle are never decoded.
+        assert_eq!(fresh.bad_strings(), 1);
+        assert_eq!(all.bad_strings(), 1);
+    }
+}
+
 #[test]
 fn renders_xml_like_aapt() {
     let bytes = sample().build();
