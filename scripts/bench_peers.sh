@@ -11,7 +11,8 @@
 # at microsecond resolution and peak RSS from a separate run under GNU time,
 # scripts/bench_per_apk.py) of:
 #   floor      cat of every APK; `unzip -p APK > /dev/null` one APK after another;
-#              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2
+#              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2,
+#              and per APK at -j 1 (`inflate-needed`: what a one-process-per-APK scan costs at least)
 #   cleanscan  `scan -q -f jsonl -j 1|2` (release-lto build, report to /dev/null; exit 1 = a policy failed);
 #              per APK `scan -q -f jsonl APK` (default threads) and `-j 1`
 #   peers      one process per APK, as they are used: androguard 4 APK()+DEX() listing
@@ -225,6 +226,9 @@ done
 # beside the app, work inside the app on both cores) and, for a one-core view, with -j 1.
 CMD[cleanscan]="$BIN scan -q -f jsonl"
 CMD[cleanscan-j1]="$BIN scan -q -j 1 -f jsonl"
+# The floor per APK: a process that reads the APK and inflates the entries a scanner needs, nothing
+# else. The per-APK ratios against it show what a scan that cost no more could reach.
+CMD[inflate-needed]="$FLOOR -j 1"
 # Every tool runs over the sample (and the largest APK) once per round, the tools interleaved
 # (every tool, then every tool again), so that a slow spell of this shared machine falls on all of
 # them alike; the report takes each APK's median over the rounds. Peak RSS is measured in the first
@@ -232,7 +236,7 @@ CMD[cleanscan-j1]="$BIN scan -q -j 1 -f jsonl"
 note "per-APK runs: $PER_ROUNDS interleaved rounds, each APK's median over them"
 for round in $(seq "$PER_ROUNDS"); do
     rss=""; [ "$round" -eq 1 ] && rss="--rss"
-    for tool in cleanscan cleanscan-j1 aapt apksigner apk-info apkid exodus androguard; do
+    for tool in cleanscan cleanscan-j1 inflate-needed aapt apksigner apk-info apkid exodus androguard; do
         [ -n "${CMD[$tool]:-}" ] || continue
         log "per-APK runs, round $round of $PER_ROUNDS: $tool on the sample ($(wc -l < "$WORK/sample.list") APKs) and on the largest generated APK"
         # shellcheck disable=SC2086 # the command prefix is split on purpose
