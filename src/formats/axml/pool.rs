@@ -199,6 +199,8 @@ impl<'a> StringPool<'a> {
     /// whose stored bytes are out of bounds goes to `get`, which counts it.
     pub fn iter_holding(&self, needles: [u8; 2]) -> impl Iterator<Item = &str> + use<'_, 'a> {
         let [a, b] = needles;
+        // Only ASCII needles: decoding writes non-ASCII bytes (U+FFFD, UTF-16 made UTF-8).
+        debug_assert!(a.is_ascii() && b.is_ascii(), "needles must be ASCII");
         (0..self.count).filter_map(move |i| {
             let holds = match self.stored(i) {
                 None => true,
