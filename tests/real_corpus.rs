@@ -268,6 +268,47 @@ fn apksigner_signer_digests_are_among_ours() {
     assert_eq!(ok, total, "every apksigner-verified APK's signer digests are reported");
 }
 
+#[test]
+fn verification_started_before_the_resource_table_gives_the_same_reports() {
+    let Some(sc) = scanned() else { return };
+    // Every APK with a table takes the early path (threshold 0) on a pool of
+    // two threads, against none (u64::MAX); everything else in the report,
+    // the signature verdicts included, must be the same.
+    let mut apks: Vec<PathBuf> = sc
+        .reports
+        .keys()
+        .map(|k| sc.dir.join(k))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "apk"))
+        .collect();
+    apks.sort();
+    let base = judged_opts();
+    let with = |bytes: u64| Options {
+        limits: cleanscan::container::Limits { verify_before_table_bytes: bytes, ..base.limits },
+        ..base.clone()
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
+    let mut failures = Vec::new();
+    let mut with_table = 0usize;
+    pool.install(|| {
+        for p in &apks {
+            let early = scan_one(p, &with(0));
+            let late = scan_one(p, &with(u64::MAX));
+            with_table += usize::from(early.app.label.is_some());
+            let (a, b) = (
+                serde_json::to_string_pretty(&early).unwrap_or_default(),
+                serde_json::to_string_pretty(&late).unwrap_or_default(),
+            );
+            if a != b {
+                let at = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
+                failures.push(format!("{}: line {at}: {:?} / {:?}", p.display(), a.lines().nth(at), b.lines().nth(at)));
+            }
+        }
+    });
+    println!("{} APKs, {with_table} with a label", apks.len());
+    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+    assert!(with_table * 2 > apks.len(), "only {with_table} of {} APKs have a label", apks.len());
+}
+
 // ---------------------------------------------------------------------------
 // Containers (issue 7): split sets, App Bundles, IPAs, SDK archives.
 

@@ -66,6 +66,16 @@ pub struct Limits {
     /// gain from it (the file digest and signature verification still run
     /// beside the entries when a thread comes free, at the cost of a join).
     pub split_app: bool,
+    /// An APK whose `resources.arsc` declares at least this many bytes
+    /// starts its signature verification before reading the table, with the
+    /// SDK levels its manifest gives read on its own (default 1 MiB;
+    /// `u64::MAX`: never). Only while `split_app` holds and the pool has a
+    /// second thread: the verification then runs beside the table's inflate
+    /// and string scan, which otherwise come first because the manifest's
+    /// levels are read with the table. Should the levels differ once the
+    /// manifest is read with it (a level given as a resource reference), the
+    /// verification is done again with those, so reports never depend on it.
+    pub verify_before_table_bytes: u64,
     /// Zip packages (APKs, split sets, App Bundles, IPAs, JAR/AAR/zip) of at
     /// least this many bytes are streamed (default 32 MiB; `u64::MAX`: none):
     /// their tail (signing block, central directory, EOCD) is held
@@ -94,6 +104,7 @@ impl Default for Limits {
             verify_all_v1_digests: false,
             memory_budget: 128 << 20,
             split_app: true,
+            verify_before_table_bytes: 1 << 20,
             stream_min_bytes: 32 << 20,
         }
     }

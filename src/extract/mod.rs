@@ -288,7 +288,6 @@ fn analyze_zip_inner<'a>(
     file_digest: Option<&'a FileDigest<'a>>,
 ) -> ApkAnalysis {
     let mut out = ApkAnalysis::default();
-    let mut sandbox = None;
     let mut endpoints = EndpointCollector::new();
     let facts = &mut out.facts;
     let errors = &mut out.errors;
@@ -298,13 +297,54 @@ fn analyze_zip_inner<'a>(
     let mut buf = spare_buffer();
     if !read_manifest {
         let sig = SigInput { sandbox: None, idsig, file_digest };
-        analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
+        analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig, None);
         facts.endpoints = endpoints.finish();
         keep_buffer(buf);
         return out;
     }
 
-    // resources.arsc first: the manifest's label and meta-data resolve through it.
+    // An app with a large resource table starts its verification before the
+    // table, with the SDK levels its manifest gives on its own; the others
+    // read the table and the manifest first, as the levels come from them.
+    match early_levels(dir, &reader) {
+        Some(levels) => {
+            let sig = SigInput { sandbox: levels.sandbox, idsig, file_digest };
+            analyze_entries(
+                dir,
+                limits,
+                apk_name,
+                &mut reader,
+                &mut buf,
+                facts,
+                errors,
+                &mut endpoints,
+                sig,
+                Some(levels),
+            );
+        }
+        None => {
+            let sandbox = read_table_and_manifest(dir, &mut reader, &mut buf, facts, errors, &mut endpoints);
+            let sig = SigInput { sandbox, idsig, file_digest };
+            analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig, None);
+        }
+    }
+    facts.endpoints = endpoints.finish();
+    keep_buffer(buf);
+    out
+}
+
+/// Reads `resources.arsc`, then `AndroidManifest.xml` (its label and
+/// meta-data resolve through the table) into `facts`; returns the manifest's
+/// `targetSandboxVersion`.
+fn read_table_and_manifest(
+    dir: &ZipDirectory,
+    reader: &mut EntryReader<'_>,
+    buf: &mut Vec<u8>,
+    facts: &mut Facts,
+    errors: &mut Vec<ErrorRecord>,
+    endpoints: &mut EndpointCollector,
+) -> Option<u32> {
+    let mut sandbox = None;
     // The table borrows its entry's bytes, so it gets a buffer of its own.
     let mut arsc_buf = spare_buffer();
     let mut table: Option<ResourceTable> = None;
@@ -326,7 +366,7 @@ fn analyze_zip_inner<'a>(
     }
     match dir.find("AndroidManifest.xml") {
         Some(entry) => {
-            if let Some(bytes) = reader.read(entry, u64::MAX, &mut buf, facts, errors, "manifest") {
+            if let Some(bytes) = reader.read(entry, u64::MAX, buf, facts, errors, "manifest") {
                 sandbox = target_sandbox_version(bytes);
                 match manifest::extract(bytes, table.as_ref(), "AndroidManifest.xml") {
                     Ok(m) => {
@@ -344,11 +384,55 @@ fn analyze_zip_inner<'a>(
     }
     drop(table);
     keep_buffer(arsc_buf);
-    let sig = SigInput { sandbox, idsig, file_digest };
-    analyze_entries(dir, limits, apk_name, &mut reader, &mut buf, facts, errors, &mut endpoints, sig);
-    facts.endpoints = endpoints.finish();
+    sandbox
+}
+
+/// What verification takes from the manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SigLevels {
+    min_sdk: Option<u32>,
+    target_sdk: Option<u32>,
+    sandbox: Option<u32>,
+}
+
+impl SigLevels {
+    fn of(manifest: Option<&facts::Manifest>, sandbox: Option<u32>) -> SigLevels {
+        SigLevels {
+            min_sdk: manifest.and_then(|m| m.min_sdk),
+            target_sdk: manifest.and_then(|m| m.target_sdk),
+            sandbox,
+        }
+    }
+}
+
+/// For an app whose resource table declares at least
+/// `Limits::verify_before_table_bytes`, when the pool has a second thread
+/// for the verification: the levels its manifest gives read without the
+/// table (a copy of the reader, and records that are dropped: the manifest
+/// is read again in its turn). None otherwise, or when the manifest does not
+/// read.
+fn early_levels(dir: &ZipDirectory, reader: &EntryReader<'_>) -> Option<SigLevels> {
+    let limits = reader.limits;
+    if !limits.split_app || rayon::current_num_threads() < 2 {
+        return None;
+    }
+    if dir.find("resources.arsc")?.uncompressed_size < limits.verify_before_table_bytes {
+        return None;
+    }
+    let entry = dir.find("AndroidManifest.xml")?;
+    let mut r = EntryReader { ..*reader };
+    let mut buf = spare_buffer();
+    let (mut facts, mut errors) = (Facts::default(), Vec::new());
+    let levels = r.read(entry, u64::MAX, &mut buf, &mut facts, &mut errors, "manifest").map(levels_without_table);
     keep_buffer(buf);
-    out
+    levels
+}
+
+/// The SDK levels and sandbox version of a manifest read without its
+/// resource table (a level given as a resource reference is then missing).
+fn levels_without_table(manifest: &[u8]) -> SigLevels {
+    let m = manifest::extract(manifest, None, "AndroidManifest.xml").ok();
+    SigLevels::of(m.as_ref().map(|m| &m.manifest), target_sandbox_version(manifest))
 }
 
 /// Inflate buffers kept per thread across entries and apps: new memory is
@@ -390,7 +474,9 @@ struct SigInput<'a> {
 
 /// The per-entry pass of `analyze_zip`: DEX, native libraries, v1
 /// signature files, XML and text assets, probes for hidden DEX/archives;
-/// then the signers and their verification.
+/// then the signers and their verification. With `early` levels the
+/// resource table and the manifest are read first on the entries' side,
+/// beside the verification, which takes those levels.
 #[allow(clippy::too_many_arguments)]
 fn analyze_entries(
     dir: &ZipDirectory,
@@ -402,13 +488,14 @@ fn analyze_entries(
     errors: &mut Vec<ErrorRecord>,
     endpoints: &mut EndpointCollector,
     sig: SigInput<'_>,
+    early: Option<SigLevels>,
 ) {
     let data = reader.data;
-    let manifest = facts.manifest.as_ref();
+    let levels = early.unwrap_or_else(|| SigLevels::of(facts.manifest.as_ref(), sig.sandbox));
     let mut input = crate::verify::Input {
-        min_sdk: manifest.and_then(|m| m.min_sdk),
-        target_sdk: manifest.and_then(|m| m.target_sdk),
-        target_sandbox_version: sig.sandbox,
+        min_sdk: levels.min_sdk,
+        target_sdk: levels.target_sdk,
+        target_sandbox_version: levels.sandbox,
         idsig: sig.idsig,
         max_entry_bytes: limits.max_entry_bytes,
         all_v1_digests: limits.verify_all_v1_digests,
@@ -424,21 +511,40 @@ fn analyze_entries(
     // offers is queued behind it: the verification of a v2/v3 signature
     // takes it side by side with its content digest, and a thread that is
     // free before then takes it alone.
-    let (v1_files, verification) = rayon::join(
+    let ((v1_files, sandbox), verification) = rayon::join(
         || {
             // Queued behind the verification: a one-app scan's database compile.
             crate::scan::app_work_queued();
+            let sandbox = early.map(|_| read_table_and_manifest(dir, reader, buf, facts, errors, endpoints));
             let mut r = EntryReader { shared: shared.as_ref(), ..*reader };
             let v1_files = read_entries(dir, limits, apk_name, &mut r, buf, facts, errors, endpoints);
             reader.inflated = r.inflated;
             reader.budget_spent = r.budget_spent;
-            v1_files
+            (v1_files, sandbox)
         },
         || match sig.file_digest {
             Some(file) => rayon::join(|| crate::verify::verify_source(data, dir, &input), || file.take_alone()).0,
             None => crate::verify::verify_source(data, dir, &input),
         },
     );
+    // A verification started before the table stands when the manifest, read
+    // with it, gives the same levels; otherwise (a level given as a resource
+    // reference) it is done again with the manifest's (the file digest is
+    // taken by then; no entry is shared this time).
+    let verification = match sandbox {
+        Some(sandbox) if SigLevels::of(facts.manifest.as_ref(), sandbox) != levels => {
+            let real = SigLevels::of(facts.manifest.as_ref(), sandbox);
+            let again = crate::verify::Input {
+                min_sdk: real.min_sdk,
+                target_sdk: real.target_sdk,
+                target_sandbox_version: real.sandbox,
+                shared_entries: None,
+                ..input
+            };
+            crate::verify::verify_source(data, dir, &again)
+        }
+        _ => verification,
+    };
     let v1_refs: Vec<(&str, &[u8])> = v1_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let signed = signers::extract_source(data, dir.cd_offset, &v1_refs);
     facts.signers = signed.signers;
