@@ -531,9 +531,8 @@ fn analyze_entries(
     // with it, gives the same levels; otherwise (a level given as a resource
     // reference) it is done again with the manifest's (the file digest is
     // taken by then; no entry is shared this time).
-    let verification = match sandbox {
-        Some(sandbox) if SigLevels::of(facts.manifest.as_ref(), sandbox) != levels => {
-            let real = SigLevels::of(facts.manifest.as_ref(), sandbox);
+    let verification = match sandbox.map(|sandbox| SigLevels::of(facts.manifest.as_ref(), sandbox)) {
+        Some(real) if real != levels => {
             let again = crate::verify::Input {
                 min_sdk: real.min_sdk,
                 target_sdk: real.target_sdk,
