@@ -228,6 +228,47 @@ fn bomb_stops_early_with_bounded_memory() {
     assert!(buf.capacity() <= 17 << 20);
 }
 
+/// A v1 manifest of `sections` sections, each naming an entry the APK lacks.
+fn manifest_naming_absent_entries(sections: usize) -> Vec<u8> {
+    let mut mf = b"Manifest-Version: 1.0\r\n\r\n".to_vec();
+    for i in 0..sections {
+        mf.extend_from_slice(
+            format!("Name: absent/{i}.png\r\nSHA-256-Digest: 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\r\n\r\n")
+                .as_bytes(),
+        );
+    }
+    mf
+}
+
+#[test]
+fn a_manifest_naming_many_absent_entries_lists_a_hundred_errors_and_counts_the_rest() {
+    // 200,000 sections (13 MB inflated, 0.3 MB in the APK): each used to
+    // become an error string, copied three times over on the way to the
+    // report.
+    let sections = 200_000;
+    let mut z = corpus::base();
+    z.entries.push(corpus::Entry::deflated("META-INF/MANIFEST.MF", &manifest_naming_absent_entries(sections)));
+    z.entries.push(corpus::Entry::deflated("META-INF/CERT.SF", b"Signature-Version: 1.0\r\n\r\n"));
+    z.entries.push(corpus::Entry::deflated("META-INF/CERT.RSA", b"0"));
+    let r = scan_with(&z.write(), Limits::default(), "absent-entries");
+    assert_sane(&r, "absent-entries");
+    let v = r.signature_verification.as_ref().expect("a verification");
+    assert!(!v.verified);
+    let listed = cleanscan::verify::v1::MAX_LISTED_ERRORS;
+    let absent: Vec<&String> = v.errors.iter().filter(|e| e.contains("not found in the APK")).collect();
+    assert_eq!(absent.len(), listed, "{:?}", v.errors);
+    // The first ones, in the manifest's order.
+    for (i, e) in absent.iter().enumerate() {
+        assert_eq!(**e, format!("v1: absent/{i}.png entry referenced by META-INF/MANIFEST.MF not found in the APK"));
+    }
+    let more = format!(
+        "v1: {} more errors about the sections of META-INF/MANIFEST.MF, not listed (the first {listed} are)",
+        sections - listed
+    );
+    assert!(v.errors.contains(&more), "{:?}", v.errors.iter().rev().take(3).collect::<Vec<_>>());
+    assert!(v.errors.len() <= listed + 3, "{} errors", v.errors.len());
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cleanscan"))
 }

@@ -306,3 +306,26 @@ fn v1_entry_digests_hashed_side_by_side_report_every_failure_in_file_order() {
     let want: Vec<&str> = changed.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(named, want, "{:?}", sequential.errors);
 }
+
+#[test]
+fn v1_errors_of_a_manifest_naming_thousands_of_absent_entries_are_listed_up_to_the_cap() {
+    // CertChain.apk keeps only META-INF/: its MANIFEST.MF (903 KB) names
+    // 7,715 entries the APK lacks.
+    let Some(apk) = corpus("androguard/APK/CertChain.apk") else { return };
+    let dir = ZipDirectory::parse(&apk, &ZipLimits::default()).unwrap();
+    let mut buf = Vec::new();
+    let (mf, _) = dir.read(&apk[..], dir.find("META-INF/MANIFEST.MF").unwrap(), 1 << 30, &mut buf).unwrap();
+    let sections = mf.split(|&b| b == b'\n').filter(|l| l.starts_with(b"Name: ")).count();
+    assert_eq!(sections, 7715);
+    let v = run(&apk, None);
+    assert!(!v.verified);
+    let listed = v1::MAX_LISTED_ERRORS;
+    let absent: Vec<&String> = v.errors.iter().filter(|e| e.ends_with("not found in the APK")).collect();
+    assert_eq!(absent.len(), listed);
+    assert_eq!(absent[0], "v1: AndroidManifest.xml entry referenced by META-INF/MANIFEST.MF not found in the APK");
+    let more = format!(
+        "v1: {} more errors about the sections of META-INF/MANIFEST.MF, not listed (the first {listed} are)",
+        sections - listed
+    );
+    assert_eq!(v.errors.last(), Some(&more), "{:?}", v.errors.last());
+}

@@ -12,6 +12,8 @@
 //! the same signers.
 
 use crate::formats::source::Source;
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use super::crypto::{self, Hash, Padding};
@@ -29,21 +31,35 @@ const SDK_JB_MR2: u32 = 18;
 const SDK_KITKAT: u32 = 19;
 const SDK_N: u32 = 24;
 
+/// One attribute (name, value), borrowed from the file when it is one line
+/// of valid UTF-8.
+pub type Attr<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// One section of a JAR manifest or signature file.
 #[derive(Debug, Clone, Default)]
-pub struct Section {
+pub struct Section<'a> {
     pub start: usize,
     pub size: usize,
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr<'a>>,
 }
 
-impl Section {
+impl<'a> Section<'a> {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.get_suffixed(name, "")
     }
 
     pub fn name(&self) -> Option<&str> {
         self.get("Name")
+    }
+
+    /// The `Name` attribute, borrowed from the file when it is there.
+    fn name_cow(&self) -> Option<Cow<'a, str>> {
+        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case("Name")).map(|(_, v)| v.clone())
+    }
+
+    /// The `Name` attribute, moved out of the section.
+    fn into_name(self) -> Option<Cow<'a, str>> {
+        self.attrs.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("Name")).map(|(_, v)| v)
     }
 
     /// `get` of the attribute named `name` followed by `suffix` (`SHA-256` +
@@ -56,78 +72,149 @@ impl Section {
                     && k.get(..name.len()).is_some_and(|h| h.eq_ignore_ascii_case(name))
                     && k.get(name.len()..).is_some_and(|t| t.eq_ignore_ascii_case(suffix))
             })
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
-/// Splits into sections the way apksig's ManifestParser does (CR, LF or
-/// CRLF line ends; continuation lines start with one space; a section ends
-/// after an empty line).
-pub fn parse_sections(data: &[u8]) -> Vec<Section> {
-    let mut lines: Vec<(usize, &[u8], usize)> = Vec::new(); // (start, content, end incl. newline)
-    let mut i = 0usize;
-    while i < data.len() {
-        let start = i;
-        let mut end_content = data.len();
-        let mut next = data.len();
-        let mut j = i;
-        while let Some(&b) = data.get(j) {
-            if b == b'\r' {
-                end_content = j;
-                next = if data.get(j.saturating_add(1)) == Some(&b'\n') {
-                    j.saturating_add(2)
-                } else {
-                    j.saturating_add(1)
-                };
-                break;
+/// The lines of a manifest as apksig's ManifestParser splits them (CR, LF
+/// or CRLF line ends): (start, content without its line end, start of the
+/// next line).
+struct Lines<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a [u8], usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.at;
+        let rest = self.data.get(start..).filter(|r| !r.is_empty())?;
+        let (len, next) = match memchr::memchr2(b'\r', b'\n', rest) {
+            Some(p) => {
+                let crlf = rest.get(p) == Some(&b'\r') && rest.get(p.saturating_add(1)) == Some(&b'\n');
+                (p, start.saturating_add(p).saturating_add(if crlf { 2 } else { 1 }))
             }
-            if b == b'\n' {
-                end_content = j;
-                next = j.saturating_add(1);
-                break;
-            }
-            j = j.saturating_add(1);
-        }
-        lines.push((start, data.get(start..end_content).unwrap_or(&[]), next));
-        i = next;
+            None => (rest.len(), self.data.len()),
+        };
+        self.at = next;
+        Some((start, rest.get(..len).unwrap_or_default(), next))
     }
-    let mut out = Vec::new();
-    let mut k = 0usize;
-    while k < lines.len() && out.len() < MAX_SECTIONS {
-        while lines.get(k).is_some_and(|l| l.1.is_empty()) {
-            k = k.saturating_add(1);
+}
+
+/// The sections of a manifest or signature file, in order, at most
+/// `MAX_SECTIONS` (apksig's ManifestParser: continuation lines start with
+/// one space; a section ends after an empty line). An attribute that is one
+/// line of valid UTF-8 is borrowed; one continued over several lines, or
+/// not valid UTF-8, is copied (invalid sequences become U+FFFD).
+pub struct Sections<'a> {
+    lines: Lines<'a>,
+    count: usize,
+}
+
+impl<'a> Sections<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Sections { lines: Lines { data, at: 0 }, count: 0 }
+    }
+}
+
+impl<'a> Iterator for Sections<'a> {
+    type Item = Section<'a>;
+
+    fn next(&mut self) -> Option<Section<'a>> {
+        if self.count >= MAX_SECTIONS {
+            return None;
         }
-        let Some(&(start, _, _)) = lines.get(k) else { break };
-        let mut end = start;
-        let mut raw: Vec<Vec<u8>> = Vec::new();
-        while let Some(&(_, content, next)) = lines.get(k) {
-            k = k.saturating_add(1);
+        let (start, first, mut end) = loop {
+            let (start, content, next) = self.lines.next()?;
+            if !content.is_empty() {
+                break (start, content, next);
+            }
+        };
+        self.count = self.count.saturating_add(1);
+        let mut attrs = Vec::new();
+        let mut line: Cow<'a, [u8]> = Cow::Borrowed(first);
+        // The lines after the first, through the empty line that ends the
+        // section (or the end of the file).
+        for (_, content, next) in self.lines.by_ref() {
             end = next;
-            if content.is_empty() {
-                break;
-            }
-            match (content.first(), raw.last_mut()) {
-                (Some(b' '), Some(last)) => last.extend_from_slice(content.get(1..).unwrap_or(&[])),
-                _ => raw.push(content.to_vec()),
+            match content.split_first() {
+                None => break,
+                Some((b' ', more)) => line.to_mut().extend_from_slice(more),
+                Some(_) => attrs.push(attribute(std::mem::replace(&mut line, Cow::Borrowed(content)))),
             }
         }
-        let attrs = raw
-            .into_iter()
-            .map(|l| {
-                let mut s = String::from_utf8(l).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                match s.find(": ") {
-                    Some(p) => {
-                        let value = s.get(p.saturating_add(2)..).unwrap_or("").to_string();
-                        s.truncate(p);
-                        (s, value)
-                    }
-                    None => (s, String::new()),
-                }
-            })
-            .collect();
-        out.push(Section { start, size: end.saturating_sub(start), attrs });
+        attrs.push(attribute(line));
+        Some(Section { start, size: end.saturating_sub(start), attrs })
     }
-    out
+}
+
+/// One attribute line (continuations joined) split at its first `: `; the
+/// whole line is the name when it has none.
+fn attribute(line: Cow<'_, [u8]>) -> Attr<'_> {
+    let text: Cow<'_, str> = match line {
+        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+        Cow::Owned(v) => match String::from_utf8(v) {
+            Ok(s) => Cow::Owned(s),
+            Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        },
+    };
+    match text {
+        Cow::Borrowed(t) => match t.split_once(": ") {
+            Some((k, v)) => (Cow::Borrowed(k), Cow::Borrowed(v)),
+            None => (Cow::Borrowed(t), Cow::Borrowed("")),
+        },
+        Cow::Owned(mut t) => match t.find(": ") {
+            Some(p) => {
+                let value = t.get(p.saturating_add(2)..).unwrap_or_default().to_string();
+                t.truncate(p);
+                (Cow::Owned(t), Cow::Owned(value))
+            }
+            None => (Cow::Owned(t), Cow::Borrowed("")),
+        },
+    }
+}
+
+/// An individual section of MANIFEST.MF: its start, its size and its name.
+type Span<'a> = (usize, usize, Option<Cow<'a, str>>);
+
+/// The section of `manifest` at `span`, its attributes read again.
+fn section_at<'m>(manifest: &'m [u8], span: Option<&Span<'_>>) -> Section<'m> {
+    span.and_then(|&(start, size, _)| manifest.get(start..start.checked_add(size)?))
+        .and_then(|bytes| Sections::new(bytes).next())
+        .unwrap_or_default()
+}
+
+/// Most errors listed for one check that runs over every entry or section;
+/// the others are counted in one more error. (An APK of a few megabytes can
+/// name a million absent entries in its manifest.)
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// The errors of one such check so far.
+#[derive(Default)]
+struct Listed {
+    count: usize,
+}
+
+impl Listed {
+    fn push(&mut self, errors: &mut Vec<String>, error: impl FnOnce() -> String) {
+        if self.count < MAX_LISTED_ERRORS {
+            errors.push(error());
+        }
+        self.count = self.count.saturating_add(1);
+    }
+
+    fn finish(self, errors: &mut Vec<String>, what: &str) {
+        let more = self.count.saturating_sub(MAX_LISTED_ERRORS);
+        if more > 0 {
+            errors.push(format!("{more} more errors {what}, not listed (the first {MAX_LISTED_ERRORS} are)"));
+        }
+    }
+}
+
+/// Every section of `data` (see [`Sections`]).
+pub fn parse_sections(data: &[u8]) -> Vec<Section<'_>> {
+    Sections::new(data).collect()
 }
 
 /// Standard base64 (java.util.Base64 basic decoder); None when invalid.
@@ -275,7 +362,9 @@ struct SignerState<'d> {
     sf: &'d ZipEntry,
     result: V1Signer,
     sf_bytes: Vec<u8>,
-    sf_entries: HashSet<String>,
+    /// Which individual sections of MANIFEST.MF (by their index in the
+    /// manifest's spans) the `.SF` has a section for.
+    sf_entries: Vec<bool>,
     ignored: bool,
 }
 
@@ -284,11 +373,13 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     let mut res = V1Result::default();
     let mut names: HashSet<&str> = HashSet::new();
     let mut dups: HashSet<&str> = HashSet::new();
+    let mut listed = Listed::default();
     for e in &inp.dir.entries {
         if !names.insert(e.name.as_str()) && dups.insert(e.name.as_str()) {
-            res.errors.push(format!("duplicate ZIP entry {}", e.name));
+            listed.push(&mut res.errors, || format!("duplicate ZIP entry {}", e.name));
         }
     }
+    listed.finish(&mut res.errors, "duplicate ZIP entries");
     if res.has_errors() {
         return res;
     }
@@ -314,30 +405,46 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         res.errors.push("missing META-INF/MANIFEST.MF".into());
         return res;
     };
-    let manifest = match read_entry(inp, manifest_entry) {
+    // Borrowed where it is (a stored entry in memory) or where it inflated:
+    // not copied, since it can be hundreds of megabytes.
+    let mut manifest_buf = Vec::new();
+    let manifest = match read_entry_into(inp, manifest_entry, &mut manifest_buf) {
         Ok(m) => m,
         Err(e) => {
             res.errors.push(e);
             return res;
         }
     };
-    let mut sections = parse_sections(&manifest);
-    let main = if sections.is_empty() { Section::default() } else { sections.remove(0) };
-    let mut by_name: HashMap<String, Section> = HashMap::new();
-    for (i, s) in sections.into_iter().enumerate() {
-        let Some(name) = s.name().map(str::to_string) else {
-            res.errors.push(format!("malformed META-INF/MANIFEST.MF: individual section #{} has no name", i + 1));
+    let mut sections = Sections::new(manifest);
+    let main = sections.next().unwrap_or_default();
+    // The individual sections: where each is and its name. Their attributes
+    // are read again, borrowed, when an entry needs its digests, so a
+    // manifest of a million sections keeps a few words for each.
+    let spans: Vec<Span<'_>> = sections.map(|s| (s.start, s.size, s.into_name())).collect();
+    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(spans.len());
+    let mut listed = Listed::default();
+    for (i, (_, _, name)) in spans.iter().enumerate() {
+        let Some(name) = name.as_deref() else {
+            listed.push(&mut res.errors, || {
+                format!("malformed META-INF/MANIFEST.MF: individual section #{} has no name", i + 1)
+            });
             continue;
         };
-        if by_name.contains_key(&name) {
-            res.errors.push(format!("META-INF/MANIFEST.MF has more than one section for {name}"));
-            continue;
+        match by_name.entry(name) {
+            Entry::Occupied(_) => {
+                listed.push(&mut res.errors, || format!("META-INF/MANIFEST.MF has more than one section for {name}"));
+            }
+            Entry::Vacant(slot) => {
+                if !names.contains(name) {
+                    listed.push(&mut res.errors, || {
+                        format!("{name} entry referenced by META-INF/MANIFEST.MF not found in the APK")
+                    });
+                }
+                slot.insert(i);
+            }
         }
-        if !names.contains(name.as_str()) {
-            res.errors.push(format!("{name} entry referenced by META-INF/MANIFEST.MF not found in the APK"));
-        }
-        by_name.insert(name, s);
     }
+    listed.finish(&mut res.errors, "about the sections of META-INF/MANIFEST.MF");
     if res.has_errors() {
         return res;
     }
@@ -355,7 +462,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             sf,
             result: V1Signer { name, ..V1Signer::default() },
             sf_bytes: Vec::new(),
-            sf_entries: HashSet::new(),
+            sf_entries: Vec::new(),
             ignored: false,
         });
     }
@@ -377,7 +484,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         return res;
     }
     for s in &mut signers {
-        verify_sf_against_manifest(inp, s, &manifest, &main, &by_name);
+        verify_sf_against_manifest(inp, s, manifest, &main, &spans, &by_name);
         if !s.ignored && !s.result.errors.is_empty() {
             failed = true;
         }
@@ -408,12 +515,12 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         if n.starts_with("META-INF/") || n.ends_with('/') {
             continue;
         }
-        let Some(section) = by_name.get(n) else {
+        let Some(&at) = by_name.get(n) else {
             checks.push(EntryCheck::Failed(format!("no digest for {n} in META-INF/MANIFEST.MF")));
             continue;
         };
         let set: Vec<usize> =
-            active.iter().enumerate().filter(|(_, s)| s.sf_entries.contains(n)).map(|(i, _)| i).collect();
+            active.iter().enumerate().filter(|(_, s)| s.sf_entries.get(at) == Some(&true)).map(|(i, _)| i).collect();
         if set.is_empty() {
             checks.push(EntryCheck::Failed(format!("{n} is not signed by any JAR signer (absent from every .SF)")));
             continue;
@@ -426,7 +533,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             }
             Some(_) => {}
         }
-        let expected = digests_to_verify(section, "-Digest", inp.min_sdk, inp.max_sdk);
+        let expected = digests_to_verify(&section_at(manifest, spans.get(at)), "-Digest", inp.min_sdk, inp.max_sdk);
         if expected.is_empty() {
             checks.push(EntryCheck::Failed(format!("no usable digest for {n} in META-INF/MANIFEST.MF")));
             continue;
@@ -435,7 +542,11 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             checks.push(EntryCheck::Hash(e, expected));
         }
     }
-    res.errors.extend(entry_digest_errors(inp, &checks));
+    let mut listed = Listed::default();
+    for e in entry_digest_errors(inp, &checks) {
+        listed.push(&mut res.errors, || e);
+    }
+    listed.finish(&mut res.errors, "about entries");
     let Some((_, used)) = first_set else {
         res.errors.push("no signed ZIP entries".into());
         return res;
@@ -547,12 +658,13 @@ fn verify_sf_against_manifest(
     inp: &V1Input<'_>,
     s: &mut SignerState<'_>,
     manifest: &[u8],
-    main: &Section,
-    by_name: &HashMap<String, Section>,
+    main: &Section<'_>,
+    spans: &[Span<'_>],
+    by_name: &HashMap<&str, usize>,
 ) {
     let sf_name = s.sf.name.clone();
-    let sections = parse_sections(&s.sf_bytes);
-    let mut it = sections.into_iter();
+    let sf_bytes = std::mem::take(&mut s.sf_bytes);
+    let mut it = Sections::new(&sf_bytes);
     let sf_main = it.next().unwrap_or_default();
     if sf_main.get("Signature-Version").is_none() {
         s.result.errors.push(format!("{sf_name} has no Signature-Version attribute"));
@@ -592,9 +704,12 @@ fn verify_sf_against_manifest(
     if !s.result.errors.is_empty() {
         return;
     }
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<Cow<'_, str>> = HashSet::new();
+    // The manifest sections this file has a section for.
+    let mut signed = vec![false; spans.len()];
+    let mut listed = Listed::default();
     for (i, sec) in it.enumerate() {
-        let Some(name) = sec.name().map(str::to_string) else {
+        let Some(name) = sec.name_cow() else {
             s.result.errors.push(format!("{sf_name} section #{} has no name", i + 1));
             s.ignored = true;
             return;
@@ -604,37 +719,43 @@ fn verify_sf_against_manifest(
             s.ignored = true;
             return;
         }
+        let at = by_name.get(name.as_ref()).copied();
+        if let Some(flag) = at.and_then(|at| signed.get_mut(at)) {
+            *flag = true;
+        }
         if manifest_verified {
             continue;
         }
-        let Some(msec) = by_name.get(&name) else {
-            s.result.errors.push(format!("{name} is listed in {sf_name} but has no META-INF/MANIFEST.MF section"));
+        let Some((start, size, _)) = at.and_then(|at| spans.get(at)) else {
+            listed.push(&mut s.result.errors, || {
+                format!("{name} is listed in {sf_name} but has no META-INF/MANIFEST.MF section")
+            });
             s.ignored = true;
             continue;
         };
         let expected = digests_to_verify(&sec, "-Digest", inp.min_sdk, inp.max_sdk);
         if expected.is_empty() {
-            s.result.errors.push(format!("no digest for {name} in {sf_name}"));
+            listed.push(&mut s.result.errors, || format!("no digest for {name} in {sf_name}"));
             continue;
         }
-        let mut size = msec.size;
+        let mut size = *size;
         if signtool {
-            let end = msec.start.saturating_add(msec.size);
+            let end = start.saturating_add(size);
             if end >= 2 && manifest.get(end - 1) == Some(&b'\n') && manifest.get(end - 2) == Some(&b'\n') {
                 size = size.saturating_sub(1);
             }
         }
-        let bytes = manifest.get(msec.start..msec.start.saturating_add(size)).unwrap_or(&[]);
+        let bytes = manifest.get(*start..start.saturating_add(size)).unwrap_or(&[]);
         for (h, d) in expected {
             if h.digest(&[bytes]) != d {
-                s.result.errors.push(format!(
-                    "{} digest of META-INF/MANIFEST.MF section for {name} does not match {sf_name}",
-                    h.name()
-                ));
+                listed.push(&mut s.result.errors, || {
+                    format!("{} digest of META-INF/MANIFEST.MF section for {name} does not match {sf_name}", h.name())
+                });
             }
         }
     }
-    s.sf_entries = seen;
+    listed.finish(&mut s.result.errors, &format!("about the sections of {sf_name}"));
+    s.sf_entries = signed;
 }
 
 /// A SignerInfo of the PKCS#7 block, borrowed.
@@ -988,6 +1109,38 @@ mod tests {
         assert_eq!(s[0].size, 25);
         assert_eq!(s[2].name(), Some("b"));
         assert_eq!(s[2].start + s[2].size, m.len());
+    }
+
+    #[test]
+    fn attributes_are_borrowed_unless_continued_or_invalid_and_read_again_the_same() {
+        let m = b"Manifest-Version: 1.0\r\n\r\n \
+                  lead: space\nName: a/very-long\r\n name.txt\r\nSHA-256-Digest: AAEC\r\n\r\n\
+                  Name: b\xff\nSHA1-Digest: AQ==\n\n\n\
+                  Name: c\rX: y\r\rName: d\r\n \xc3\r\n \xa9\r\nno colon\r\n";
+        let s = parse_sections(m);
+        assert_eq!(s.len(), 5);
+        let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(_));
+        assert!(s[0].attrs.iter().all(|(k, v)| borrowed(k) && borrowed(v)));
+        // A first line that starts with a space is an attribute of its own.
+        assert_eq!(s[1].attrs[0], (Cow::Borrowed(" lead"), Cow::Borrowed("space")));
+        assert_eq!(s[1].name(), Some("a/very-longname.txt"));
+        assert!(!borrowed(&s[1].attrs[1].1) && borrowed(&s[1].attrs[2].1));
+        assert_eq!(s[2].name(), Some("b\u{fffd}"));
+        assert!(!borrowed(&s[2].attrs[0].1) && borrowed(&s[2].attrs[1].1));
+        assert_eq!(s[3].get("x"), Some("y"));
+        // A character split over a continuation is joined before decoding.
+        assert_eq!(s[4].name(), Some("d\u{e9}"));
+        assert_eq!(s[4].attrs[1], (Cow::Borrowed("no colon"), Cow::Borrowed("")));
+        assert_eq!(s[4].start + s[4].size, m.len());
+        // Each section read again from its own bytes (as entries' digests
+        // are) has the same attributes.
+        for sec in &s {
+            let again = section_at(m, Some(&(sec.start, sec.size, None)));
+            assert_eq!(again.attrs, sec.attrs);
+            assert_eq!(again.size, sec.size);
+        }
+        // At most MAX_SECTIONS, and an empty file has none.
+        assert!(parse_sections(b"\r\n\n").is_empty());
     }
 
     #[test]
