@@ -228,29 +228,13 @@ fn bomb_stops_early_with_bounded_memory() {
     assert!(buf.capacity() <= 17 << 20);
 }
 
-/// A v1 manifest of `sections` sections, each naming an entry the APK lacks.
-fn manifest_naming_absent_entries(sections: usize) -> Vec<u8> {
-    let mut mf = b"Manifest-Version: 1.0\r\n\r\n".to_vec();
-    for i in 0..sections {
-        mf.extend_from_slice(
-            format!("Name: absent/{i}.png\r\nSHA-256-Digest: 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\r\n\r\n")
-                .as_bytes(),
-        );
-    }
-    mf
-}
-
 #[test]
 fn a_manifest_naming_many_absent_entries_lists_a_hundred_errors_and_counts_the_rest() {
     // 200,000 sections (13 MB inflated, 0.3 MB in the APK): each used to
     // become an error string, copied three times over on the way to the
     // report.
     let sections = 200_000;
-    let mut z = corpus::base();
-    z.entries.push(corpus::Entry::deflated("META-INF/MANIFEST.MF", &manifest_naming_absent_entries(sections)));
-    z.entries.push(corpus::Entry::deflated("META-INF/CERT.SF", b"Signature-Version: 1.0\r\n\r\n"));
-    z.entries.push(corpus::Entry::deflated("META-INF/CERT.RSA", b"0"));
-    let r = scan_with(&z.write(), Limits::default(), "absent-entries");
+    let r = scan_with(&corpus::naming_absent_entries(sections).write(), Limits::default(), "absent-entries");
     assert_sane(&r, "absent-entries");
     let v = r.signature_verification.as_ref().expect("a verification");
     assert!(!v.verified);

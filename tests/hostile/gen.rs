@@ -4,7 +4,9 @@
 //!   total (zeros, streamed to OUT; the headers state the true sizes);
 //! - `batch DIR N SAMPLES...`: N apps copied from SAMPLES, every 10th one
 //!   corrupted (cut short, EOCD wiped, or random bytes), and `DIR.bad.txt`
-//!   listing the corrupted ones.
+//!   listing the corrupted ones;
+//! - `sections OUT N`: an APK whose v1 manifest (META-INF/MANIFEST.MF) has N
+//!   sections, each naming an entry the APK lacks.
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -174,6 +176,9 @@ fn main() -> Res<()> {
     match args.first().map(String::as_str) {
         Some("bomb") if args.len() == 3 => bomb(Path::new(&args[1]), args[2].parse()?),
         Some("batch") if args.len() >= 4 => batch(Path::new(&args[1]), args[2].parse()?, &args[3..]),
-        _ => Err("usage: hostile_gen bomb OUT GIB | batch DIR N SAMPLE...".into()),
+        Some("sections") if args.len() == 3 => {
+            Ok(std::fs::write(&args[1], corpus::naming_absent_entries(args[2].parse()?).write())?)
+        }
+        _ => Err("usage: hostile_gen bomb OUT GIB | batch DIR N SAMPLE... | sections OUT N".into()),
     }
 }

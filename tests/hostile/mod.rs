@@ -241,6 +241,23 @@ pub fn base() -> Zip {
     }
 }
 
+/// The clean app with a v1 manifest of `sections` sections, each naming an
+/// entry the APK lacks (`.SF` and signature block present, not valid).
+pub fn naming_absent_entries(sections: usize) -> Zip {
+    let mut mf = b"Manifest-Version: 1.0\r\n\r\n".to_vec();
+    for i in 0..sections {
+        mf.extend_from_slice(
+            format!("Name: absent/{i}.png\r\nSHA-256-Digest: 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\r\n\r\n")
+                .as_bytes(),
+        );
+    }
+    let mut z = base();
+    z.entries.push(Entry::deflated("META-INF/MANIFEST.MF", &mf));
+    z.entries.push(Entry::deflated("META-INF/CERT.SF", b"Signature-Version: 1.0\r\n\r\n"));
+    z.entries.push(Entry::deflated("META-INF/CERT.RSA", b"0"));
+    z
+}
+
 /// A zip with a replaced manifest (the AXML tricks).
 pub fn with_manifest(axml: Vec<u8>) -> Vec<u8> {
     let mut z = base();
