@@ -1,15 +1,15 @@
 #!/bin/sh
 # Builds the fuzz seeds (fuzz/corpus/<target>/, git-ignored) from corpus/ and
 # ../shared/corpus/real: whole small APKs, and the manifests, resource tables,
-# DEX files, native libraries, v1 signature blocks and signing-block tails
-# inside them. Nothing here is committed.
+# DEX files, native libraries, v1 manifests, .SF files, v1 signature blocks
+# and signing-block tails inside them. Nothing here is committed.
 set -eu
 cd "$(dirname "$0")/.."
 exec python3 - "$@" <<'PY'
 import hashlib, os, struct, sys, zipfile, io
 out = "fuzz/corpus"
 roots = ["corpus", "../shared/corpus/real"]
-targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf"]
+targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest"]
 for t in targets:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 count = {t: 0 for t in targets}
@@ -76,6 +76,8 @@ for path in sorted(files):
             put("elf", b)
         elif n.startswith("META-INF/") and n.upper().endswith((".RSA", ".DSA", ".EC")):
             put("pkcs7_x509", b)
+        elif n == "META-INF/MANIFEST.MF" or (n.startswith("META-INF/") and n.upper().endswith(".SF")):
+            put("jar_manifest", b)
 for t in targets:
     print(f"{t}: {count[t]} new seeds")
 PY
