@@ -262,8 +262,22 @@ fn canonical_hash(name: &str) -> Option<Hash> {
 /// never matches.
 pub fn digests_to_verify(section: &Section, suffix: &str, min_sdk: u32, max_sdk: u32) -> Vec<(Hash, Vec<u8>)> {
     let mut out: Vec<(Hash, Vec<u8>)> = Vec::new();
+    for (h, v) in digest_attributes(section, suffix, min_sdk, max_sdk) {
+        let d = base64(v).unwrap_or_default();
+        if !out.iter().any(|(oh, od)| *oh == h && *od == d) {
+            out.push((h, d));
+        }
+    }
+    out
+}
+
+/// The attributes `digests_to_verify` decodes, undecoded: at most one for
+/// old platforms (none means none at all), then the strongest for JB MR2 on.
+/// Empty exactly when `digests_to_verify` is.
+fn digest_attributes<'s>(section: &'s Section<'_>, suffix: &str, min_sdk: u32, max_sdk: u32) -> Vec<(Hash, &'s str)> {
+    let mut out: Vec<(Hash, &str)> = Vec::new();
     if min_sdk < SDK_JB_MR2 {
-        let algs = section.get("Digest-Algorithms").unwrap_or("SHA SHA1").to_string();
+        let algs = section.get("Digest-Algorithms").unwrap_or("SHA SHA1");
         for alg in algs.split_whitespace() {
             let Some(v) = section.get_suffixed(alg, suffix) else { continue };
             let Some(h) = canonical_hash(alg) else { continue };
@@ -271,7 +285,7 @@ pub fn digests_to_verify(section: &Section, suffix: &str, min_sdk: u32, max_sdk:
             if min > min_sdk {
                 continue;
             }
-            out.push((h, base64(v).unwrap_or_default()));
+            out.push((h, v));
             break;
         }
         if out.is_empty() {
@@ -282,12 +296,10 @@ pub fn digests_to_verify(section: &Section, suffix: &str, min_sdk: u32, max_sdk:
         for (h, attr) in
             [(Hash::Sha512, "SHA-512"), (Hash::Sha384, "SHA-384"), (Hash::Sha256, "SHA-256"), (Hash::Sha1, "SHA1")]
         {
-            let Some(v) = section.get_suffixed(attr, suffix) else { continue };
-            let d = base64(v).unwrap_or_default();
-            if !out.iter().any(|(oh, od)| *oh == h && *od == d) {
-                out.push((h, d));
+            if let Some(v) = section.get_suffixed(attr, suffix) {
+                out.push((h, v));
+                break;
             }
-            break;
         }
     }
     out
@@ -533,13 +545,20 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             }
             Some(_) => {}
         }
-        let expected = digests_to_verify(&section_at(manifest, spans.get(at)), "-Digest", inp.min_sdk, inp.max_sdk);
-        if expected.is_empty() {
+        let section = section_at(manifest, spans.get(at));
+        // The digests are decoded only when the entry is hashed.
+        let usable = if inp.entry_digests {
+            let expected = digests_to_verify(&section, "-Digest", inp.min_sdk, inp.max_sdk);
+            let usable = !expected.is_empty();
+            if usable {
+                checks.push(EntryCheck::Hash(e, expected));
+            }
+            usable
+        } else {
+            !digest_attributes(&section, "-Digest", inp.min_sdk, inp.max_sdk).is_empty()
+        };
+        if !usable {
             checks.push(EntryCheck::Failed(format!("no usable digest for {n} in META-INF/MANIFEST.MF")));
-            continue;
-        }
-        if inp.entry_digests {
-            checks.push(EntryCheck::Hash(e, expected));
         }
     }
     let mut listed = Listed::default();
@@ -1160,6 +1179,38 @@ mod tests {
         assert_eq!(digests_to_verify(&s, "-Digest", 21, SDK_MAX), vec![(Hash::Sha256, vec![2])]);
         // Older platforms use SHA1 via Digest-Algorithms default, plus the strongest for newer.
         assert_eq!(digests_to_verify(&s, "-Digest", 4, SDK_MAX), vec![(Hash::Sha1, vec![1]), (Hash::Sha256, vec![2])]);
+    }
+
+    #[test]
+    fn digest_attributes_are_empty_exactly_when_the_digests_are() {
+        let sec = |attrs: &[(&'static str, &'static str)]| Section {
+            attrs: attrs.iter().map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v))).collect(),
+            ..Section::default()
+        };
+        let sections = [
+            sec(&[]),
+            sec(&[("SHA1-Digest", "AQ==")]),
+            sec(&[("SHA-256-Digest", "Ag==")]),
+            sec(&[("SHA-384-Digest", "Ag==")]),
+            sec(&[("Digest-Algorithms", "SHA-384"), ("SHA-384-Digest", "Ag==")]),
+            sec(&[("Digest-Algorithms", "MD5 SHA-256"), ("MD5-Digest", "*"), ("SHA-256-Digest", "Ag==")]),
+            sec(&[("Digest-Algorithms", "SHA-256"), ("SHA-256-Digest", "Ag==")]),
+            sec(&[("Digest-Algorithms", "NOPE"), ("SHA1-Digest", "AQ==")]),
+            sec(&[("SHA1-Digest", "not base64!")]),
+        ];
+        let mut empty = 0;
+        for s in &sections {
+            for (min, max) in [(1, SDK_MAX), (8, 17), (9, 17), (17, 18), (18, SDK_MAX), (24, SDK_MAX), (1, 1)] {
+                let decoded = digests_to_verify(s, "-Digest", min, max);
+                let raw = digest_attributes(s, "-Digest", min, max);
+                assert_eq!(decoded.is_empty(), raw.is_empty(), "{:?} at {min}-{max}", s.attrs);
+                let hashes: Vec<Hash> = raw.iter().map(|(h, _)| *h).collect();
+                assert!(decoded.iter().all(|(h, _)| hashes.contains(h)));
+                empty += usize::from(raw.is_empty());
+            }
+        }
+        // Both outcomes occur.
+        assert!(empty > 0 && empty < sections.len() * 7, "{empty}");
     }
 
     #[test]
