@@ -1158,7 +1158,7 @@ mod tests {
             assert_eq!(again.attrs, sec.attrs);
             assert_eq!(again.size, sec.size);
         }
-        // At most MAX_SECTIONS, and an empty file has none.
+        // A file of empty lines has none.
         assert!(parse_sections(b"\r\n\n").is_empty());
     }
 
