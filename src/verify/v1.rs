@@ -727,13 +727,18 @@ fn verify_sf_against_manifest(
     // The manifest sections this file has a section for.
     let mut signed = vec![false; spans.len()];
     let mut listed = Listed::default();
+    let what = format!("about the sections of {sf_name}");
     for (i, sec) in it.enumerate() {
+        // These two end the check: the errors counted so far are counted
+        // in the report first.
         let Some(name) = sec.name_cow() else {
+            listed.finish(&mut s.result.errors, &what);
             s.result.errors.push(format!("{sf_name} section #{} has no name", i + 1));
             s.ignored = true;
             return;
         };
         if !seen.insert(name.clone()) {
+            listed.finish(&mut s.result.errors, &what);
             s.result.errors.push(format!("{sf_name} has more than one section for {name}"));
             s.ignored = true;
             return;
@@ -773,7 +778,7 @@ fn verify_sf_against_manifest(
             }
         }
     }
-    listed.finish(&mut s.result.errors, &format!("about the sections of {sf_name}"));
+    listed.finish(&mut s.result.errors, &what);
     s.sf_entries = signed;
 }
 
@@ -1160,6 +1165,68 @@ mod tests {
         }
         // A file of empty lines has none.
         assert!(parse_sections(b"\r\n\n").is_empty());
+    }
+
+    /// Runs the `.SF` check of `sf` against `mf` as `verify` does.
+    fn sf_check(mf: &[u8], sf: Vec<u8>) -> (V1Signer, bool, Vec<bool>) {
+        let dir = ZipDirectory::default();
+        let inp = V1Input {
+            apk: Source::Memory(&[]),
+            dir: &dir,
+            min_sdk: 24,
+            max_sdk: SDK_MAX,
+            supported_scheme_ids: &[],
+            found_scheme_ids: &[],
+            max_entry_bytes: 1 << 20,
+            entry_digests: false,
+            shared: None,
+        };
+        let mut sections = Sections::new(mf);
+        let main = sections.next().unwrap();
+        let spans: Vec<Span<'_>> = sections.map(|s| (s.start, s.size, s.into_name())).collect();
+        let by_name: HashMap<&str, usize> =
+            spans.iter().enumerate().filter_map(|(i, (_, _, n))| Some((n.as_deref()?, i))).collect();
+        let block = ZipEntry { name: "META-INF/A.RSA".into(), ..ZipEntry::default() };
+        let sf_entry = ZipEntry { name: "META-INF/A.SF".into(), ..ZipEntry::default() };
+        let mut st = SignerState {
+            block: &block,
+            sf: &sf_entry,
+            result: V1Signer::default(),
+            sf_bytes: sf,
+            sf_entries: Vec::new(),
+            ignored: false,
+        };
+        verify_sf_against_manifest(&inp, &mut st, mf, &main, &spans, &by_name);
+        (st.result, st.ignored, st.sf_entries)
+    }
+
+    #[test]
+    fn sf_section_errors_are_listed_up_to_the_cap_and_counted_also_when_the_check_ends_early() {
+        // 150 sections, each with a digest in the .SF that does not match
+        // its manifest section (no whole-manifest digest, so each is checked).
+        let mut mf = b"Manifest-Version: 1.0\r\n\r\n".to_vec();
+        let mut sf = b"Signature-Version: 1.0\r\n\r\n".to_vec();
+        for i in 0..150 {
+            mf.extend_from_slice(format!("Name: e{i}\r\nSHA-256-Digest: AA==\r\n\r\n").as_bytes());
+            sf.extend_from_slice(format!("Name: e{i}\r\nSHA-256-Digest: AA==\r\n\r\n").as_bytes());
+        }
+        let mismatch =
+            |i: usize| format!("SHA-256 digest of META-INF/MANIFEST.MF section for e{i} does not match META-INF/A.SF");
+        let more = "50 more errors about the sections of META-INF/A.SF, not listed (the first 100 are)";
+        let (r, ignored, signed) = sf_check(&mf, sf.clone());
+        assert!(!ignored);
+        assert_eq!(r.errors.len(), MAX_LISTED_ERRORS + 1);
+        assert!(r.errors.iter().take(MAX_LISTED_ERRORS).enumerate().all(|(i, e)| *e == mismatch(i)));
+        assert_eq!(r.errors.last().map(String::as_str), Some(more));
+        assert_eq!(signed, vec![true; 150]);
+        // A section without a name ends the check: the count comes before it.
+        sf.extend_from_slice(b"X-Other: 1\r\n\r\n");
+        let (r, ignored, signed) = sf_check(&mf, sf);
+        assert!(ignored);
+        assert_eq!(r.errors.len(), MAX_LISTED_ERRORS + 2);
+        assert_eq!(r.errors[MAX_LISTED_ERRORS], more);
+        assert_eq!(r.errors[MAX_LISTED_ERRORS + 1], "META-INF/A.SF section #151 has no name");
+        assert!(signed.is_empty());
     }
 
     #[test]
