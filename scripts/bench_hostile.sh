@@ -6,7 +6,9 @@
 #     corrupted, scanned at -j 2 to JSONL;
 #  3. an APK whose v1 manifest names a million entries it lacks (2.9 MB on
 #     disk, 93 MB inflated): peak RSS, wall time and the size of the report,
-#     whose v1 errors are listed up to 100 and the rest counted.
+#     whose v1 errors are listed up to 100 and the rest counted;
+#  4. an APK whose META-INF/CERT.SF has 1,100,000 sections (3.1 MB on disk,
+#     98 MB inflated; its signature block is not valid): peak RSS and wall.
 # Peak RSS comes from /usr/bin/time -v (apt-get install time if missing).
 # Checks: every good app has its package and no error record, every bad one
 # has an error record, exit codes as DESIGN.md says (1 when an app fails a
@@ -44,21 +46,30 @@ assert r["app"].get("id"), "manifest not decoded"
 assert any("compression ratio" in e["message"] for e in r["errors"]), "bomb not stopped by the ratio check"
 PY
 
-echo "== v1 manifest naming 1,048,576 absent entries"
-$GEN sections "$TMP/sections.apk" 1048576
-set +e
-/usr/bin/time -v $BIN scan -q -f jsonl -o "$TMP/sections.jsonl" "$TMP/sections.apk" 2> "$TMP/sections.time"
-code=$?
-set -e
-echo "exit $code, APK $(wc -c < "$TMP/sections.apk") bytes, peak RSS $(rss "$TMP/sections.time") KiB, wall $(wall "$TMP/sections.time"), report $(wc -c < "$TMP/sections.jsonl") bytes"
-python3 - "$TMP/sections.jsonl" <<'PY'
+# one_app NAME MODE N: writes `hostile_gen MODE $TMP/NAME.apk N`, scans it
+# alone to $TMP/NAME.jsonl and prints its exit code, peak RSS and wall time,
+# then prints its v1 errors and checks that there are at most 103 of them.
+one_app() {
+    $GEN "$2" "$TMP/$1.apk" "$3"
+    set +e
+    /usr/bin/time -v $BIN scan -q -f jsonl -o "$TMP/$1.jsonl" "$TMP/$1.apk" 2> "$TMP/$1.time"
+    code=$?
+    set -e
+    echo "exit $code, APK $(wc -c < "$TMP/$1.apk") bytes, peak RSS $(rss "$TMP/$1.time") KiB, wall $(wall "$TMP/$1.time"), report $(wc -c < "$TMP/$1.jsonl") bytes"
+    python3 - "$TMP/$1.jsonl" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).readline())
 errors = r["signature_verification"]["errors"]
-print("  v1 errors listed:", len(errors), "; last:", errors[-1])
+print("  v1 errors:", len(errors), "; last two:", errors[-2:])
 assert r["app"].get("id"), "manifest not decoded"
 assert len(errors) <= 103, f"{len(errors)} errors listed"
 PY
+}
+
+echo "== v1 manifest naming 1,048,576 absent entries"
+one_app sections sections 1048576
+echo "== v1 .SF of 1,100,000 sections"
+one_app sf sf 1100000
 
 echo "== $APPS-app batch, every 10th corrupted, -j 2"
 # Good apps are the corpus samples a scan reports without an error record
@@ -96,5 +107,5 @@ want = 1 if fails else 0
 assert code == want, f"exit {code}, expected {want}"
 PY
 done
-rm -rf "$TMP/batch" "$TMP/bomb.apk" "$TMP/sections.apk"
+rm -rf "$TMP/batch" "$TMP/bomb.apk" "$TMP/sections.apk" "$TMP/sf.apk"
 echo "ok"

@@ -116,6 +116,12 @@ impl<'a> Sections<'a> {
     pub fn new(data: &'a [u8]) -> Self {
         Sections { lines: Lines { data, at: 0 }, count: 0 }
     }
+
+    /// After the iteration: whether sections were left unread past the
+    /// `MAX_SECTIONS`th (reads the rest of the lines).
+    pub fn truncated(&mut self) -> bool {
+        self.count >= MAX_SECTIONS && self.lines.any(|(_, content, _)| !content.is_empty())
+    }
 }
 
 impl<'a> Iterator for Sections<'a> {
@@ -357,8 +363,17 @@ pub struct V1Input<'a> {
     pub shared: Option<&'a super::shared::SharedEntries>,
 }
 
+/// The entry's bytes, owned: the buffer they were inflated (or read) into,
+/// taken rather than copied (a `.SF` can be hundreds of megabytes); a
+/// stored entry of an APK in memory is copied.
 fn read_entry(inp: &V1Input<'_>, e: &ZipEntry) -> Result<Vec<u8>, String> {
-    read_entry_into(inp, e, &mut Vec::new()).map(<[u8]>::to_vec)
+    let mut buf = Vec::new();
+    let (at, len) = read_entry_into(inp, e, &mut buf).map(|b| (b.as_ptr() as usize, b.len()))?;
+    if at == buf.as_ptr() as usize && len <= buf.len() {
+        buf.truncate(len);
+        return Ok(buf);
+    }
+    read_entry_into(inp, e, &mut buf).map(<[u8]>::to_vec)
 }
 
 /// The entry's bytes, inflated into `buf` when they are compressed.
@@ -432,7 +447,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     // The individual sections: where each is and its name. Their attributes
     // are read again, borrowed, when an entry needs its digests, so a
     // manifest of a million sections keeps a few words for each.
-    let spans: Vec<Span<'_>> = sections.map(|s| (s.start, s.size, s.into_name())).collect();
+    let spans: Vec<Span<'_>> = sections.by_ref().map(|s| (s.start, s.size, s.into_name())).collect();
     let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(spans.len());
     let mut listed = Listed::default();
     for (i, (_, _, name)) in spans.iter().enumerate() {
@@ -457,6 +472,9 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
         }
     }
     listed.finish(&mut res.errors, "about the sections of META-INF/MANIFEST.MF");
+    if sections.truncated() {
+        res.errors.push(format!("META-INF/MANIFEST.MF has more than {MAX_SECTIONS} sections; the rest are not read"));
+    }
     if res.has_errors() {
         return res;
     }
@@ -728,7 +746,7 @@ fn verify_sf_against_manifest(
     let mut signed = vec![false; spans.len()];
     let mut listed = Listed::default();
     let what = format!("about the sections of {sf_name}");
-    for (i, sec) in it.enumerate() {
+    for (i, sec) in it.by_ref().enumerate() {
         // These two end the check: the errors counted so far are counted
         // in the report first.
         let Some(name) = sec.name_cow() else {
@@ -779,6 +797,9 @@ fn verify_sf_against_manifest(
         }
     }
     listed.finish(&mut s.result.errors, &what);
+    if it.truncated() {
+        s.result.errors.push(format!("{sf_name} has more than {MAX_SECTIONS} sections; the rest are not read"));
+    }
     s.sf_entries = signed;
 }
 
@@ -1167,6 +1188,27 @@ mod tests {
         assert!(parse_sections(b"\r\n\n").is_empty());
     }
 
+    #[test]
+    fn sections_past_the_cap_are_reported_as_left_unread() {
+        let file = |n: usize, tail: &[u8]| {
+            let mut d = b"Name: a\n\n".repeat(n);
+            d.extend_from_slice(tail);
+            d
+        };
+        let exactly = file(MAX_SECTIONS, b"\r\n\n");
+        let mut it = Sections::new(&exactly);
+        assert_eq!(it.by_ref().count(), MAX_SECTIONS);
+        assert!(!it.truncated());
+        let more = file(MAX_SECTIONS + 1, b"");
+        let mut it = Sections::new(&more);
+        assert_eq!(it.by_ref().count(), MAX_SECTIONS);
+        assert!(it.truncated());
+        let fewer = file(3, b"");
+        let mut it = Sections::new(&fewer);
+        assert_eq!(it.by_ref().count(), 3);
+        assert!(!it.truncated());
+    }
+
     /// Runs the `.SF` check of `sf` against `mf` as `verify` does.
     fn sf_check(mf: &[u8], sf: Vec<u8>) -> (V1Signer, bool, Vec<bool>) {
         let dir = ZipDirectory::default();
@@ -1183,7 +1225,7 @@ mod tests {
         };
         let mut sections = Sections::new(mf);
         let main = sections.next().unwrap();
-        let spans: Vec<Span<'_>> = sections.map(|s| (s.start, s.size, s.into_name())).collect();
+        let spans: Vec<Span<'_>> = sections.by_ref().map(|s| (s.start, s.size, s.into_name())).collect();
         let by_name: HashMap<&str, usize> =
             spans.iter().enumerate().filter_map(|(i, (_, _, n))| Some((n.as_deref()?, i))).collect();
         let block = ZipEntry { name: "META-INF/A.RSA".into(), ..ZipEntry::default() };

@@ -6,7 +6,9 @@
 //!   corrupted (cut short, EOCD wiped, or random bytes), and `DIR.bad.txt`
 //!   listing the corrupted ones;
 //! - `sections OUT N`: an APK whose v1 manifest (META-INF/MANIFEST.MF) has N
-//!   sections, each naming an entry the APK lacks.
+//!   sections, each naming an entry the APK lacks;
+//! - `sf OUT N`: an APK whose `META-INF/CERT.SF` has N sections (its
+//!   signature block is not valid).
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -179,6 +181,7 @@ fn main() -> Res<()> {
         Some("sections") if args.len() == 3 => {
             Ok(std::fs::write(&args[1], corpus::naming_absent_entries(args[2].parse()?).write())?)
         }
-        _ => Err("usage: hostile_gen bomb OUT GIB | batch DIR N SAMPLE... | sections OUT N".into()),
+        Some("sf") if args.len() == 3 => Ok(std::fs::write(&args[1], corpus::large_sf(args[2].parse()?).write())?),
+        _ => Err("usage: hostile_gen bomb OUT GIB | batch DIR N SAMPLE... | sections OUT N | sf OUT N".into()),
     }
 }

@@ -241,21 +241,39 @@ pub fn base() -> Zip {
     }
 }
 
-/// The clean app with a v1 manifest of `sections` sections, each naming an
-/// entry the APK lacks (`.SF` and signature block present, not valid).
-pub fn naming_absent_entries(sections: usize) -> Zip {
-    let mut mf = b"Manifest-Version: 1.0\r\n\r\n".to_vec();
+/// `head`, then `sections` JAR sections, each naming an entry the APK lacks.
+fn jar_sections(head: &[u8], sections: usize) -> Vec<u8> {
+    let mut out = head.to_vec();
     for i in 0..sections {
-        mf.extend_from_slice(
+        out.extend_from_slice(
             format!("Name: absent/{i}.png\r\nSHA-256-Digest: 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\r\n\r\n")
                 .as_bytes(),
         );
     }
+    out
+}
+
+/// The clean app with v1 files: `META-INF/MANIFEST.MF`, `META-INF/CERT.SF`
+/// and a signature block that is not valid.
+fn with_v1_files(mf: &[u8], sf: &[u8]) -> Zip {
     let mut z = base();
-    z.entries.push(Entry::deflated("META-INF/MANIFEST.MF", &mf));
-    z.entries.push(Entry::deflated("META-INF/CERT.SF", b"Signature-Version: 1.0\r\n\r\n"));
+    z.entries.push(Entry::deflated("META-INF/MANIFEST.MF", mf));
+    z.entries.push(Entry::deflated("META-INF/CERT.SF", sf));
     z.entries.push(Entry::deflated("META-INF/CERT.RSA", b"0"));
     z
+}
+
+/// The clean app with a v1 manifest of `sections` sections, each naming an
+/// entry the APK lacks (`.SF` and signature block present, not valid).
+pub fn naming_absent_entries(sections: usize) -> Zip {
+    with_v1_files(&jar_sections(b"Manifest-Version: 1.0\r\n\r\n", sections), b"Signature-Version: 1.0\r\n\r\n")
+}
+
+/// The clean app with a `.SF` of `sections` sections (about 89 bytes each
+/// inflated); its manifest has a main section only, and its signature block
+/// is not valid, so the `.SF` is read and the block then refused.
+pub fn large_sf(sections: usize) -> Zip {
+    with_v1_files(b"Manifest-Version: 1.0\r\n\r\n", &jar_sections(b"Signature-Version: 1.0\r\n\r\n", sections))
 }
 
 /// A zip with a replaced manifest (the AXML tricks).
