@@ -57,11 +57,6 @@ impl<'a> Section<'a> {
         self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case("Name")).map(|(_, v)| v.clone())
     }
 
-    /// The `Name` attribute, moved out of the section.
-    fn into_name(self) -> Option<Cow<'a, str>> {
-        self.attrs.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("Name")).map(|(_, v)| v)
-    }
-
     /// `get` of the attribute named `name` followed by `suffix` (`SHA-256` +
     /// `-Digest`), without building the name.
     fn get_suffixed(&self, name: &str, suffix: &str) -> Option<&str> {
@@ -183,6 +178,11 @@ fn attribute(line: Cow<'_, [u8]>) -> Attr<'_> {
 
 /// An individual section of MANIFEST.MF: its start, its size and its name.
 type Span<'a> = (usize, usize, Option<Cow<'a, str>>);
+
+/// The spans of the sections `sections` has left.
+fn spans_of<'m>(sections: &mut Sections<'m>) -> Vec<Span<'m>> {
+    sections.map(|s| (s.start, s.size, s.name_cow())).collect()
+}
 
 /// The section of `manifest` at `span`, its attributes read again.
 fn section_at<'m>(manifest: &'m [u8], span: Option<&Span<'_>>) -> Section<'m> {
@@ -447,7 +447,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     // The individual sections: where each is and its name. Their attributes
     // are read again, borrowed, when an entry needs its digests, so a
     // manifest of a million sections keeps a few words for each.
-    let spans: Vec<Span<'_>> = sections.by_ref().map(|s| (s.start, s.size, s.into_name())).collect();
+    let spans = spans_of(&mut sections);
     let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(spans.len());
     let mut listed = Listed::default();
     for (i, (_, _, name)) in spans.iter().enumerate() {
@@ -1225,7 +1225,7 @@ mod tests {
         };
         let mut sections = Sections::new(mf);
         let main = sections.next().unwrap();
-        let spans: Vec<Span<'_>> = sections.by_ref().map(|s| (s.start, s.size, s.into_name())).collect();
+        let spans = spans_of(&mut sections);
         let by_name: HashMap<&str, usize> =
             spans.iter().enumerate().filter_map(|(i, (_, _, n))| Some((n.as_deref()?, i))).collect();
         let block = ZipEntry { name: "META-INF/A.RSA".into(), ..ZipEntry::default() };
