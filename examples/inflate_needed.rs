@@ -3,10 +3,17 @@
 //! lib/*/*.so, META-INF/*), one-shot into a reused buffer, and nothing else
 //! (no parsing, no checks beyond what finding the entries takes).
 //!
-//! `inflate_needed [-j N] [--sha256] [--crc] [PATH...]` (paths also from
-//! stdin when none are given, one per line). Prints a one-line summary on
-//! stderr. `--sha256` also hashes every file (cleanscan reports the APK's
-//! SHA-256); `--crc` also checks the CRC-32 of each inflated entry.
+//! `inflate_needed [-j N] [--sha256] [--digests] [--crc] [PATH...]` (paths
+//! also from stdin when none are given, one per line). Prints a one-line
+//! summary on stderr. `--sha256` also hashes every file (cleanscan reports
+//! the APK's SHA-256). `--digests` does that and also computes the APK
+//! Signature Scheme v2/v3 content digest with SHA-256 (1 MiB chunks over
+//! nearly every byte), which any check of a v2/v3 signature must compute:
+//! the two digests a verifying scanner cannot skip. `--show-digests` does
+//! the same and prints each file's content digest (hex, then the path) on
+//! stdout; `scripts/check_floor_digests.py` checks them against the digests
+//! the signing blocks carry. `--crc` also checks the CRC-32 of each inflated
+//! entry.
 //!
 //! Decoder: libdeflate (one call per entry into a buffer of the declared
 //! size), as the floor does, with flate2/zlib-rs as the fallback when
@@ -50,11 +57,56 @@ fn needed(name: &[u8]) -> bool {
     false
 }
 
+/// The end of central directory record: the last "PK\5\6" within 64 KiB + 22 of the end whose
+/// comment length reaches exactly to the end of the file (as apksig finds it).
+fn find_eocd(data: &[u8]) -> Option<usize> {
+    let lo = data.len().saturating_sub(65_557);
+    (lo..data.len().saturating_sub(21))
+        .rev()
+        .find(|&i| data.get(i..i + 4) == Some(b"PK\x05\x06") && u16_at(data, i + 20) == Some(data.len() - i - 22))
+}
+
+/// The v2/v3 content digest with SHA-256 (as apksig computes it): the
+/// entries up to the APK Signing Block (or the central directory when there
+/// is none), the central directory, and the end record with its directory
+/// offset pointing at the signing block, cut into 1 MiB chunks; each chunk
+/// hashed after 0xa5 and its length, then the chunk digests after 0x5a and
+/// their count.
+fn content_digest(data: &[u8]) -> Option<[u8; 32]> {
+    let eocd = find_eocd(data)?;
+    let cd_size = u32_at(data, eocd + 12)?;
+    let cd_off = u32_at(data, eocd + 16)?;
+    // The block ends with its size (u64) and the 16-byte magic, just before the directory;
+    // it starts 8 bytes (its leading size) before the size it gives.
+    let magic_at = cd_off.checked_sub(16)?;
+    let block_start = if data.get(magic_at..cd_off) == Some(b"APK Sig Block 42") {
+        let size = data.get(magic_at.checked_sub(8)?..magic_at)?;
+        let size = usize::try_from(u64::from_le_bytes(size.try_into().ok()?)).ok()?;
+        cd_off.checked_sub(size.checked_add(8)?)?
+    } else {
+        cd_off
+    };
+    let mut end = data.get(eocd..)?.to_vec();
+    end.get_mut(16..20)?.copy_from_slice(&u32::try_from(block_start).ok()?.to_le_bytes());
+    let sections = [data.get(..block_start)?, data.get(cd_off..cd_off.checked_add(cd_size)?)?, &end[..]];
+    const CHUNK: usize = 1 << 20;
+    let chunks: usize = sections.iter().map(|s| s.len().div_ceil(CHUNK)).sum();
+    let mut top = Sha256::new();
+    top.update([0x5a]);
+    top.update(u32::try_from(chunks).ok()?.to_le_bytes());
+    for chunk in sections.iter().flat_map(|s| s.chunks(CHUNK)) {
+        let mut h = Sha256::new();
+        h.update([0xa5]);
+        h.update(u32::try_from(chunk.len()).ok()?.to_le_bytes());
+        h.update(chunk);
+        top.update(h.finalize());
+    }
+    Some(top.finalize().into())
+}
+
 /// Inflates the needed entries of one APK; returns (entries, bytes out).
 fn inflate_apk(data: &[u8], buf: &mut Vec<u8>, crc: bool) -> Option<(u64, u64)> {
-    // End of central directory: the last "PK\5\6" within 64 KiB + 22 of the end.
-    let lo = data.len().saturating_sub(65_557);
-    let eocd = (lo..data.len().saturating_sub(21)).rev().find(|&i| data.get(i..i + 4) == Some(b"PK\x05\x06"))?;
+    let eocd = find_eocd(data)?;
     let count = u16_at(data, eocd + 10)?;
     let mut at = u32_at(data, eocd + 16)?;
     let (mut n, mut out) = (0u64, 0u64);
@@ -110,6 +162,8 @@ fn inflate_apk(data: &[u8], buf: &mut Vec<u8>, crc: bool) -> Option<(u64, u64)> 
 fn main() {
     let mut threads = 1usize;
     let mut sha = false;
+    let mut digests = false;
+    let mut show = false;
     let mut crc = false;
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -117,6 +171,8 @@ fn main() {
         match a.as_str() {
             "-j" => threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(1).max(1),
             "--sha256" => sha = true,
+            "--digests" => (sha, digests) = (true, true),
+            "--show-digests" => (sha, digests, show) = (true, true, true),
             "--crc" => crc = true,
             _ => paths.push(PathBuf::from(a)),
         }
@@ -141,6 +197,13 @@ fn main() {
                     };
                     if sha {
                         std::hint::black_box(Sha256::digest(&data));
+                    }
+                    if digests {
+                        let d = std::hint::black_box(content_digest(&data));
+                        if show {
+                            let hex: String = d.iter().flatten().map(|b| format!("{b:02x}")).collect();
+                            println!("{hex} {}", p.display());
+                        }
                     }
                     totals.files.fetch_add(1, Ordering::Relaxed);
                     totals.read.fetch_add(data.len() as u64, Ordering::Relaxed);

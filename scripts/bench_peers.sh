@@ -214,6 +214,7 @@ for round in $(seq "$ROUNDS"); do
         measure whole "inflate needed -j 1" "$s" - "$L" "$FLOOR" -j 1
         measure whole "inflate needed -j 2" "$s" - "$L" "$FLOOR" -j 2
         measure whole "inflate needed + sha256 -j 1" "$s" - "$L" "$FLOOR" -j 1 --sha256
+        measure whole "inflate needed + digests -j 1" "$s" - "$L" "$FLOOR" -j 1 --digests
         measure whole "cleanscan -j 1" "$s" - "$L" "$BIN" scan -q -j 1 -f jsonl -
         measure whole "cleanscan -j 2" "$s" - "$L" "$BIN" scan -q -j 2 -f jsonl -
     done
