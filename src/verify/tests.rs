@@ -270,32 +270,49 @@ fn v1_beside_the_block_schemes_gives_what_one_after_the_other_gives() {
     assert!(planned_checked > 100 && v1_run > 100, "{planned_checked} planned, {v1_run} with v1");
 }
 
-#[test]
-fn v1_entry_digests_hashed_side_by_side_report_every_failure_in_file_order() {
-    // A v1-only APK of 396 entries with every 15th stored entry changed:
-    // the failures fall in different parallel tasks, and come out in the
-    // order of the entries in the file, whatever thread hashed them.
-    let Some(mut apk) = corpus("vasdolly/v1-base-debug.apk") else { return };
-    let dir = ZipDirectory::parse(&apk, &ZipLimits::default()).unwrap();
+/// Flips the first byte of the stored entries (not under META-INF/, not
+/// empty, in file order) that `pick` chooses; their names, in file order.
+fn change_stored_entries(
+    apk: &mut [u8],
+    pick: impl for<'a> FnOnce(&[&'a crate::formats::zip::ZipEntry]) -> Vec<&'a crate::formats::zip::ZipEntry>,
+) -> Vec<String> {
+    let dir = ZipDirectory::parse(apk, &ZipLimits::default()).unwrap();
     let mut stored: Vec<_> = dir
         .entries
         .iter()
         .filter(|e| e.method == 0 && !e.name.starts_with("META-INF/") && e.compressed_size > 0)
         .collect();
     stored.sort_by_key(|e| e.local_header_offset);
-    let changed: Vec<_> =
-        stored.iter().step_by(15).map(|e| (e.name.clone(), dir.data_range(&apk, e).unwrap().0)).collect();
-    assert!(changed.len() >= 10, "{} changed entries", changed.len());
-    for (_, start) in &changed {
-        apk[*start] ^= 0xff;
+    let picked = pick(&stored);
+    for e in &picked {
+        let start = dir.data_range(&*apk, e).unwrap().0;
+        apk[start] ^= 0xff;
     }
-    let dir = ZipDirectory::parse(&apk, &ZipLimits::default()).unwrap();
+    picked.iter().map(|e| e.name.clone()).collect()
+}
+
+/// v1 verification (min SDK 18) of `apk` on a pool of one thread and on
+/// one of two, which must agree; the result.
+fn v1_on_one_and_two_threads(apk: &[u8]) -> Verification {
+    let dir = ZipDirectory::parse(apk, &ZipLimits::default()).unwrap();
     let input = Input { min_sdk: Some(18), max_entry_bytes: 1 << 30, ..Input::default() };
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    let sequential = one.install(|| verify(&apk, &dir, &input));
-    let side_by_side = two.install(|| verify(&apk, &dir, &input));
+    let sequential = one.install(|| verify(apk, &dir, &input));
+    let side_by_side = two.install(|| verify(apk, &dir, &input));
     assert_eq!(sequential, side_by_side);
+    sequential
+}
+
+#[test]
+fn v1_entry_digests_hashed_side_by_side_report_every_failure_in_file_order() {
+    // A v1-only APK of 396 entries with every 15th stored entry changed:
+    // the failures fall in different parallel tasks, and come out in the
+    // order of the entries in the file, whatever thread hashed them.
+    let Some(mut apk) = corpus("vasdolly/v1-base-debug.apk") else { return };
+    let changed = change_stored_entries(&mut apk, |stored| stored.iter().step_by(15).copied().collect());
+    assert!(changed.len() >= 10, "{} changed entries", changed.len());
+    let sequential = v1_on_one_and_two_threads(&apk);
     assert!(!sequential.verified);
     let named: Vec<&str> = sequential
         .errors
@@ -303,7 +320,7 @@ fn v1_entry_digests_hashed_side_by_side_report_every_failure_in_file_order() {
         .filter_map(|e| e.strip_prefix("v1: SHA-256 digest of ").or_else(|| e.strip_prefix("v1: SHA-1 digest of ")))
         .filter_map(|e| e.strip_suffix(" does not match META-INF/MANIFEST.MF"))
         .collect();
-    let want: Vec<&str> = changed.iter().map(|(n, _)| n.as_str()).collect();
+    let want: Vec<&str> = changed.iter().map(String::as_str).collect();
     assert_eq!(named, want, "{:?}", sequential.errors);
 }
 
@@ -328,4 +345,67 @@ fn v1_errors_of_a_manifest_naming_thousands_of_absent_entries_are_listed_up_to_t
         sections - listed
     );
     assert_eq!(v.errors.last(), Some(&more), "{:?}", v.errors.last());
+}
+
+/// `apk` (no archive comment) with a stored entry for each of `names`
+/// added after its last entry, each holding its own name.
+fn with_entries_added(apk: &[u8], names: &[String]) -> Vec<u8> {
+    let eocd = apk.len() - 22;
+    assert_eq!(&apk[eocd..eocd + 4], b"PK\x05\x06", "an archive comment");
+    let u16_at = |at: usize| u16::from_le_bytes([apk[at], apk[at + 1]]);
+    let u32_at = |at: usize| u32::from_le_bytes(apk[at..at + 4].try_into().unwrap());
+    let (count, cd_size, cd_off) = (u16_at(eocd + 10), u32_at(eocd + 12) as usize, u32_at(eocd + 16) as usize);
+    let mut out = apk[..cd_off].to_vec();
+    let mut cd = apk[cd_off..cd_off + cd_size].to_vec();
+    for n in names {
+        let (name, crc, len) = (n.as_bytes(), crate::formats::zip::crc32(n.as_bytes()), n.len() as u32);
+        let offset = out.len() as u32;
+        // Local header: version 10, no flags, stored, no time.
+        out.extend_from_slice(b"PK\x03\x04\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        for v in [crc, len, len] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(name);
+        out.extend_from_slice(name);
+        // Central directory record: made by and needs version 10, stored.
+        cd.extend_from_slice(b"PK\x01\x02\x0a\x00\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        for v in [crc, len, len] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        cd.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        cd.extend_from_slice(&[0; 12]);
+        cd.extend_from_slice(&offset.to_le_bytes());
+        cd.extend_from_slice(name);
+    }
+    let new_cd_off = out.len() as u32;
+    out.extend_from_slice(&cd);
+    let total = count + names.len() as u16;
+    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+    out.extend_from_slice(&new_cd_off.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+#[test]
+fn v1_errors_about_entries_are_listed_in_file_order_up_to_the_cap_whether_named_or_hashed() {
+    // The v1-only APK with two stored entries changed (digest mismatches,
+    // found by hashing) and 150 entries added after the last one (absent
+    // from the manifest, found by name): the first 100 errors in file order,
+    // then the count of the rest, on one thread or two.
+    let Some(mut apk) = corpus("vasdolly/v1-base-debug.apk") else { return };
+    let changed = change_stored_entries(&mut apk, |stored| vec![stored[10], stored[200]]);
+    let added: Vec<String> = (0..150).map(|i| format!("extra/{i:03}.txt")).collect();
+    let sequential = v1_on_one_and_two_threads(&with_entries_added(&apk, &added));
+    assert!(!sequential.verified);
+    let listed = v1::MAX_LISTED_ERRORS;
+    let mut want: Vec<String> =
+        changed.iter().map(|n| format!("v1: SHA-256 digest of {n} does not match META-INF/MANIFEST.MF")).collect();
+    want.extend(added.iter().take(listed - 2).map(|n| format!("v1: no digest for {n} in META-INF/MANIFEST.MF")));
+    want.push(format!("v1: {} more errors about entries, not listed (the first {listed} are)", 152 - listed));
+    assert_eq!(sequential.errors, want);
 }

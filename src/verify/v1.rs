@@ -538,7 +538,7 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
     // in file order whichever thread found it.
     let mut entries: Vec<&ZipEntry> = inp.dir.entries.iter().collect();
     entries.sort_by_key(|e| e.local_header_offset);
-    let mut first_set: Option<(String, Vec<usize>)> = None;
+    let mut first_set: Option<(&str, Vec<usize>)> = None;
     let mut checks: Vec<EntryCheck<'_>> = Vec::new();
     for e in entries {
         let n = e.name.as_str();
@@ -546,19 +546,19 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             continue;
         }
         let Some(&at) = by_name.get(n) else {
-            checks.push(EntryCheck::Failed(format!("no digest for {n} in META-INF/MANIFEST.MF")));
+            checks.push(EntryCheck::Failed(n, Failure::NoDigest));
             continue;
         };
         let set: Vec<usize> =
             active.iter().enumerate().filter(|(_, s)| s.sf_entries.get(at) == Some(&true)).map(|(i, _)| i).collect();
         if set.is_empty() {
-            checks.push(EntryCheck::Failed(format!("{n} is not signed by any JAR signer (absent from every .SF)")));
+            checks.push(EntryCheck::Failed(n, Failure::Unsigned));
             continue;
         }
         match &first_set {
-            None => first_set = Some((n.to_string(), set)),
+            None => first_set = Some((n, set)),
             Some((first, fs)) if *fs != set => {
-                checks.push(EntryCheck::Failed(format!("{n} is signed by different JAR signers than {first}")));
+                checks.push(EntryCheck::Failed(n, Failure::OtherSigners(first)));
                 continue;
             }
             Some(_) => {}
@@ -576,12 +576,23 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
             !digest_attributes(&section, "-Digest", inp.min_sdk, inp.max_sdk).is_empty()
         };
         if !usable {
-            checks.push(EntryCheck::Failed(format!("no usable digest for {n} in META-INF/MANIFEST.MF")));
+            checks.push(EntryCheck::Failed(n, Failure::NoUsableDigest));
         }
     }
+    // Errors in file order; a name's error is spelt out only when listed.
     let mut listed = Listed::default();
-    for e in entry_digest_errors(inp, &checks) {
-        listed.push(&mut res.errors, || e);
+    let mut hashed = entry_digest_errors(inp, &checks).into_iter().peekable();
+    for (i, check) in checks.iter().enumerate() {
+        match check {
+            EntryCheck::Failed(n, why) => listed.push(&mut res.errors, || why.message(n)),
+            EntryCheck::Hash(..) => {
+                if let Some((_, errors)) = hashed.next_if(|(at, _)| *at == i) {
+                    for e in errors {
+                        listed.push(&mut res.errors, || e);
+                    }
+                }
+            }
+        }
     }
     listed.finish(&mut res.errors, "about entries");
     let Some((_, used)) = first_set else {
@@ -603,39 +614,63 @@ pub fn verify(inp: &V1Input<'_>) -> V1Result {
 }
 
 /// One entry's check against MANIFEST.MF: an error found from the names
-/// alone, or the digests its bytes must have.
+/// alone (the entry's name and why), or the digests its bytes must have.
 enum EntryCheck<'d> {
-    Failed(String),
+    Failed(&'d str, Failure<'d>),
     Hash(&'d ZipEntry, Vec<(Hash, Vec<u8>)>),
+}
+
+/// Why an entry fails from the names alone.
+enum Failure<'d> {
+    NoDigest,
+    Unsigned,
+    /// Signed by another set of signers than this first signed entry.
+    OtherSigners(&'d str),
+    NoUsableDigest,
+}
+
+impl Failure<'_> {
+    /// The error for entry `n`.
+    fn message(&self, n: &str) -> String {
+        match self {
+            Failure::NoDigest => format!("no digest for {n} in META-INF/MANIFEST.MF"),
+            Failure::Unsigned => format!("{n} is not signed by any JAR signer (absent from every .SF)"),
+            Failure::OtherSigners(first) => format!("{n} is signed by different JAR signers than {first}"),
+            Failure::NoUsableDigest => format!("no usable digest for {n} in META-INF/MANIFEST.MF"),
+        }
+    }
 }
 
 /// Entries hashed per parallel task at least (most entries are small).
 const ENTRIES_PER_TASK: usize = 16;
 
-/// The errors of `checks`, in their order: the digests are computed in
-/// parallel on the pool, largest entry first (one big DEX is most of the
-/// work, and it may be the archive's last entry), each task inflating into
-/// one buffer of its own.
-fn entry_digest_errors(inp: &V1Input<'_>, checks: &[EntryCheck<'_>]) -> Vec<String> {
+/// The errors of the hashed `checks`, by index into `checks` (ascending;
+/// entries without errors left out): the digests are computed in parallel
+/// on the pool, largest entry first (one big DEX is most of the work, and it
+/// may be the archive's last entry), each task inflating into one buffer of
+/// its own.
+fn entry_digest_errors(inp: &V1Input<'_>, checks: &[EntryCheck<'_>]) -> Vec<(usize, Vec<String>)> {
     use rayon::prelude::*;
-    let size = |i: &usize| match checks.get(*i) {
-        Some(EntryCheck::Hash(e, _)) => e.uncompressed_size,
-        _ => 0,
-    };
-    let mut order: Vec<usize> = (0..checks.len()).collect();
-    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    let mut order: Vec<(usize, u64)> = checks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            EntryCheck::Hash(e, _) => Some((i, e.uncompressed_size)),
+            EntryCheck::Failed(..) => None,
+        })
+        .collect();
+    order.sort_by_key(|&(_, size)| std::cmp::Reverse(size));
     // None: the analysis is inflating the entry; it is checked at the end.
     let check = |buf: &mut Vec<u8>, i: usize, wait: bool| -> Option<Vec<String>> {
         match checks.get(i) {
-            Some(EntryCheck::Failed(e)) => Some(vec![e.clone()]),
             Some(EntryCheck::Hash(e, expected)) => entry_digest_check(inp, e, expected, buf, wait),
-            None => Some(Vec::new()),
+            _ => Some(Vec::new()),
         }
     };
     let mut per_check: Vec<(usize, Option<Vec<String>>)> = order
         .par_iter()
         .with_min_len(ENTRIES_PER_TASK)
-        .map_init(Vec::new, |buf, &i| (i, check(buf, i, false)))
+        .map_init(Vec::new, |buf, &(i, _)| (i, check(buf, i, false)))
         .collect();
     let mut buf = Vec::new();
     for (i, errors) in &mut per_check {
@@ -644,7 +679,7 @@ fn entry_digest_errors(inp: &V1Input<'_>, checks: &[EntryCheck<'_>]) -> Vec<Stri
         }
     }
     per_check.sort_unstable_by_key(|(i, _)| *i);
-    per_check.into_iter().flat_map(|(_, errors)| errors.unwrap_or_default()).collect()
+    per_check.into_iter().filter_map(|(i, errors)| errors.filter(|e| !e.is_empty()).map(|e| (i, e))).collect()
 }
 
 /// What an entry's bytes fail against its expected digests; None (unless
