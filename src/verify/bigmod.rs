@@ -478,14 +478,14 @@ impl Modulus {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rsa::BigUint;
 
     /// Deterministic xorshift64* stream.
-    struct Rng(u64);
+    pub(in crate::verify) struct Rng(pub(in crate::verify) u64);
     impl Rng {
-        fn next(&mut self) -> u64 {
+        pub(in crate::verify) fn next(&mut self) -> u64 {
             self.0 ^= self.0 >> 12;
             self.0 ^= self.0 << 25;
             self.0 ^= self.0 >> 27;

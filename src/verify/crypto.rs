@@ -437,7 +437,6 @@ fn dsa_verify_crate(key: &DsaKey, digest: &[u8], sig: &dsa::Signature) -> bool {
 /// when the signature does not verify, Err when the key and padding do not
 /// fit together or the signature is not even well-formed.
 pub fn verify_digest(key: &PublicKey, padding: Padding, hash: Hash, digest: &[u8], sig: &[u8]) -> Result<bool, String> {
-    use ecdsa::signature::hazmat::PrehashVerifier;
     match (key, padding) {
         (PublicKey::Rsa(k), Padding::Pkcs1) => {
             let scheme = match hash {
@@ -462,15 +461,15 @@ pub fn verify_digest(key: &PublicKey, padding: Padding, hash: Hash, digest: &[u8
         }
         (PublicKey::P256(k), Padding::Dsa) => {
             let Ok(s) = p256::ecdsa::Signature::from_der(sig) else { return Ok(false) };
-            Ok(k.verify_prehash(&pad_to(digest, 32), &s).is_ok())
+            Ok(super::ec::verify_prehash(k.as_affine(), &pad_to(digest, 32), s.split_scalars()))
         }
         (PublicKey::P384(k), Padding::Dsa) => {
             let Ok(s) = p384::ecdsa::Signature::from_der(sig) else { return Ok(false) };
-            Ok(k.verify_prehash(&pad_to(digest, 48), &s).is_ok())
+            Ok(super::ec::verify_prehash(k.as_affine(), &pad_to(digest, 48), s.split_scalars()))
         }
         (PublicKey::P521(_, k), Padding::Dsa) => {
             let Ok(s) = p521::ecdsa::Signature::from_der(sig) else { return Ok(false) };
-            Ok(k.verify_prehash(&pad_to(digest, 66), &s).is_ok())
+            Ok(super::ec::verify_prehash(k.as_affine(), &pad_to(digest, 66), s.split_scalars()))
         }
         (PublicKey::Dsa(k), Padding::Dsa) => {
             // DER SEQUENCE { r, s } with 0 < r, s, parsed as the dsa crate always did.

@@ -16,6 +16,7 @@
 mod bigmod;
 pub mod crypto;
 pub mod digest;
+mod ec;
 pub mod shared;
 pub mod stamp;
 pub mod v1;
