@@ -2,14 +2,16 @@
 # Builds the fuzz seeds (fuzz/corpus/<target>/, git-ignored) from corpus/ and
 # ../shared/corpus/real: whole small APKs, and the manifests, resource tables,
 # DEX files, native libraries, v1 manifests, .SF files, v1 signature blocks
-# and signing-block tails inside them. Nothing here is committed.
+# and signing-block tails inside them; and for ec_verify, inputs made from a
+# hash chain (each curve, each way of tampering, digests of 20-66 bytes).
+# Nothing here is committed.
 set -eu
 cd "$(dirname "$0")/.."
 exec python3 - "$@" <<'PY'
 import hashlib, os, struct, sys, zipfile, io
 out = "fuzz/corpus"
 roots = ["corpus", "../shared/corpus/real"]
-targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest"]
+targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest", "ec_verify"]
 for t in targets:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 count = {t: 0 for t in targets}
@@ -78,6 +80,19 @@ for path in sorted(files):
             put("pkcs7_x509", b)
         elif n == "META-INF/MANIFEST.MF" or (n.startswith("META-INF/") and n.upper().endswith(".SF")):
             put("jar_manifest", b)
+# ec_verify: curve, how, key and nonce (66 bytes each, as much as P-521 takes),
+# digest length and digest, then 132 bytes for r and s.
+def chain(seed, n):
+    out, h = b"", seed
+    while len(out) < n:
+        h = hashlib.sha512(h).digest()
+        out += h
+    return out[:n]
+for curve in range(3):
+    for how in range(5):
+        for dlen in (20, 32, 48, 64, 66):
+            body = chain(bytes([curve, how, dlen]), 66 + 66 + dlen + 132)
+            put("ec_verify", bytes([curve, how]) + body[:132] + bytes([dlen]) + body[132:])
 for t in targets:
     print(f"{t}: {count[t]} new seeds")
 PY

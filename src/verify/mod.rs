@@ -16,7 +16,7 @@
 mod bigmod;
 pub mod crypto;
 pub mod digest;
-mod ec;
+pub mod ec;
 pub mod shared;
 pub mod stamp;
 pub mod v1;
