@@ -12,7 +12,9 @@
 # scripts/bench_per_apk.py) of:
 #   floor      cat of every APK; `unzip -p APK > /dev/null` one APK after another;
 #              examples/inflate_needed.rs (inflate only the entries a scanner needs) at -j 1, -j 2,
-#              and per APK at -j 1 (`inflate-needed`: what a one-process-per-APK scan costs at least)
+#              at -j 1 with the file's SHA-256 (--sha256) and with it and the v2/v3 content digest
+#              (--digests: the two digests a verifying scan cannot skip), and per APK at -j 1
+#              (`inflate-needed`: what a one-process-per-APK scan costs at least)
 #   cleanscan  `scan -q -f jsonl -j 1|2` (release-lto build, report to /dev/null; exit 1 = a policy failed);
 #              per APK `scan -q -f jsonl APK` (default threads) and `-j 1`
 #   peers      one process per APK, as they are used: androguard 4 APK()+DEX() listing
