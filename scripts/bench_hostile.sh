@@ -8,7 +8,10 @@
 #     disk, 93 MB inflated): peak RSS, wall time and the size of the report,
 #     whose v1 errors are listed up to 100 and the rest counted;
 #  4. an APK whose META-INF/CERT.SF has 1,100,000 sections (3.1 MB on disk,
-#     98 MB inflated; its signature block is not valid): peak RSS and wall.
+#     98 MB inflated; its signature block is not valid): peak RSS and wall;
+#  5. when ../shared is beside the checkout: the v1-signed
+#     vasdolly/v1-base-debug.apk with 65,000 entries added that its manifest
+#     lacks (15 MB): each fails by name; peak RSS, wall, 100 errors listed.
 # Peak RSS comes from /usr/bin/time -v (apt-get install time if missing).
 # Checks: every good app has its package and no error record, every bad one
 # has an error record, exit codes as DESIGN.md says (1 when an app fails a
@@ -46,11 +49,11 @@ assert r["app"].get("id"), "manifest not decoded"
 assert any("compression ratio" in e["message"] for e in r["errors"]), "bomb not stopped by the ratio check"
 PY
 
-# one_app NAME MODE N: writes `hostile_gen MODE $TMP/NAME.apk N`, scans it
+# one_app NAME MODE N [IN]: writes `hostile_gen MODE $TMP/NAME.apk N [IN]`, scans it
 # alone to $TMP/NAME.jsonl and prints its exit code, peak RSS and wall time,
 # then prints its v1 errors and checks that there are at most 103 of them.
 one_app() {
-    $GEN "$2" "$TMP/$1.apk" "$3"
+    $GEN "$2" "$TMP/$1.apk" "$3" ${4:+"$4"}
     set +e
     /usr/bin/time -v $BIN scan -q -f jsonl -o "$TMP/$1.jsonl" "$TMP/$1.apk" 2> "$TMP/$1.time"
     code=$?
@@ -70,6 +73,13 @@ echo "== v1 manifest naming 1,048,576 absent entries"
 one_app sections sections 1048576
 echo "== v1 .SF of 1,100,000 sections"
 one_app sf sf 1100000
+V1APK=../shared/corpus/real/vasdolly/v1-base-debug.apk
+if [ -f "$V1APK" ]; then
+    echo "== v1 APK with 65,000 entries its manifest lacks"
+    one_app added added 65000 "$V1APK"
+else
+    echo "== skipped: the v1 APK with added entries needs $V1APK (../shared beside the checkout)"
+fi
 
 echo "== $APPS-app batch, every 10th corrupted, -j 2"
 # Good apps are the corpus samples a scan reports without an error record

@@ -6,6 +6,11 @@
 use super::*;
 use crate::formats::zip::{ZipDirectory, ZipLimits};
 
+/// Shared with `hostile_gen`, which writes the same kind of APK for
+/// `scripts/bench_hostile.sh`.
+#[path = "../../tests/hostile/append.rs"]
+mod append;
+
 pub(crate) fn corpus(rel: &str) -> Option<Vec<u8>> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real").join(rel);
     match std::fs::read(&p) {
@@ -347,50 +352,6 @@ fn v1_errors_of_a_manifest_naming_thousands_of_absent_entries_are_listed_up_to_t
     assert_eq!(v.errors.last(), Some(&more), "{:?}", v.errors.last());
 }
 
-/// `apk` (no archive comment) with a stored entry for each of `names`
-/// added after its last entry, each holding its own name.
-fn with_entries_added(apk: &[u8], names: &[String]) -> Vec<u8> {
-    let eocd = apk.len() - 22;
-    assert_eq!(&apk[eocd..eocd + 4], b"PK\x05\x06", "an archive comment");
-    let u16_at = |at: usize| u16::from_le_bytes([apk[at], apk[at + 1]]);
-    let u32_at = |at: usize| u32::from_le_bytes(apk[at..at + 4].try_into().unwrap());
-    let (count, cd_size, cd_off) = (u16_at(eocd + 10), u32_at(eocd + 12) as usize, u32_at(eocd + 16) as usize);
-    let mut out = apk[..cd_off].to_vec();
-    let mut cd = apk[cd_off..cd_off + cd_size].to_vec();
-    for n in names {
-        let (name, crc, len) = (n.as_bytes(), crate::formats::zip::crc32(n.as_bytes()), n.len() as u32);
-        let offset = out.len() as u32;
-        // Local header: version 10, no flags, stored, no time.
-        out.extend_from_slice(b"PK\x03\x04\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00");
-        for v in [crc, len, len] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&[0, 0]);
-        out.extend_from_slice(name);
-        out.extend_from_slice(name);
-        // Central directory record: made by and needs version 10, stored.
-        cd.extend_from_slice(b"PK\x01\x02\x0a\x00\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00");
-        for v in [crc, len, len] {
-            cd.extend_from_slice(&v.to_le_bytes());
-        }
-        cd.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        cd.extend_from_slice(&[0; 12]);
-        cd.extend_from_slice(&offset.to_le_bytes());
-        cd.extend_from_slice(name);
-    }
-    let new_cd_off = out.len() as u32;
-    out.extend_from_slice(&cd);
-    let total = count + names.len() as u16;
-    out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
-    out.extend_from_slice(&new_cd_off.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
-}
-
 #[test]
 fn v1_errors_about_entries_are_listed_in_file_order_up_to_the_cap_whether_named_or_hashed() {
     // The v1-only APK with two stored entries changed (digest mismatches,
@@ -400,7 +361,7 @@ fn v1_errors_about_entries_are_listed_in_file_order_up_to_the_cap_whether_named_
     let Some(mut apk) = corpus("vasdolly/v1-base-debug.apk") else { return };
     let changed = change_stored_entries(&mut apk, |stored| vec![stored[10], stored[200]]);
     let added: Vec<String> = (0..150).map(|i| format!("extra/{i:03}.txt")).collect();
-    let sequential = v1_on_one_and_two_threads(&with_entries_added(&apk, &added));
+    let sequential = v1_on_one_and_two_threads(&append::with_entries_added(&apk, &added, crate::formats::zip::crc32));
     assert!(!sequential.verified);
     let listed = v1::MAX_LISTED_ERRORS;
     let mut want: Vec<String> =

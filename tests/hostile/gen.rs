@@ -8,12 +8,17 @@
 //! - `sections OUT N`: an APK whose v1 manifest (META-INF/MANIFEST.MF) has N
 //!   sections, each naming an entry the APK lacks;
 //! - `sf OUT N`: an APK whose `META-INF/CERT.SF` has N sections (its
-//!   signature block is not valid).
+//!   signature block is not valid);
+//! - `added OUT N IN`: the APK IN (a v1-signed zip without an archive
+//!   comment) with N stored entries added after its last one, none of them
+//!   in its v1 manifest (at most 65,535 entries in all).
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
+#[path = "append.rs"]
+mod append;
 #[allow(dead_code)]
 #[path = "../../examples/gen_corpus/arsc.rs"]
 mod arsc;
@@ -182,6 +187,16 @@ fn main() -> Res<()> {
             Ok(std::fs::write(&args[1], corpus::naming_absent_entries(args[2].parse()?).write())?)
         }
         Some("sf") if args.len() == 3 => Ok(std::fs::write(&args[1], corpus::large_sf(args[2].parse()?).write())?),
-        _ => Err("usage: hostile_gen bomb OUT GIB | batch DIR N SAMPLE... | sections OUT N | sf OUT N".into()),
+        Some("added") if args.len() == 4 => {
+            let n: usize = args[2].parse()?;
+            let names: Vec<String> =
+                (0..n).map(|i| format!("assets/extra/some/longer/path/entry-{i:05}.txt")).collect();
+            let apk = std::fs::read(&args[3])?;
+            Ok(std::fs::write(&args[1], append::with_entries_added(&apk, &names, corpus::crc32))?)
+        }
+        _ => {
+            Err("usage: hostile_gen bomb OUT GIB | batch DIR N SAMPLE... | sections OUT N | sf OUT N | added OUT N IN"
+                .into())
+        }
     }
 }
