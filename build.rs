@@ -5,6 +5,10 @@
 //! `src/signatures/mod.rs` loads when no `--signatures DIR` is given. The
 //! files stay data: they are parsed, validated and compiled at run time
 //! exactly as when read from the folder, and give the same database digest.
+//! Of `sdks.json`, `clouds.json` and `publishers.json` it also includes the
+//! lean copy that a scan parses instead (`src/signatures/lean.rs`: no
+//! whitespace, no reference text, no notes; the same entries, and the
+//! original's error whenever the copy fails to load).
 //!
 //! The list follows the order in which a folder is read at run time
 //! (`read_files`): the three files, then the policies sorted by name.
@@ -21,6 +25,10 @@ use sha2::{Digest, Sha256};
 // The folder's layout and the digest's form, as the program reads them.
 #[path = "src/signatures/layout.rs"]
 mod layout;
+
+// The lean copy a scan parses of each file of entries.
+#[path = "src/signatures/lean.rs"]
+mod lean;
 
 type Error = Box<dyn std::error::Error>;
 
@@ -46,8 +54,10 @@ fn main() -> Result<(), Error> {
     }
     let mut out = String::from(
         "/// The database's files built into the program: each one's name in the\n\
-         /// folder (as the database digest covers it) and its bytes.\n\
-         pub(crate) static FILES: &[(&str, &[u8])] = &[\n",
+         /// folder (as the database digest covers it), its bytes, and the lean\n\
+         /// copy of them that a scan parses (`signatures::lean`; the bytes\n\
+         /// again for a policy, or when there is no copy).\n\
+         pub(crate) static FILES: &[(&str, &[u8], &[u8])] = &[\n",
     );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?);
     // The digest as `signatures::digest` takes it (`layout::digest_file`, in
@@ -63,7 +73,16 @@ fn main() -> Result<(), Error> {
         let copy = out_dir.join(format!("db-{i}.json"));
         std::fs::write(&copy, &bytes)?;
         let text = copy.to_str().ok_or("OUT_DIR is not UTF-8")?;
-        writeln!(out, "    ({name:?}, include_bytes!({text:?})),")?;
+        let is_policy = name.starts_with(layout::POLICIES_DIR);
+        let lean_text = match (!is_policy).then(|| lean::lean_copy(&bytes)).flatten() {
+            Some(lean) => {
+                let lean_path = out_dir.join(format!("db-{i}.lean.json"));
+                std::fs::write(&lean_path, lean)?;
+                lean_path.to_str().ok_or("OUT_DIR is not UTF-8")?.to_string()
+            }
+            None => text.to_string(),
+        };
+        writeln!(out, "    ({name:?}, include_bytes!({text:?}), include_bytes!({lean_text:?})),")?;
         layout::digest_file(&mut digest, name, &bytes);
     }
     out.push_str("];\n");

@@ -3,7 +3,8 @@
 # ../shared/corpus/real: whole small APKs, and the manifests, resource tables,
 # DEX files, native libraries, v1 manifests, .SF files, v1 signature blocks
 # and signing-block tails inside them; and for ec_verify, inputs made from a
-# hash chain (each curve, each way of tampering, digests of 20-66 bytes).
+# hash chain (each curve, each way of tampering, digests of 20-66 bytes);
+# for lean_json, the database's files of entries, whole, cut and rewritten.
 # Nothing here is committed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ exec python3 - "$@" <<'PY'
 import hashlib, os, struct, sys, zipfile, io
 out = "fuzz/corpus"
 roots = ["corpus", "../shared/corpus/real"]
-targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest", "ec_verify"]
+targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest", "ec_verify", "lean_json"]
 for t in targets:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 count = {t: 0 for t in targets}
@@ -93,6 +94,24 @@ for curve in range(3):
         for dlen in (20, 32, 48, 64, 66):
             body = chain(bytes([curve, how, dlen]), 66 + 66 + dlen + 132)
             put("ec_verify", bytes([curve, how]) + body[:132] + bytes([dlen]) + body[132:])
+# lean_json: each database file of entries (its kind first), whole and cut
+# down to its first entries, and with its references and notes rewritten.
+import json
+for kind, name in enumerate(["sdks.json", "clouds.json", "publishers.json"]):
+    raw = open(os.path.join("signatures", name), "rb").read()
+    put("lean_json", bytes([kind]) + raw, cap=1 << 20)
+    doc = json.loads(raw)
+    key = [k for k, v in doc.items() if isinstance(v, list)][0]
+    for n in (1, 2, 5):
+        small = dict(doc, **{key: doc[key][:n]})
+        put("lean_json", bytes([kind]) + json.dumps(small, indent=2, ensure_ascii=False).encode())
+        put("lean_json", bytes([kind]) + json.dumps(small, ensure_ascii=True).encode())
+    one = dict(doc[key][0])
+    for refs, notes in ((["x"], None), ([{"ref": "\\u00e9", "url": 1}], 3), ([], "a\u0000b"), ([{"ref": "r", "ref2": "r"}], None)):
+        e = dict(one, references=refs)
+        if notes is not None:
+            e["notes"] = notes
+        put("lean_json", bytes([kind]) + json.dumps(dict(doc, **{key: [e]})).encode())
 for t in targets:
     print(f"{t}: {count[t]} new seeds")
 PY

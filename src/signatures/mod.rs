@@ -7,6 +7,7 @@
 
 pub mod compile;
 mod layout;
+pub mod lean;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -525,6 +526,9 @@ struct DbFile {
     /// The bytes (borrowed when built in), or why they could not be read
     /// (or the policies folder listed).
     bytes: Result<Cow<'static, [u8]>, Error>,
+    /// Built in: the lean copy of the bytes (`lean`), which a lean parse
+    /// reads instead.
+    lean: Option<Cow<'static, [u8]>>,
 }
 
 /// A database file parsed.
@@ -542,12 +546,55 @@ impl DbFile {
         // `references` and `notes` read this thread's flag: set it for this
         // file, on whichever thread parses it.
         let p = &self.path;
-        Some(keeping_text(keep_text, || match self.kind {
+        let parse_bytes = |bytes: &[u8]| match self.kind {
             FileKind::Sdks => parse(p, bytes).map(Parsed::Sdks),
             FileKind::Clouds => parse(p, bytes).map(Parsed::Clouds),
             FileKind::Publishers => parse(p, bytes).map(Parsed::Publishers),
             FileKind::Policy => parse(p, bytes).map(Parsed::Policy),
+        };
+        Some(keeping_text(keep_text, || match &self.lean {
+            // The lean copy gives the entries of a lean parse of the
+            // bytes; should it fail, the bytes give the error (and its place).
+            Some(lean) if !keep_text => parse_bytes(lean).or_else(|_| parse_bytes(bytes)),
+            _ => parse_bytes(bytes),
         }))
+    }
+}
+
+/// Whether a scan's load of a database file (`sdks.json` when `kind` is 0,
+/// `clouds.json` when 1, else `publishers.json`) gives the same through its
+/// lean copy (`lean::lean_copy`, falling back to the bytes on an error) as
+/// from the bytes: the same entries, or the same error. `Err` says how
+/// they differ. For the tests and the `lean_json` fuzz target.
+#[doc(hidden)]
+pub fn lean_load_agrees(kind: u8, bytes: &[u8]) -> Result<(), String> {
+    let Some(lean) = lean::lean_copy(bytes) else { return Ok(()) };
+    let kind = match kind {
+        0 => FileKind::Sdks,
+        1 => FileKind::Clouds,
+        _ => FileKind::Publishers,
+    };
+    let file = |lean| DbFile {
+        folder: 0,
+        name: String::new(),
+        path: PathBuf::from("f.json"),
+        kind,
+        bytes: Ok(Cow::Owned(bytes.to_vec())),
+        lean,
+    };
+    let show = |p: Option<Result<Parsed, Error>>| match p {
+        Some(Ok(Parsed::Sdks(f))) => format!("{f:?}"),
+        Some(Ok(Parsed::Clouds(f))) => format!("{f:?}"),
+        Some(Ok(Parsed::Publishers(f))) => format!("{f:?}"),
+        Some(Ok(Parsed::Policy(f))) => format!("{f:?}"),
+        Some(Err(e)) => format!("error: {e}"),
+        None => "unread".to_string(),
+    };
+    let (direct, through_copy) = (show(file(None).parse(false)), show(file(Some(Cow::Owned(lean))).parse(false)));
+    if direct == through_copy {
+        Ok(())
+    } else {
+        Err(format!("from the bytes: {direct}\nthrough the lean copy: {through_copy}"))
     }
 }
 
@@ -569,7 +616,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
     for (folder, d) in dirs.iter().enumerate() {
         let required = folder == 0;
         if base.is_none() && folder == 0 {
-            for &(name, bytes) in builtin::FILES {
+            for &(name, bytes, lean) in builtin::FILES {
                 let kind = TOP_FILES.iter().find(|(n, _)| *n == name).map_or(FileKind::Policy, |&(_, k)| k);
                 files.push(DbFile {
                     folder,
@@ -577,6 +624,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
                     path: d.join(name),
                     kind,
                     bytes: Ok(Cow::Borrowed(bytes)),
+                    lean: Some(Cow::Borrowed(lean)),
                 });
             }
             continue;
@@ -585,7 +633,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
             let path = d.join(name);
             if path.is_file() || required {
                 let bytes = read(&path);
-                files.push(DbFile { folder, name: name.to_string(), path, kind, bytes });
+                files.push(DbFile { folder, name: name.to_string(), path, kind, bytes, lean: None });
             }
         }
         let pd = d.join(layout::POLICIES_DIR);
@@ -600,7 +648,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
                     for path in names {
                         let bytes = read(&path);
                         let name = path.strip_prefix(d).unwrap_or(&path).display().to_string();
-                        files.push(DbFile { folder, name, path, kind: FileKind::Policy, bytes });
+                        files.push(DbFile { folder, name, path, kind: FileKind::Policy, bytes, lean: None });
                     }
                 }
                 Err(source) => files.push(DbFile {
@@ -609,6 +657,7 @@ fn read_files(base: Option<&Path>, dirs: &[PathBuf]) -> Vec<DbFile> {
                     path: pd.clone(),
                     kind: FileKind::Policy,
                     bytes: Err(Error::Io { path: pd.display().to_string(), source }),
+                    lean: None,
                 }),
             }
         }
@@ -1096,6 +1145,12 @@ impl SignatureSet {
     }
 }
 
+/// A lean parse of `bytes` as an `sdks.json`.
+#[cfg(test)]
+pub(crate) fn parse_lean_for_tests(bytes: &[u8]) -> Result<SdkFile, Error> {
+    keeping_text(false, || parse(Path::new("sdks.json"), bytes))
+}
+
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
@@ -1145,6 +1200,28 @@ mod tests {
             }
         }
         assert_eq!(builtin::FILES.len(), 5, "three files and two policies");
+    }
+
+    #[test]
+    fn a_scan_parses_the_lean_copy_of_the_built_in_files_of_entries() {
+        // build.rs made a copy of each, much shorter, which parses without
+        // falling back to the bytes (the test above: to the same set).
+        for &(name, bytes, lean) in builtin::FILES {
+            let Some(&(_, kind)) = TOP_FILES.iter().find(|(n, _)| *n == name) else {
+                assert_eq!(lean, bytes, "{name}: a policy is parsed as it is");
+                continue;
+            };
+            assert!(lean.len() * 2 < bytes.len(), "{name}: {} of {} bytes", lean.len(), bytes.len());
+            let path = Path::new(name);
+            let parsed = keeping_text(false, || match kind {
+                FileKind::Sdks => parse::<SdkFile>(path, lean).map(|f| format!("{f:?}")),
+                FileKind::Clouds => parse::<CloudFile>(path, lean).map(|f| format!("{f:?}")),
+                FileKind::Publishers => parse::<PublisherFile>(path, lean).map(|f| format!("{f:?}")),
+                FileKind::Policy => unreachable!("a top file"),
+            });
+            assert!(parsed.is_ok(), "{name}: {parsed:?}");
+            lean_load_agrees(kind as u8, bytes).expect(name);
+        }
     }
 
     #[test]
