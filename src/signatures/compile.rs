@@ -42,15 +42,18 @@ pub struct ClassHit<'a> {
 }
 
 /// One fact kind's anchored patterns. Those made only of literal text and
-/// `.*` runs are matched as globs; the rest go into one `RegexSet`, built on
+/// `.*` runs are matched as globs, those of characters, simple classes and
+/// repeats as `Linear` patterns; the rest go into one `RegexSet`, built on
 /// first use (many apps never need it): building the sets was most of
-/// compiling the database. Their syntax is checked up front, so a bad
+/// compiling the database, and with the built-in one there is none to build. Their syntax is checked up front, so a bad
 /// pattern still refuses the database before any app is judged.
 pub struct PatternSet {
     /// Every pattern as written, with its SDK, in database order.
     patterns: Vec<(String, SdkIdx)>,
     /// Index into `patterns`, with the glob.
     globs: Vec<(usize, Glob)>,
+    /// Index into `patterns`, with the pattern of classes and repeats.
+    linears: Vec<(usize, Linear)>,
     /// Indexes into `patterns` of the others, in the order of the set.
     rest: Vec<usize>,
     /// The set of the others, once built. `None` inside: it failed to build
@@ -62,14 +65,18 @@ pub struct PatternSet {
 impl PatternSet {
     fn new(patterns: Vec<(String, SdkIdx)>) -> Result<Self, Error> {
         let mut globs = Vec::new();
+        let mut linears = Vec::new();
         let mut rest = Vec::new();
         for (i, (p, _)) in patterns.iter().enumerate() {
-            match Glob::parse(p) {
-                Some(g) => globs.push((i, g)),
-                None => rest.push(i),
+            if let Some(g) = Glob::parse(p) {
+                globs.push((i, g));
+            } else if let Some(l) = Linear::parse(p) {
+                linears.push((i, l));
+            } else {
+                rest.push(i);
             }
         }
-        let set = PatternSet { patterns, globs, rest, set: OnceLock::new() };
+        let set = PatternSet { patterns, globs, linears, rest, set: OnceLock::new() };
         if !set.rest.is_empty() {
             // Parses every pattern but stops at the first automaton state.
             match RegexSetBuilder::new(set.rest_texts()).size_limit(0).build() {
@@ -101,14 +108,19 @@ impl PatternSet {
             return Vec::new();
         }
         let mut hits: Vec<usize> = self.globs.iter().filter(|(_, g)| g.is_match(text)).map(|(i, _)| *i).collect();
+        let mut sorted = true;
+        let before = hits.len();
+        hits.extend(self.linears.iter().filter(|(_, l)| l.is_match(text)).map(|(i, _)| *i));
+        sorted &= before == 0 || hits.len() == before;
         if !self.rest.is_empty() {
             if let Some(set) = self.built() {
                 let before = hits.len();
                 hits.extend(set.matches(text).iter().filter_map(|i| self.rest.get(i).copied()));
-                if before > 0 && hits.len() > before {
-                    hits.sort_unstable();
-                }
+                sorted &= before == 0 || hits.len() == before;
             }
+        }
+        if !sorted {
+            hits.sort_unstable();
         }
         hits.iter().filter_map(|&i| self.patterns.get(i).map(|(p, sdk)| (*sdk, p.as_str()))).collect()
     }
@@ -178,6 +190,212 @@ impl Glob {
             }
         }
         true
+    }
+}
+
+/// A pattern `^(.+\.)?mst[0-9]*\.is\.com$`: characters, `.` and simple
+/// classes (`[a-z.]`: ASCII letters and digits, their ranges, `.` and `_`),
+/// each once or repeated (`*`, `+`), in groups or not, a group at most
+/// optional (`(…)?`), anchored at both ends. Matched by following every
+/// place the pattern can be at, one character at a time (a small NFA, in
+/// time linear in the text), after checking that the text holds the
+/// pattern's longest run of plain characters. It matches exactly what the
+/// regex matches: `.` is any character but `\n`; a class is ASCII only.
+#[derive(Debug, PartialEq, Eq)]
+struct Linear {
+    /// The pattern without its optional groups, then with each (at most 4).
+    alternatives: Vec<Steps>,
+}
+
+#[derive(Debug, PartialEq, Eq, Clone)]
+struct Steps {
+    steps: Vec<Step>,
+    /// The longest run of characters each taken once, which every match holds.
+    needle: String,
+}
+
+#[derive(Debug, PartialEq, Eq, Clone)]
+struct Step {
+    class: Class,
+    /// Any number of times (`*`); else once.
+    repeat: bool,
+}
+
+#[derive(Debug, PartialEq, Eq, Clone)]
+enum Class {
+    Char(char),
+    /// `.`
+    Any,
+    /// Inclusive ranges of ASCII characters.
+    Set(Vec<(u8, u8)>),
+}
+
+impl Class {
+    fn matches(&self, c: char) -> bool {
+        match self {
+            Class::Char(x) => *x == c,
+            Class::Any => c != '\n',
+            Class::Set(ranges) => u8::try_from(c).is_ok_and(|b| ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&b))),
+        }
+    }
+}
+
+/// Most steps in one alternative (one bit each while matching).
+const MAX_STEPS: usize = 127;
+/// Most alternatives (optional groups double them).
+const MAX_ALTERNATIVES: usize = 4;
+
+impl Linear {
+    /// The pattern, or `None` when it uses anything else.
+    fn parse(pattern: &str) -> Option<Linear> {
+        let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+        let mut alternatives: Vec<Vec<Step>> = vec![Vec::new()];
+        let mut chars = body.chars().peekable();
+        while let Some(c) = chars.next() {
+            let mut part = Vec::new();
+            let optional = if c == '(' {
+                loop {
+                    match chars.next()? {
+                        ')' => break,
+                        c => quantified(Self::atom(c, &mut chars)?, &mut chars, &mut part)?,
+                    }
+                }
+                match chars.peek() {
+                    Some('?') => {
+                        chars.next();
+                        true
+                    }
+                    Some('*' | '+' | '{') => return None,
+                    _ => false,
+                }
+            } else {
+                quantified(Self::atom(c, &mut chars)?, &mut chars, &mut part)?;
+                false
+            };
+            if optional {
+                if alternatives.len() * 2 > MAX_ALTERNATIVES {
+                    return None;
+                }
+                let with: Vec<Vec<Step>> =
+                    alternatives.iter().map(|a| a.iter().chain(&part).cloned().collect()).collect();
+                alternatives.extend(with);
+            } else {
+                for a in &mut alternatives {
+                    a.extend(part.iter().cloned());
+                }
+            }
+        }
+        if alternatives.iter().any(|a| a.len() > MAX_STEPS) {
+            return None;
+        }
+        let alternatives = alternatives
+            .into_iter()
+            .map(|steps| {
+                let mut needle = String::new();
+                let mut run = String::new();
+                for s in &steps {
+                    match (&s.class, s.repeat) {
+                        (Class::Char(c), false) => run.push(*c),
+                        _ => run.clear(),
+                    }
+                    if run.len() > needle.len() {
+                        needle.clone_from(&run);
+                    }
+                }
+                Steps { steps, needle }
+            })
+            .collect();
+        Some(Linear { alternatives })
+    }
+
+    /// One character, `.`, an escaped meta character or a class.
+    fn atom(c: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<Class> {
+        match c {
+            '\\' => {
+                let e = chars.next()?;
+                REGEX_META.contains(e).then_some(Class::Char(e))
+            }
+            '.' => Some(Class::Any),
+            '[' => {
+                let mut ranges = Vec::new();
+                loop {
+                    let lo = chars.next()?;
+                    if lo == ']' && !ranges.is_empty() {
+                        return Some(Class::Set(ranges));
+                    }
+                    let lo = u8::try_from(lo).ok().filter(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'_')?;
+                    let mut hi = lo;
+                    if chars.peek() == Some(&'-') {
+                        chars.next();
+                        hi = u8::try_from(chars.next()?).ok().filter(u8::is_ascii_alphanumeric)?;
+                        // Letters to letters of one case, digits to digits.
+                        let same = |f: fn(&u8) -> bool| f(&lo) && f(&hi);
+                        (lo <= hi
+                            && (same(u8::is_ascii_lowercase)
+                                || same(u8::is_ascii_uppercase)
+                                || same(u8::is_ascii_digit)))
+                        .then_some(())?;
+                    }
+                    ranges.push((lo, hi));
+                }
+            }
+            '+' | '*' | '?' | '(' | ')' | '|' | ']' | '{' | '}' | '^' | '$' | '\n' => None,
+            c => Some(Class::Char(c)),
+        }
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.alternatives.iter().any(|a| a.is_match(text))
+    }
+}
+
+/// Adds `class` with the quantifier that follows it, if any.
+fn quantified(class: Class, chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut Vec<Step>) -> Option<()> {
+    match chars.peek() {
+        Some('*') => {
+            chars.next();
+            out.push(Step { class, repeat: true });
+        }
+        Some('+') => {
+            chars.next();
+            out.push(Step { class: class.clone(), repeat: false });
+            out.push(Step { class, repeat: true });
+        }
+        Some('?' | '{') => return None,
+        _ => out.push(Step { class, repeat: false }),
+    }
+    // A lazy or possessive mark, or a second quantifier, is not read.
+    (!matches!(chars.peek(), Some('?' | '*' | '+' | '{'))).then_some(())
+}
+
+impl Steps {
+    fn is_match(&self, text: &str) -> bool {
+        if !text.contains(self.needle.as_str()) {
+            return false;
+        }
+        // Bit i: the pattern can be before step i; bit `len`: past its end.
+        let close = |mut at: u128| {
+            for (i, s) in self.steps.iter().enumerate() {
+                if s.repeat && at & (1 << i) != 0 {
+                    at |= 1 << (i + 1);
+                }
+            }
+            at
+        };
+        let mut at = close(1);
+        for c in text.chars() {
+            let mut next = 0u128;
+            for (i, s) in self.steps.iter().enumerate() {
+                if at & (1 << i) != 0 && s.class.matches(c) {
+                    next |= if s.repeat { 1 << i } else { 1 << (i + 1) };
+                }
+            }
+            at = close(next);
+            if at == 0 {
+                return false;
+            }
+        }
+        at & (1 << self.steps.len()) != 0
     }
 }
 
@@ -746,12 +964,114 @@ mod tests {
         }
     }
 
+    /// Texts around `pattern`: random strings over its characters and a few
+    /// others, strings it matches (each step taken 0-3 times) and those
+    /// changed by one character.
+    fn texts_around(steps: &[Step], pattern: &str, seed: u64) -> Vec<String> {
+        let mut x = seed | 1;
+        let mut next = move |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            usize::try_from(x % n.max(1) as u64).unwrap_or(0)
+        };
+        let mut alphabet: Vec<char> = pattern.chars().filter(|c| !"^$\\".contains(*c)).collect();
+        alphabet.extend(['\n', 'é', 'a', 'z', '0', '9', '.', '_', 'A', '-']);
+        let pick = |class: &Class, next: &mut dyn FnMut(usize) -> usize| match class {
+            Class::Char(c) => *c,
+            Class::Any => ['x', '.', 'é', '1'][next(4)],
+            Class::Set(r) => {
+                let (lo, hi) = r[next(r.len())];
+                char::from(lo + u8::try_from(next(usize::from(hi - lo) + 1)).unwrap_or(0))
+            }
+        };
+        let mut out = Vec::new();
+        for _ in 0..300 {
+            let len = next(24);
+            out.push((0..len).map(|_| alphabet[next(alphabet.len())]).collect());
+            let mut m = String::new();
+            for s in steps {
+                let times = if s.repeat { next(4) } else { 1 };
+                for _ in 0..times {
+                    m.push(pick(&s.class, &mut next));
+                }
+            }
+            out.push(m.clone());
+            let mut chars: Vec<char> = m.chars().collect();
+            if !chars.is_empty() {
+                let at = next(chars.len());
+                match next(3) {
+                    0 => chars[at] = alphabet[next(alphabet.len())],
+                    1 => {
+                        chars.remove(at);
+                    }
+                    _ => chars.insert(at, alphabet[next(alphabet.len())]),
+                }
+            }
+            out.push(chars.into_iter().collect());
+        }
+        out
+    }
+
     #[test]
-    fn other_patterns_stay_regexes() {
-        for p in [
+    fn linear_patterns_match_what_the_regex_matches() {
+        let mut patterns: Vec<String> = [
             r"^libx[0-9]*\.so$",
             r"^(.+\.)?host\.[a-z.]+$",
             r"^a.+$",
+            r"^a.$",
+            r"^a(.+)$",
+            r"^(ab)?c$",
+            r"^(a.)?(b[0-9]+)?c$",
+            r"^nis.+\.10010\.com$",
+            r"^x[A-Z_]+y[0-9a-f]*$",
+            r"^[a-c][a-c][a-c]$",
+            r"^é[.]*$",
+            r"^()?a$",
+            r"^ab*c$",
+            r"^xa+y$",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every pattern of the shipped database that is not a glob.
+        let set = crate::signatures::load(&crate::signatures::repo_dir(), &[]).expect("loads");
+        let mut shipped = 0;
+        for sdk in &set.sdks {
+            let m = &sdk.markers;
+            for p in m.native_lib_patterns.iter().chain(&m.component_patterns).chain(&m.domain_patterns) {
+                if Glob::parse(p).is_none() {
+                    patterns.push(p.clone());
+                    shipped += 1;
+                }
+            }
+        }
+        assert!(shipped >= 12, "{shipped}");
+        for (n, p) in patterns.iter().enumerate() {
+            let l = Linear::parse(p).unwrap_or_else(|| panic!("{p} is linear"));
+            let re = regex::Regex::new(p).expect("valid regex");
+            let (mut yes, mut no) = (0, 0);
+            for a in &l.alternatives {
+                for t in texts_around(&a.steps, p, 0x9E37_79B9_7F4A_7C15 ^ n as u64) {
+                    let want = re.is_match(&t);
+                    assert_eq!(l.is_match(&t), want, "{p} on {t:?}");
+                    if want {
+                        yes += 1;
+                    } else {
+                        no += 1;
+                    }
+                }
+            }
+            assert!(yes > 100 && no > 100, "{p}: {yes} matched, {no} not");
+        }
+    }
+
+    #[test]
+    fn other_patterns_are_linear_or_stay_regexes() {
+        for p in [r"^libx[0-9]*\.so$", r"^(.+\.)?host\.[a-z.]+$", r"^a.+$", r"^a.$", r"^a(.+)$"] {
+            assert_eq!(Glob::parse(p), None, "{p}");
+            assert!(Linear::parse(p).is_some(), "{p}");
+        }
+        for p in [
             r"^a.*?b$",
             r"^a\db$",
             r"^a\nb$",
@@ -759,28 +1079,50 @@ mod tests {
             r"^(?i)abc$",
             r"^a|b$",
             r"^a(.*)*$",
+            r"^(ab)+$",
+            r"^a?b$",
+            r"^a{2}$",
+            r"^a++$",
+            r"^[^a]$",
+            r"^[a-]$",
+            r"^[a-Z]$",
+            r"^[z-a]$",
+            r"^[]a]$",
+            r"^[a\d]$",
+            r"^((a))$",
+            r"^(a)??$",
             r"abc$",
             r"^abc",
             r"^a\$",
-            r"^a.$",
-            r"^a(.+)$",
         ] {
+            assert_eq!(Linear::parse(p), None, "{p}");
             assert_eq!(Glob::parse(p), None, "{p}");
+        }
+        // The built-in database needs no regex set.
+        let m = Matchers::compile(crate::signatures::load_builtin(&[]).expect("loads")).expect("compiles");
+        for set in [&m.native_lib_patterns, &m.component_patterns, &m.domain_patterns] {
+            assert!(set.rest.is_empty() && !set.linears.is_empty(), "{:?}", set.rest_texts().collect::<Vec<_>>());
         }
     }
 
     #[test]
     fn pattern_sets_report_globs_and_regexes_in_database_order() {
         let items = vec![
-            (r"^liba[0-9]*\.so$".to_string(), 7),
+            (r"^liba\d*\.so$".to_string(), 7),
             (r"^liba(.*)\.so$".to_string(), 3),
+            (r"^lib[a-z]+[0-9]*\.so$".to_string(), 8),
             (r"^lib.*$".to_string(), 5),
             (r"^libz\.so$".to_string(), 1),
         ];
         let set = PatternSet::new(items).expect("compiles");
-        assert_eq!((set.globs.len(), set.rest.len()), (3, 1));
-        assert_eq!(set.matches("liba12.so"), vec![(7, r"^liba[0-9]*\.so$"), (3, r"^liba(.*)\.so$"), (5, r"^lib.*$")]);
-        assert_eq!(set.matches("libz.so"), vec![(5, r"^lib.*$"), (1, r"^libz\.so$")]);
+        assert_eq!((set.globs.len(), set.linears.len(), set.rest.len()), (3, 1, 1));
+        assert_eq!(
+            set.matches("liba12.so"),
+            vec![(7, r"^liba\d*\.so$"), (3, r"^liba(.*)\.so$"), (8, r"^lib[a-z]+[0-9]*\.so$"), (5, r"^lib.*$")]
+        );
+        assert_eq!(set.matches("libz.so"), vec![(8, r"^lib[a-z]+[0-9]*\.so$"), (5, r"^lib.*$"), (1, r"^libz\.so$")]);
+        assert_eq!(set.matches("libz1.so"), vec![(8, r"^lib[a-z]+[0-9]*\.so$"), (5, r"^lib.*$")]);
+        assert_eq!(set.matches("lib.so"), vec![(5, r"^lib.*$")]);
         assert!(set.matches("other").is_empty());
         assert!(PatternSet::new(vec![]).expect("empty").matches("x").is_empty());
     }
