@@ -4,7 +4,8 @@
 # DEX files, native libraries, v1 manifests, .SF files, v1 signature blocks
 # and signing-block tails inside them; and for ec_verify, inputs made from a
 # hash chain (each curve, each way of tampering, digests of 20-66 bytes);
-# for lean_json, the database's files of entries, whole, cut and rewritten.
+# for lean_json, the database's files of entries, whole, cut and rewritten;
+# for pattern_match, the database's anchored patterns with texts.
 # Nothing here is committed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ exec python3 - "$@" <<'PY'
 import hashlib, os, struct, sys, zipfile, io
 out = "fuzz/corpus"
 roots = ["corpus", "../shared/corpus/real"]
-targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest", "ec_verify", "lean_json"]
+targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest", "ec_verify", "lean_json", "pattern_match"]
 for t in targets:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 count = {t: 0 for t in targets}
@@ -112,6 +113,16 @@ for kind, name in enumerate(["sdks.json", "clouds.json", "publishers.json"]):
         if notes is not None:
             e["notes"] = notes
         put("lean_json", bytes([kind]) + json.dumps(dict(doc, **{key: [e]})).encode())
+# pattern_match: every anchored pattern of the database, a NUL, then texts
+# it matches and texts close to them.
+sdks = json.load(open("signatures/sdks.json"))["sdks"]
+pats = [p for s in sdks for k in ("native_lib_patterns", "component_patterns", "domain_patterns")
+        for p in s["markers"].get(k, [])]
+texts = ["libsgmainso-6.4.so", "com.bytedance.mira.stub.p12.StubService3", "a.adsmogo.com", "adsmogo.co.uk",
+         "mst12.is.autonavi.com", "nisx.10010.com", "com.x.wxapi.WXEntryActivity", "libjpush217.so", "x\ny", ""]
+for p in pats:
+    for t in texts:
+        put("pattern_match", (p + "\0" + t).encode())
 for t in targets:
     print(f"{t}: {count[t]} new seeds")
 PY

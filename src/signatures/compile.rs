@@ -212,6 +212,8 @@ struct Steps {
     steps: Vec<Step>,
     /// The longest run of characters each taken once, which every match holds.
     needle: String,
+    /// Bit i: step i is repeated.
+    stars: u128,
 }
 
 #[derive(Debug, PartialEq, Eq, Clone)]
@@ -288,23 +290,7 @@ impl Linear {
         if alternatives.iter().any(|a| a.len() > MAX_STEPS) {
             return None;
         }
-        let alternatives = alternatives
-            .into_iter()
-            .map(|steps| {
-                let mut needle = String::new();
-                let mut run = String::new();
-                for s in &steps {
-                    match (&s.class, s.repeat) {
-                        (Class::Char(c), false) => run.push(*c),
-                        _ => run.clear(),
-                    }
-                    if run.len() > needle.len() {
-                        needle.clone_from(&run);
-                    }
-                }
-                Steps { steps, needle }
-            })
-            .collect();
+        let alternatives = alternatives.into_iter().map(Steps::new).collect();
         Some(Linear { alternatives })
     }
 
@@ -369,25 +355,50 @@ fn quantified(class: Class, chars: &mut std::iter::Peekable<std::str::Chars<'_>>
 }
 
 impl Steps {
+    fn new(steps: Vec<Step>) -> Steps {
+        let mut needle = String::new();
+        let mut run = String::new();
+        let mut stars = 0u128;
+        for (i, s) in steps.iter().enumerate() {
+            match (&s.class, s.repeat) {
+                (Class::Char(c), false) => run.push(*c),
+                _ => run.clear(),
+            }
+            if run.len() > needle.len() {
+                needle.clone_from(&run);
+            }
+            if s.repeat {
+                stars |= 1 << i;
+            }
+        }
+        Steps { steps, needle, stars }
+    }
+
     fn is_match(&self, text: &str) -> bool {
         if !text.contains(self.needle.as_str()) {
             return false;
         }
         // Bit i: the pattern can be before step i; bit `len`: past its end.
-        let close = |mut at: u128| {
-            for (i, s) in self.steps.iter().enumerate() {
-                if s.repeat && at & (1 << i) != 0 {
-                    at |= 1 << (i + 1);
-                }
+        // A repeated step can be skipped: its bit sets the next one.
+        let close = |mut at: u128| loop {
+            let more = at | ((at & self.stars) << 1);
+            if more == at {
+                return at;
             }
-            at
+            at = more;
         };
+        let end = 1u128 << self.steps.len();
         let mut at = close(1);
         for c in text.chars() {
+            // Only the places the pattern can be at: a text that keeps
+            // matching a repeat costs one step per character, not all.
             let mut next = 0u128;
-            for (i, s) in self.steps.iter().enumerate() {
-                if at & (1 << i) != 0 && s.class.matches(c) {
-                    next |= if s.repeat { 1 << i } else { 1 << (i + 1) };
+            let mut live = at & (end - 1);
+            while live != 0 {
+                let i = live.trailing_zeros() as usize;
+                live &= live - 1;
+                if self.steps.get(i).is_some_and(|s| s.class.matches(c)) {
+                    next |= if self.stars & (1 << i) != 0 { 1 << i } else { 1 << (i + 1) };
                 }
             }
             at = close(next);
@@ -395,8 +406,28 @@ impl Steps {
                 return false;
             }
         }
-        at & (1 << self.steps.len()) != 0
+        at & end != 0
     }
+}
+
+/// Whether `pattern`, when it is a glob or a `Linear` pattern, matches
+/// `text` exactly when the regex does. `Err` says how they differ. For the
+/// tests and the `pattern_match` fuzz target.
+#[doc(hidden)]
+pub fn pattern_agrees_with_regex(pattern: &str, text: &str) -> Result<(), String> {
+    let glob = Glob::parse(pattern).map(|g| ("glob", g.is_match(text)));
+    let linear = Linear::parse(pattern).map(|l| ("linear", l.is_match(text)));
+    if glob.is_none() && linear.is_none() {
+        return Ok(());
+    }
+    let re = regex::Regex::new(pattern).map_err(|e| format!("{pattern:?} is read, but is no regex: {e}"))?;
+    let want = re.is_match(text);
+    for (kind, got) in glob.into_iter().chain(linear) {
+        if got != want {
+            return Err(format!("{pattern:?} on {text:?}: the {kind} says {got}, the regex {want}"));
+        }
+    }
+    Ok(())
 }
 
 /// Hasher of the per-class lookup maps.
@@ -1054,6 +1085,7 @@ mod tests {
                 for t in texts_around(&a.steps, p, 0x9E37_79B9_7F4A_7C15 ^ n as u64) {
                     let want = re.is_match(&t);
                     assert_eq!(l.is_match(&t), want, "{p} on {t:?}");
+                    pattern_agrees_with_regex(p, &t).expect("agrees");
                     if want {
                         yes += 1;
                     } else {
