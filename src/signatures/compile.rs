@@ -45,8 +45,9 @@ pub struct ClassHit<'a> {
 /// `.*` runs are matched as globs, those of characters, simple classes and
 /// repeats as `Linear` patterns; the rest go into one `RegexSet`, built on
 /// first use (many apps never need it): building the sets was most of
-/// compiling the database, and with the built-in one there is none to build. Their syntax is checked up front, so a bad
-/// pattern still refuses the database before any app is judged.
+/// compiling the database, and the built-in one has none to build. Their
+/// syntax is checked up front, so a bad pattern still refuses the database
+/// before any app is judged.
 pub struct PatternSet {
     /// Every pattern as written, with its SDK, in database order.
     patterns: Vec<(String, SdkIdx)>,
