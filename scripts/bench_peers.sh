@@ -18,8 +18,8 @@
 #   cleanscan  `scan -q -f jsonl -j 1|2` (release-lto build, report to /dev/null; exit 1 = a policy failed);
 #              per APK `scan -q -f jsonl APK` (default threads) and `-j 1`
 #   peers      one process per APK, as they are used: androguard 4 APK()+DEX() listing
-#              (scripts/androguard_list.py), the Exodus method (dexdump + regex loop,
-#              scripts/exodus_method.py), `aapt dump badging`, `apksigner verify --print-certs`,
+#              (scripts/androguard_list.py), the Exodus method (dexdump + a regex loop over
+#              Exodus's tracker list, scripts/exodus_method.py), `aapt dump badging`, `apksigner verify --print-certs`,
 #              APKiD, and the apk-info crate's CLI
 # over all APKs of the real corpus (default ../shared/corpus/real) and a generated corpus
 # (examples/gen_bench.rs; 200 APKs, the last 4 over 50 MB) kept with the peers' installs in
@@ -151,9 +151,30 @@ if have_peer apksigner; then
 fi
 if have_peer exodus; then
     command -v dexdump > /dev/null || apt_get dexdump || true
+    # Exodus's own tracker list: the copy MobSF ships (`mobsf/signatures/exodus_trackers`, the
+    # reports API's JSON), taken from MobSF's wheel on PyPI (pinned; ~100 MB, downloaded once).
+    # Without it, the loop runs over cleanscan's SDK signatures instead, and the report says so.
+    EXODUS_DB=$CACHE/exodus_trackers.json
+    if [ ! -s "$EXODUS_DB" ] && venv; then
+        rm -rf "$WORK/mobsf"
+        "$VENV/bin/pip" download -q --no-deps --only-binary :all: -d "$WORK/mobsf" mobsf==4.4.0 > "$WORK/pip-mobsf.log" 2>&1 \
+            && unzip -p "$WORK"/mobsf/mobsf-4.4.0-*.whl mobsf/signatures/exodus_trackers > "$WORK/exodus_trackers.json" 2> /dev/null \
+            && python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["trackers"]) > 100' "$WORK/exodus_trackers.json" 2> /dev/null \
+            && mv "$WORK/exodus_trackers.json" "$EXODUS_DB"
+        rm -rf "$WORK/mobsf"
+    fi
     if command -v dexdump > /dev/null; then
-        CMD[exodus]="python3 $ROOT/scripts/exodus_method.py $ROOT/signatures/sdks.json"
-        note "exodus method: Debian dexdump ($(dpkg-query -W -f '${Version}' dexdump 2>/dev/null)) + python3 regex loop over $(python3 -c "import json;print(len(json.load(open('signatures/sdks.json'))['sdks']))") SDK signatures"
+        DEXDUMP="Debian dexdump ($(dpkg-query -W -f '${Version}' dexdump 2>/dev/null))"
+        if [ -s "$EXODUS_DB" ]; then
+            CMD[exodus]="python3 $ROOT/scripts/exodus_method.py $EXODUS_DB"
+            # The same method over cleanscan's SDK list, as this benchmark ran it before 2026-12-06
+            # 16:00: a context row, so that runs before and after compare.
+            CMD[exodus-sdks]="python3 $ROOT/scripts/exodus_method.py $ROOT/signatures/sdks.json"
+            note "exodus method: $DEXDUMP + python3 regex loop over Exodus's $(python3 -c 'import json,sys;print(sum(len(t.get("code_signature") or "") > 3 for t in json.load(open(sys.argv[1]))["trackers"].values()))' "$EXODUS_DB") tracker code signatures (MobSF 4.4.0's copy, PyPI)"
+        else
+            CMD[exodus]="python3 $ROOT/scripts/exodus_method.py $ROOT/signatures/sdks.json"
+            note "exodus method: $DEXDUMP + python3 regex loop over $(python3 -c "import json;print(len(json.load(open('signatures/sdks.json'))['sdks']))") cleanscan SDK signatures (Exodus's tracker list not available: pip download mobsf==4.4.0 failed: $(tail -1 "$WORK/pip-mobsf.log" 2>/dev/null))"
+        fi
     else note "exodus method: dexdump install failed (apt-get install dexdump), skipped"; fi
 fi
 if have_peer androguard; then
@@ -232,6 +253,9 @@ CMD[cleanscan-j1]="$BIN scan -q -j 1 -f jsonl"
 # The floor per APK: a process that reads the APK and inflates the entries a scanner needs, nothing
 # else. The per-APK ratios against it show what a scan that cost no more could reach.
 CMD[inflate-needed]="$FLOOR -j 1"
+# The same with the file's SHA-256 and the v2/v3 content digest, the two digests a verifying scan
+# cannot skip (it does not hash a v1-only APK's entries, which such a scan must also do).
+CMD[inflate-digests]="$FLOOR -j 1 --digests"
 # Every tool runs over the sample (and the largest APK) once per round, the tools interleaved
 # (every tool, then every tool again), so that a slow spell of this shared machine falls on all of
 # them alike; the report takes each APK's median over the rounds. Peak RSS is measured in the first
@@ -239,7 +263,7 @@ CMD[inflate-needed]="$FLOOR -j 1"
 note "per-APK runs: $PER_ROUNDS interleaved rounds, each APK's median over them"
 for round in $(seq "$PER_ROUNDS"); do
     rss=""; [ "$round" -eq 1 ] && rss="--rss"
-    for tool in cleanscan cleanscan-j1 inflate-needed aapt apksigner apk-info apkid exodus androguard; do
+    for tool in cleanscan cleanscan-j1 inflate-needed inflate-digests aapt apksigner apk-info apkid exodus exodus-sdks androguard; do
         [ -n "${CMD[$tool]:-}" ] || continue
         log "per-APK runs, round $round of $PER_ROUNDS: $tool on the sample ($(wc -l < "$WORK/sample.list") APKs) and on the largest generated APK"
         # shellcheck disable=SC2086 # the command prefix is split on purpose
