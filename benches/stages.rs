@@ -12,7 +12,8 @@
 //! its own: zip directory parse, entry inflate, AXML manifest decode, DEX
 //! class and string listing, endpoint scanning (DEX strings and native
 //! libraries), fingerprint matching, the SHA-256 digests of a signed APK
-//! (one chain at a time against side by side), and the whole `scan_bytes`. Throughput is
+//! (one chain at a time against side by side), the big-number arithmetic of
+//! RSA and DSA signatures (`modpow`), and the whole `scan_bytes`. Throughput is
 //! counted in input bytes of the stage. Instruction counts (callgrind) are the
 //! stable view on a shared machine; see BENCHMARKS.md.
 
@@ -347,4 +348,39 @@ fn scan_whole(b: Bencher, s: &str) {
             black_box(scan_bytes(&a.data, r, &opts));
         }
     });
+}
+
+/// Pseudo-random bytes (xorshift64*), fixed per seed.
+fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+        })
+        .collect()
+}
+
+/// The arithmetic of one signature check on a modulus of `bits` bits set up
+/// afresh: RSA (`s^65537 mod n`; 2048-16384 bits, as apksig's test keys) and,
+/// for `dsa3072`, DSA's `g^u1 · y^u2 mod p` with 256-bit exponents.
+#[divan::bench(args = ["rsa2048", "rsa4096", "rsa8192", "rsa16384", "dsa3072"])]
+fn modpow(b: Bencher, what: &str) {
+    let bits: usize = what.trim_start_matches(|c: char| c.is_ascii_alphabetic()).parse().unwrap_or(2048);
+    let mut n = pseudo_random(bits as u64, bits / 8);
+    if let Some(first) = n.first_mut() {
+        *first |= 0x80;
+    }
+    if let Some(last) = n.last_mut() {
+        *last |= 1;
+    }
+    let base = pseudo_random(7, bits / 8 - 1);
+    let other = pseudo_random(11, bits / 8 - 1);
+    let (e1, e2) = (pseudo_random(13, 32), pseudo_random(17, 32));
+    let rsa_e = [1u8, 0, 1];
+    let terms: Vec<(&[u8], &[u8])> =
+        if what.starts_with("dsa") { vec![(&base, &e1), (&other, &e2)] } else { vec![(&base, &rsa_e)] };
+    b.bench(|| black_box(cleanscan::verify::modpow_be(&n, &terms)));
 }

@@ -173,41 +173,88 @@ fn mac(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
     (w as u64, w.wrapping_shr(64) as u64)
 }
 
-/// `t = a · b`; `t` has `a.len() + b.len()` limbs.
+/// `t = a · b`; `t` has `a.len() + b.len()` limbs. Two rows at a time
+/// (limbs `a[i]` and `a[i + 1]`): each limb of `t` is loaded and stored once
+/// for both, and their two carry chains overlap.
 fn mul_into(t: &mut [u64], a: &[u64], b: &[u64]) {
     t.fill(0);
+    let (Some(&b_first), Some(&b_last)) = (b.first(), b.last()) else { return };
+    let inner = b.len().saturating_sub(1);
+    let b_next = b.get(1..).unwrap_or_default();
+    let mut pairs = a.chunks_exact(2);
     let mut rest: &mut [u64] = t;
-    for &ai in a {
+    for pair in &mut pairs {
+        let &[a0, a1] = pair else { return };
+        // Limbs i ..= i + b.len() + 1 of `t`.
+        let Some(row) = rest.get_mut(..b.len().saturating_add(2)) else { return };
+        let Some((first, body)) = row.split_first_mut() else { return };
+        let (lo, mut c0) = mac(*first, a0, b_first, 0);
+        *first = lo;
+        let mut c1 = 0u64;
+        let (mid, end) = body.split_at_mut(inner);
+        // Limb i + j, 1 <= j < b.len(): a0·b[j] then a1·b[j - 1].
+        for (tj, (&bj, &bprev)) in mid.iter_mut().zip(b_next.iter().zip(b)) {
+            let (x, c) = mac(*tj, a0, bj, c0);
+            c0 = c;
+            (*tj, c1) = mac(x, a1, bprev, c1);
+        }
+        // Limb i + b.len(): row i's carry (a fresh limb) plus a1·b[last].
+        if let [p, q] = end {
+            (*p, *q) = mac(c0, a1, b_last, c1);
+        }
+        let Some(tail) = std::mem::take(&mut rest).get_mut(2..) else { return };
+        rest = tail;
+    }
+    // An odd last limb of `a`: one row.
+    if let &[ai] = pairs.remainder() {
         let Some((last, body)) = rest.get_mut(..=b.len()).and_then(|r| r.split_last_mut()) else { return };
         let mut carry = 0u64;
         for (tj, &bj) in body.iter_mut().zip(b) {
             (*tj, carry) = mac(*tj, ai, bj, carry);
         }
         *last = carry;
-        let Some((_, tail)) = std::mem::take(&mut rest).split_first_mut() else { return };
-        rest = tail;
     }
 }
 
 /// `t = a^2`; `t` has `2 · a.len()` limbs. Cross products once, doubled,
 /// then the diagonal squares: about half the multiplications of `mul_into`.
+/// The cross products go two rows at a time, as in `mul_into`.
 fn sqr_into(t: &mut [u64], a: &[u64]) {
     t.fill(0);
-    // Cross products a[i]·a[j], j > i, at limb i + j.
+    // Cross products a[i]·a[j], j > i, at limb i + j: row i starts at limb
+    // 2i + 1 (`rest`) with the limbs above a[i] (`higher`).
     let mut rest: &mut [u64] = t.get_mut(1..).unwrap_or_default();
     let mut higher: &[u64] = a.get(1..).unwrap_or_default();
-    for &ai in a {
-        if higher.is_empty() {
-            break;
+    let mut lows = a.iter();
+    // Rows i and i + 1 while row i + 1 has a product: limbs 2i + 1 ..= i + len + 1.
+    while higher.len() >= 2 {
+        let (Some(&ai), Some(&ai1)) = (lows.next(), lows.next()) else { return };
+        let Some(window) = rest.get_mut(..higher.len().saturating_add(2)) else { return };
+        let [p1, p2, mid @ .., e1, e2] = window else { return };
+        let (&[h0, h1, ..], Some(&h_last)) = (higher, higher.last()) else { return };
+        // Limbs 2i + 1 and 2i + 2: row i alone.
+        let (x, c0) = mac(*p1, ai, h0, 0);
+        *p1 = x;
+        let (x, mut c0) = mac(*p2, ai, h1, c0);
+        *p2 = x;
+        let mut c1 = 0u64;
+        // Limb p, 2i + 3 <= p < i + len: a[i]·a[p - i] then a[i + 1]·a[p - i - 1].
+        let (from_third, from_second) = (higher.get(2..).unwrap_or_default(), higher.get(1..).unwrap_or_default());
+        for (tp, (&x_row, &x_next)) in mid.iter_mut().zip(from_third.iter().zip(from_second)) {
+            let (x, c) = mac(*tp, ai, x_row, c0);
+            c0 = c;
+            (*tp, c1) = mac(x, ai1, x_next, c1);
         }
-        let Some((last, body)) = rest.get_mut(..=higher.len()).and_then(|r| r.split_last_mut()) else { return };
-        let mut carry = 0u64;
-        for (tj, &aj) in body.iter_mut().zip(higher) {
-            (*tj, carry) = mac(*tj, ai, aj, carry);
+        // Limb i + len: row i's carry (a fresh limb) plus a[i + 1]·a[len - 1].
+        (*e1, *e2) = mac(c0, ai1, h_last, c1);
+        rest = std::mem::take(&mut rest).get_mut(4..).unwrap_or_default();
+        higher = higher.get(2..).unwrap_or_default();
+    }
+    // A last row with one product.
+    if let (Some(&ai), &[h]) = (lows.next(), higher) {
+        if let [p, q, ..] = rest {
+            (*p, *q) = mac(*p, ai, h, 0);
         }
-        *last = carry;
-        rest = std::mem::take(&mut rest).get_mut(2..).unwrap_or_default();
-        higher = higher.get(1..).unwrap_or_default();
     }
     // Double.
     let mut top = 0u64;
@@ -264,11 +311,16 @@ impl Modulus {
         debug_assert_eq!(n0.wrapping_mul(inv), 1);
         let mut m = Modulus { n: limbs, n0inv: inv.wrapping_neg(), one: Vec::new(), r2: Vec::new() };
         let mut scratch = m.scratch();
-        // 64k = 2^s · odd. x = 2^(64k + odd) mod n is the Montgomery form of
-        // 2^odd; s squarings turn it into the form of 2^(64k), i.e. R^2 mod n.
+        // 64k = 2^s · odd. x = 2^(64k + d) mod n is the Montgomery form of
+        // 2^d; with d = odd · 2^j, s - j squarings turn it into the form of
+        // 2^(64k), i.e. R^2 mod n. A doubling costs about k limb steps and a
+        // squaring about 1.5·k² multiplications, so j trades squarings for
+        // doublings while 2^j <= k.
         let total_bits = k.checked_mul(64)?;
         let s = total_bits.trailing_zeros();
-        let odd = total_bits.checked_shr(s)?;
+        let j = s.min(k.ilog2());
+        let odd = total_bits.checked_shr(s)?.checked_shl(j)?;
+        let s = s.checked_sub(j)?;
         // Start below n at 2^(bits-1) (n is odd and > 1, so not a power of two).
         let nbits = n.bits();
         let mut x = vec![0u64; k];
@@ -315,15 +367,54 @@ impl Modulus {
     }
 
     /// Montgomery reduction of the `2k`-limb `t` (`t < n·R`) into `out` (`k` limbs, `< n`).
+    /// Two rows at a time: row `i + 1`'s factor is known once row `i` has
+    /// passed limb `i + 1`, and from there the two rows share each limb's
+    /// load and store and overlap their carry chains. The result is that of
+    /// one row after another, limb for limb.
     fn redc(&self, t: &mut [u64], out: &mut [u64]) {
         let k = self.n.len();
+        let n = &self.n;
+        let (Some(&n_first), Some(&n_last)) = (n.first(), n.last()) else { return };
+        let n_second = n.get(1).copied().unwrap_or(0);
+        let n_from_second = n.get(1..).unwrap_or_default();
+        let n_from_third = n.get(2..).unwrap_or_default();
         let mut top = 0u64;
         let mut rest: &mut [u64] = t;
-        for _ in 0..k {
+        let mut rows = k;
+        while rows >= 2 {
+            // Limbs i ..= i + k + 1.
+            let Some(window) = rest.get_mut(..k.saturating_add(2)) else { return };
+            let [t0, t1, mid @ .., tk, tk1] = window else { return };
+            let m0 = t0.wrapping_mul(self.n0inv);
+            let (_, c0) = mac(*t0, m0, n_first, 0);
+            let (y, mut c0) = mac(*t1, m0, n_second, c0);
+            let m1 = y.wrapping_mul(self.n0inv);
+            let (_, mut c1) = mac(y, m1, n_first, 0);
+            // Limb i + j, 2 <= j < k: m0·n[j] then m1·n[j - 1].
+            for (tj, (&nj, &nprev)) in mid.iter_mut().zip(n_from_third.iter().zip(n_from_second)) {
+                let (x, c) = mac(*tj, m0, nj, c0);
+                c0 = c;
+                (*tj, c1) = mac(x, m1, nprev, c1);
+            }
+            // Limb i + k: row i ends (its carry and the incoming top), then
+            // row i + 1 adds m1·n[k - 1]; limb i + k + 1: row i + 1 ends.
+            let (s, o1) = tk.overflowing_add(c0);
+            let (s, o2) = s.overflowing_add(top);
+            let (x, c) = mac(s, m1, n_last, c1);
+            *tk = x;
+            let (s, o3) = tk1.overflowing_add(c);
+            let (s, o4) = s.overflowing_add(u64::from(o1 | o2));
+            *tk1 = s;
+            top = u64::from(o3 | o4);
+            let Some(tail) = std::mem::take(&mut rest).get_mut(2..) else { return };
+            rest = tail;
+            rows = rows.saturating_sub(2);
+        }
+        if rows == 1 {
             let Some((last, body)) = rest.get_mut(..=k).and_then(|r| r.split_last_mut()) else { return };
             let m = body.first().copied().unwrap_or(0).wrapping_mul(self.n0inv);
             let mut carry = 0u64;
-            for (tj, &nj) in body.iter_mut().zip(&self.n) {
+            for (tj, &nj) in body.iter_mut().zip(n) {
                 (*tj, carry) = mac(*tj, m, nj, carry);
             }
             // last + carry + top <= 2^65 - 1: at most one overflow.
@@ -631,6 +722,90 @@ pub(super) mod tests {
             let t = std::time::Instant::now();
             compare(&mut rng, bits, 1);
             eprintln!("{bits}: {:?}", t.elapsed());
+        }
+    }
+
+    /// Montgomery reduction limb by limb, one row after another: what
+    /// `redc` computed before it took two rows at a time.
+    fn redc_one_row_at_a_time(m: &Modulus, t: &mut [u64], out: &mut [u64]) {
+        let k = m.n.len();
+        let mut top = 0u64;
+        for i in 0..k {
+            let mul = t[i].wrapping_mul(m.n0inv);
+            let mut carry = 0u64;
+            for j in 0..k {
+                (t[i + j], carry) = mac(t[i + j], mul, m.n[j], carry);
+            }
+            let (s, o1) = t[i + k].overflowing_add(carry);
+            let (s, o2) = s.overflowing_add(top);
+            t[i + k] = s;
+            top = u64::from(o1 | o2);
+        }
+        out.copy_from_slice(&t[k..]);
+        if top != 0 || cmp_limbs(out, &m.n) != Ordering::Less {
+            sub_assign(out, &m.n);
+        }
+    }
+
+    #[test]
+    fn two_row_reduction_matches_one_row_and_num_bigint() {
+        let mut rng = Rng(0x5eed_0f2e_dc00_0001);
+        // Limbs near 0 and 2^64 make the rare carries (a row's end meeting
+        // the previous rows' top) happen; small sizes get many rounds.
+        let edgy = |rng: &mut Rng| match rng.next() % 5 {
+            0 => 0,
+            1 => 1,
+            2 => u64::MAX,
+            3 => u64::MAX - 1,
+            _ => rng.next(),
+        };
+        for k in 1..=21usize {
+            let rounds = if k <= 6 { 3000 } else { 12 };
+            for round in 0..rounds {
+                // All-ones limbs, 2^(64k-1) + 1, and random odd moduli of k limbs.
+                let n = match round {
+                    0 => Nat { limbs: vec![u64::MAX; k] },
+                    1 => {
+                        let mut limbs = vec![0u64; k];
+                        limbs[0] = 1;
+                        limbs[k - 1] |= 1 << 63;
+                        Nat { limbs }
+                    }
+                    2..=5 => {
+                        let bits = 64 * k - (rng.next() % 64) as usize;
+                        odd_modulus(&mut rng, bits)
+                    }
+                    _ => {
+                        let mut limbs: Vec<u64> = (0..k).map(|_| edgy(&mut rng)).collect();
+                        limbs[0] |= 1;
+                        limbs[k - 1] |= 1 << 63;
+                        Nat { limbs }
+                    }
+                };
+                let m = Modulus::new(&n).unwrap();
+                assert_eq!(m.n.len(), k);
+                let bn = big(&n);
+                let r = BigUint::from(1u8) << (64 * k);
+                let limit = &bn * &r;
+                // t < n·R: the largest, random below it, and short.
+                let t_big = match round % 4 {
+                    0 => &limit - BigUint::from(1u8),
+                    1 => BigUint::from_bytes_be(&rng.bytes(128 * k)) % &limit,
+                    2 => BigUint::from_bytes_be(&rng.bytes(64 * k + 5)),
+                    _ => big(&Nat { limbs: normalize((0..2 * k).map(|_| edgy(&mut rng)).collect()) }) % &limit,
+                };
+                let mut t: Vec<u64> = nat(&t_big).limbs;
+                t.resize(2 * k, 0);
+                let mut t2 = t.clone();
+                let (mut out, mut out2) = (vec![0u64; k], vec![0u64; k]);
+                m.redc(&mut t, &mut out);
+                redc_one_row_at_a_time(&m, &mut t2, &mut out2);
+                assert_eq!(out, out2, "k {k} round {round}");
+                // out < n and out·R ≡ t (mod n).
+                let got = big(&Nat { limbs: normalize(out) });
+                assert!(got < bn, "k {k} round {round}");
+                assert_eq!((got * &r) % &bn, &t_big % &bn, "k {k} round {round}");
+            }
         }
     }
 

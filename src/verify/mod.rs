@@ -234,6 +234,18 @@ fn v1_plan(found: &[u32], min_sdk: u32, all_v1_digests: bool) -> (bool, bool) {
     (run_v1, entry_digests)
 }
 
+/// `Π base_i^exp_i mod n` over big-endian byte strings, with a modulus set
+/// up afresh (as for a key's first signature): the arithmetic of RSA and DSA
+/// verification, for the stage benchmarks. None unless `n` is odd and > 1.
+#[doc(hidden)]
+pub fn modpow_be(n: &[u8], terms: &[(&[u8], &[u8])]) -> Option<Vec<u8>> {
+    let m = bigmod::Modulus::new(&bigmod::Nat::from_be_bytes(n))?;
+    let nats: Vec<(bigmod::Nat, bigmod::Nat)> =
+        terms.iter().map(|(b, e)| (bigmod::Nat::from_be_bytes(b), bigmod::Nat::from_be_bytes(e))).collect();
+    let refs: Vec<(&bigmod::Nat, &bigmod::Nat)> = nats.iter().map(|(b, e)| (b, e)).collect();
+    Some(m.multi_pow(&refs).to_be_bytes())
+}
+
 /// Whether [`verify_source`] with this input will hash the contents of
 /// every v1 entry (there is a `MANIFEST.MF` to check them against), so
 /// that the analysis can share the entries it inflates
