@@ -5,7 +5,8 @@
 # and signing-block tails inside them; and for ec_verify, inputs made from a
 # hash chain (each curve, each way of tampering, digests of 20-66 bytes);
 # for lean_json, the database's files of entries, whole, cut and rewritten;
-# for pattern_match, the database's anchored patterns with texts.
+# for pattern_match, the database's anchored patterns with texts; for modpow,
+# moduli of 8-4096 bits from a hash chain with RSA's and DSA's exponents.
 # Nothing here is committed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ exec python3 - "$@" <<'PY'
 import hashlib, os, struct, sys, zipfile, io
 out = "fuzz/corpus"
 roots = ["corpus", "../shared/corpus/real"]
-targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest", "ec_verify", "lean_json", "pattern_match"]
+targets = ["zip_directory", "apk", "axml", "arsc", "dex", "sigblock", "pkcs7_x509", "elf", "jar_manifest", "ec_verify", "lean_json", "pattern_match", "modpow"]
 for t in targets:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 count = {t: 0 for t in targets}
@@ -123,6 +124,27 @@ texts = ["libsgmainso-6.4.so", "com.bytedance.mira.stub.p12.StubService3", "a.ad
 for p in pats:
     for t in texts:
         put("pattern_match", (p + "\0" + t).encode())
+# modpow: sizes (modulus/2, base/4, exponent, [0x80 | second base/8], second
+# exponent), then the numbers: RSA (e = 65537) and DSA-like (two bases,
+# 256-bit exponents) on odd moduli with the top bit set.
+chain = hashlib.sha512(b"modpow").digest()
+def stream(n):
+    global chain
+    out = b""
+    while len(out) < n:
+        chain = hashlib.sha512(chain).digest()
+        out += chain
+    return out[:n]
+for nb in (1, 8, 16, 64, 128, 256, 384, 512):
+    half = min(255, max(1, nb // 2))
+    n = bytearray(stream(half * 2))
+    n[0] |= 0x80
+    n[-1] |= 1
+    base_len = max(1, nb // 4) * 4
+    put("modpow", bytes([half, base_len // 4, 3, 0, 0]) + bytes(n) + stream(base_len) + b"\x01\x00\x01")
+    b2_len = max(1, nb // 8) * 8
+    put("modpow", bytes([half, base_len // 4, 32, 0x80 | min(0x7F, b2_len // 8), 32])
+        + bytes(n) + stream(base_len) + stream(32) + stream(b2_len) + stream(32))
 for t in targets:
     print(f"{t}: {count[t]} new seeds")
 PY
