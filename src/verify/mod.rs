@@ -236,7 +236,8 @@ fn v1_plan(found: &[u32], min_sdk: u32, all_v1_digests: bool) -> (bool, bool) {
 
 /// `Π base_i^exp_i mod n` over big-endian byte strings, with a modulus set
 /// up afresh (as for a key's first signature): the arithmetic of RSA and DSA
-/// verification, for the stage benchmarks. None unless `n` is odd and > 1.
+/// verification, for the stage benchmarks and the `modpow` fuzz target.
+/// None unless `n` is odd and > 1.
 #[doc(hidden)]
 pub fn modpow_be(n: &[u8], terms: &[(&[u8], &[u8])]) -> Option<Vec<u8>> {
     let m = bigmod::Modulus::new(&bigmod::Nat::from_be_bytes(n))?;
