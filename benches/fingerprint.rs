@@ -86,7 +86,7 @@ fn main() {
         .iter()
         .filter_map(|s| {
             let prefixes: Vec<&str> =
-                s.markers.class_prefixes.iter().chain(&s.markers.class_prefixes_broad).map(String::as_str).collect();
+                s.markers.class_prefixes.iter().chain(&s.markers.class_prefixes_broad).map(|p| p.as_str()).collect();
             (!prefixes.is_empty()).then(|| regex::Regex::new(&prefixes.join("|")).expect("exodus-style regex"))
         })
         .collect();

@@ -344,15 +344,15 @@ fn source_code_holds_no_signature_markers() {
         cleanscan::signatures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures"), &[]).expect("load");
     let mut needles: BTreeSet<String> = BTreeSet::new();
     for s in &set.sdks {
-        needles.extend(s.markers.class_prefixes.iter().filter(|p| p.contains('.')).cloned());
-        needles.extend(s.markers.domains.iter().filter(|d| d.len() > 6).cloned());
-        needles.extend(s.markers.native_libs.iter().cloned());
+        needles.extend(s.markers.class_prefixes.iter().filter(|p| p.contains('.')).map(|t| t.to_string()));
+        needles.extend(s.markers.domains.iter().filter(|d| d.len() > 6).map(|t| t.to_string()));
+        needles.extend(s.markers.native_libs.iter().map(|t| t.to_string()));
         if s.prc_linked && s.vendor.len() > 4 {
-            needles.insert(s.vendor.clone());
+            needles.insert(s.vendor.to_string());
         }
     }
     for c in &set.clouds {
-        needles.extend(c.domain_suffixes.iter().filter(|d| d.len() > 6).cloned());
+        needles.extend(c.domain_suffixes.iter().filter(|d| d.len() > 6).map(|t| t.to_string()));
     }
     let mut hits = Vec::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];

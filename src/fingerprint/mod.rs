@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::evidence::Evidence;
 use crate::extract::facts::{DexFacts, Facts};
 use crate::signatures::compile::{ClassHeadCache, Matchers, SdkIdx};
+use crate::signatures::Text;
 
 /// Evidence kept per detection and kind; the counts say how many there were.
 const MAX_EVIDENCE_PER_KIND: usize = 5;
@@ -292,14 +293,14 @@ pub fn fingerprint(facts: &Facts, m: &Matchers) -> Detections {
                 "low"
             };
             Some(SdkDetection {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                vendor: s.vendor.clone(),
-                country: s.country.clone(),
-                category: s.category.clone(),
+                id: s.id.to_string(),
+                name: s.name.to_string(),
+                vendor: s.vendor.to_string(),
+                country: s.country.to_string(),
+                category: s.category.to_string(),
                 prc_linked: s.prc_linked,
                 collects_data: s.collects_data,
-                tags: s.tags.clone(),
+                tags: s.tags.iter().map(Text::to_string).collect(),
                 confidence: confidence.to_string(),
                 evidence_kinds: a.kinds.iter().map(|k| k.to_string()).collect(),
                 broad_prefix_only: has_code && !a.specific_code,
@@ -315,10 +316,10 @@ fn host_owner(host: &str, m: &Matchers) -> HostOwner {
     if let Some((i, suffix)) = m.cloud(host) {
         if let Some(c) = m.set.clouds.get(i) {
             return HostOwner {
-                provider: Some(c.provider.clone()),
-                owner: Some(c.owner.clone()),
-                country: Some(c.country.clone()),
-                source_id: Some(c.id.clone()),
+                provider: Some(c.provider.to_string()),
+                owner: Some(c.owner.to_string()),
+                country: Some(c.country.to_string()),
+                source_id: Some(c.id.to_string()),
                 clean_cloud_named: c.clean_cloud_named,
                 suffix: Some(suffix.to_string()),
             };
@@ -328,9 +329,9 @@ fn host_owner(host: &str, m: &Matchers) -> HostOwner {
         if let Some(p) = m.set.publishers.get(i) {
             return HostOwner {
                 provider: None,
-                owner: Some(p.company.clone()),
-                country: Some(p.country.clone()),
-                source_id: Some(p.id.clone()),
+                owner: Some(p.company.to_string()),
+                country: Some(p.country.to_string()),
+                source_id: Some(p.id.to_string()),
                 clean_cloud_named: false,
                 suffix: Some(suffix.to_string()),
             };
@@ -339,10 +340,10 @@ fn host_owner(host: &str, m: &Matchers) -> HostOwner {
     if let Some((sdks, suffix)) = m.sdk_domain(host) {
         if let Some(s) = sdks.first().and_then(|&i| m.set.sdks.get(i)) {
             return HostOwner {
-                provider: Some(s.name.clone()),
-                owner: Some(s.parent_company.clone().unwrap_or_else(|| s.vendor.clone())),
-                country: Some(s.country.clone()),
-                source_id: Some(s.id.clone()),
+                provider: Some(s.name.to_string()),
+                owner: Some(s.parent_company.as_ref().unwrap_or(&s.vendor).to_string()),
+                country: Some(s.country.to_string()),
+                source_id: Some(s.id.to_string()),
                 clean_cloud_named: false,
                 suffix: Some(suffix.to_string()),
             };
@@ -424,9 +425,9 @@ fn publisher(facts: &Facts, m: &Matchers) -> Option<PublisherDetection> {
     if let Some((i, conf)) = found {
         let p = m.set.publishers.get(i)?;
         return Some(PublisherDetection {
-            id: Some(p.id.clone()),
-            name: p.company.clone(),
-            country: Some(p.country.clone()),
+            id: Some(p.id.to_string()),
+            name: p.company.to_string(),
+            country: Some(p.country.to_string()),
             confidence: conf.to_string(),
             evidence,
         });
@@ -467,7 +468,7 @@ mod tests {
         let mut prefixes: Vec<String> = set
             .sdks
             .iter()
-            .flat_map(|s| s.markers.class_prefixes.iter().chain(&s.markers.class_prefixes_broad).cloned())
+            .flat_map(|s| s.markers.class_prefixes.iter().chain(&s.markers.class_prefixes_broad).map(Text::to_string))
             .collect();
         prefixes.push("org.example.app".to_string());
         let m = Matchers::compile(set).expect("compiles");
@@ -539,18 +540,18 @@ mod tests {
 
     fn ios_sdk(id: &str, ios: crate::signatures::IosMarkers) -> crate::signatures::Sdk {
         crate::signatures::Sdk {
-            id: id.to_string(),
-            name: id.to_string(),
-            vendor: "V".to_string(),
-            country: "XX".to_string(),
+            id: id.into(),
+            name: id.into(),
+            vendor: "V".into(),
+            country: "XX".into(),
             parent_company: None,
-            category: "push".to_string(),
+            category: "push".into(),
             prc_linked: false,
             tags: vec![],
             collects_data: true,
             phone_maker_service: false,
             website: None,
-            confidence: "high".to_string(),
+            confidence: "high".into(),
             markers: crate::signatures::Markers::default(),
             ios: Some(ios),
             low_confidence_markers: vec![],
@@ -564,7 +565,7 @@ mod tests {
     }
 
     fn ios_matchers() -> Matchers {
-        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let v = |xs: &[&str]| xs.iter().map(|&x| x.into()).collect::<Vec<_>>();
         let push = crate::signatures::IosMarkers {
             frameworks: v(&["PushKitX"]),
             bundle_id_prefixes: v(&["com.vendor.push"]),
@@ -631,7 +632,7 @@ mod tests {
 
     #[test]
     fn ios_markers_are_validated() {
-        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let v = |xs: &[&str]| xs.iter().map(|&x| x.into()).collect::<Vec<_>>();
         let bad = crate::signatures::IosMarkers {
             frameworks: v(&["A", "A.framework", "B/C"]),
             bundle_id_prefixes: v(&["com..x"]),

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use regex::{RegexSet, RegexSetBuilder};
 
-use super::{framework_stem, Error, Fast, SignatureSet, MIN_OBJC_PREFIX};
+use super::{framework_stem, Error, Fast, SignatureSet, Text, MIN_OBJC_PREFIX};
 
 /// Stands for the app's package name in permission markers (Gradle's manifest placeholder).
 const APPLICATION_ID: &str = "${applicationId}";
@@ -50,7 +50,7 @@ pub struct ClassHit<'a> {
 /// before any app is judged.
 pub struct PatternSet {
     /// Every pattern as written, with its SDK, in database order.
-    patterns: Vec<(String, SdkIdx)>,
+    patterns: Vec<(Text, SdkIdx)>,
     /// Index into `patterns`, with the glob.
     globs: Vec<(usize, Glob)>,
     /// Index into `patterns`, with the pattern of classes and repeats.
@@ -64,7 +64,7 @@ pub struct PatternSet {
 }
 
 impl PatternSet {
-    fn new(patterns: Vec<(String, SdkIdx)>) -> Result<Self, Error> {
+    fn new(patterns: Vec<(Text, SdkIdx)>) -> Result<Self, Error> {
         let mut globs = Vec::new();
         let mut linears = Vec::new();
         let mut rest = Vec::new();
@@ -439,38 +439,43 @@ pub struct Matchers {
     /// Looked up for every DEX class (the hottest map): foldhash, seeded per
     /// process. Only the signature database inserts keys, so app input can
     /// probe but never fill these maps.
-    class_prefixes: HashMap<String, (SdkIdx, bool), ClassHash>,
+    class_prefixes: HashMap<Text, (SdkIdx, bool), ClassHash>,
     /// First two segments (or the whole prefix when it has one) of every class prefix.
-    class_heads: HashSet<String, ClassHash>,
+    class_heads: HashSet<Text, ClassHash>,
     // The other maps: foldhash too (keys from the database only), and one
     // allocation per key where a marker has one SDK (`Owners`).
-    native_libs: HashMap<String, SdkIdx, Fast>,
+    native_libs: HashMap<Text, SdkIdx, Fast>,
     pub native_lib_patterns: PatternSet,
-    meta_data: HashMap<String, Owners, Fast>,
-    components: HashMap<String, Owners, Fast>,
+    meta_data: HashMap<Text, Owners, Fast>,
+    components: HashMap<Text, Owners, Fast>,
     pub component_patterns: PatternSet,
-    permissions: HashMap<String, Owners, Fast>,
+    permissions: HashMap<Text, Owners, Fast>,
     /// Permission markers holding `${applicationId}`.
-    permission_templates: Vec<(String, SdkIdx)>,
-    intent_actions: HashMap<String, Owners, Fast>,
-    assets: HashMap<String, Owners, Fast>,
-    resource_names: HashMap<String, Owners, Fast>,
-    sdk_domains: HashMap<String, Owners, Fast>,
+    permission_templates: Vec<(Text, SdkIdx)>,
+    intent_actions: HashMap<Text, Owners, Fast>,
+    assets: HashMap<Text, Owners, Fast>,
+    resource_names: HashMap<Text, Owners, Fast>,
+    sdk_domains: HashMap<Text, Owners, Fast>,
     pub domain_patterns: PatternSet,
-    cloud_suffixes: HashMap<String, usize, Fast>,
-    publisher_domains: HashMap<String, usize, Fast>,
-    publisher_packages: HashMap<String, usize, Fast>,
+    cloud_suffixes: HashMap<Text, usize, Fast>,
+    publisher_domains: HashMap<Text, usize, Fast>,
+    publisher_packages: HashMap<Text, usize, Fast>,
     /// (prefix, publisher) longest first.
-    publisher_prefixes: Vec<(String, usize)>,
-    publisher_certs: HashMap<String, usize, Fast>,
+    publisher_prefixes: Vec<(Text, usize)>,
+    publisher_certs: HashMap<Text, usize, Fast>,
     /// Framework stem (`Bugly` for `Bugly.framework`) → SDK.
-    ios_frameworks: HashMap<String, SdkIdx, Fast>,
+    ios_frameworks: HashMap<Text, SdkIdx, Fast>,
     /// Objective-C class prefixes, longest first.
-    objc_prefixes: Vec<(String, SdkIdx)>,
+    objc_prefixes: Vec<(Text, SdkIdx)>,
     /// First `MIN_OBJC_PREFIX` bytes of every Objective-C prefix.
     objc_heads: HashSet<Vec<u8>, Fast>,
     /// Bundle-id prefixes, longest first.
-    bundle_prefixes: Vec<(String, SdkIdx)>,
+    bundle_prefixes: Vec<(Text, SdkIdx)>,
+}
+
+/// An `assets` marker without its `assets/` (both forms name the same file).
+fn asset_path(marker: &str) -> &str {
+    marker.strip_prefix("assets/").unwrap_or(marker)
 }
 
 fn head(prefix: &str) -> &str {
@@ -498,18 +503,18 @@ impl Owners {
     }
 }
 
-fn sized<V>(n: usize) -> HashMap<String, V, Fast> {
+fn sized<V>(n: usize) -> HashMap<Text, V, Fast> {
     HashMap::with_capacity_and_hasher(n, Fast::default())
 }
 
-fn push_multi(map: &mut HashMap<String, Owners, Fast>, key: &str, idx: SdkIdx) {
-    match map.get_mut(key) {
+fn push_multi(map: &mut HashMap<Text, Owners, Fast>, key: &Text, idx: SdkIdx) {
+    match map.get_mut(key.as_str()) {
         None => {
-            map.insert(key.to_string(), Owners::One(idx));
+            map.insert(key.clone(), Owners::One(idx));
         }
         Some(Owners::One(i)) if *i != idx => {
             let first = *i;
-            map.insert(key.to_string(), Owners::Many(vec![first, idx]));
+            map.insert(key.clone(), Owners::Many(vec![first, idx]));
         }
         Some(Owners::Many(v)) if !v.contains(&idx) => v.push(idx),
         Some(_) => {}
@@ -552,7 +557,7 @@ impl Matchers {
         for (i, s) in set.sdks.iter().enumerate() {
             if let Some(ios) = &s.ios {
                 for f in &ios.frameworks {
-                    ios_frameworks.insert(framework_stem(f).to_string(), i);
+                    ios_frameworks.insert(f.part(framework_stem), i);
                 }
                 objc_prefixes.extend(ios.objc_class_prefixes.iter().map(|p| (p.clone(), i)));
                 bundle_prefixes.extend(ios.bundle_id_prefixes.iter().map(|p| (p.clone(), i)));
@@ -560,11 +565,11 @@ impl Matchers {
             let m = &s.markers;
             for p in &m.class_prefixes {
                 class_prefixes.insert(p.clone(), (i, false));
-                class_heads.insert(head(p).to_string());
+                class_heads.insert(p.part(head));
             }
             for p in &m.class_prefixes_broad {
                 class_prefixes.entry(p.clone()).or_insert((i, true));
-                class_heads.insert(head(p).to_string());
+                class_heads.insert(p.part(head));
             }
             for l in &m.native_libs {
                 native_libs.insert(l.clone(), i);
@@ -588,8 +593,7 @@ impl Matchers {
                 push_multi(&mut intent_actions, k, i);
             }
             for k in &m.assets {
-                let k = k.strip_prefix("assets/").unwrap_or(k);
-                push_multi(&mut assets, k, i);
+                push_multi(&mut assets, &k.part(asset_path), i);
             }
             for k in &m.resource_names {
                 push_multi(&mut resource_names, k, i);
@@ -1072,7 +1076,7 @@ mod tests {
             let m = &sdk.markers;
             for p in m.native_lib_patterns.iter().chain(&m.component_patterns).chain(&m.domain_patterns) {
                 if Glob::parse(p).is_none() {
-                    patterns.push(p.clone());
+                    patterns.push(p.to_string());
                     shipped += 1;
                 }
             }
@@ -1141,11 +1145,11 @@ mod tests {
     #[test]
     fn pattern_sets_report_globs_and_regexes_in_database_order() {
         let items = vec![
-            (r"^liba\d*\.so$".to_string(), 7),
-            (r"^liba(.*)\.so$".to_string(), 3),
-            (r"^lib[a-z]+[0-9]*\.so$".to_string(), 8),
-            (r"^lib.*$".to_string(), 5),
-            (r"^libz\.so$".to_string(), 1),
+            (r"^liba\d*\.so$".into(), 7),
+            (r"^liba(.*)\.so$".into(), 3),
+            (r"^lib[a-z]+[0-9]*\.so$".into(), 8),
+            (r"^lib.*$".into(), 5),
+            (r"^libz\.so$".into(), 1),
         ];
         let set = PatternSet::new(items).expect("compiles");
         assert_eq!((set.globs.len(), set.linears.len(), set.rest.len()), (3, 1, 1));

@@ -8,6 +8,9 @@
 pub mod compile;
 mod layout;
 pub mod lean;
+mod text;
+
+pub use text::Text;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -138,74 +141,74 @@ fn notes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
 pub struct Markers {
     /// Dotted Java prefixes, matched at package boundaries (`.` or `$`).
     #[serde(default)]
-    pub class_prefixes: Vec<String>,
+    pub class_prefixes: Vec<Text>,
     /// Vendor-wide prefixes: weak evidence naming the vendor, not the SDK.
     #[serde(default)]
-    pub class_prefixes_broad: Vec<String>,
+    pub class_prefixes_broad: Vec<Text>,
     #[serde(default)]
-    pub native_libs: Vec<String>,
+    pub native_libs: Vec<Text>,
     /// Anchored regular expressions over the library file name.
     #[serde(default)]
-    pub native_lib_patterns: Vec<String>,
+    pub native_lib_patterns: Vec<Text>,
     #[serde(default)]
-    pub meta_data: Vec<String>,
+    pub meta_data: Vec<Text>,
     #[serde(default)]
-    pub components: Vec<String>,
+    pub components: Vec<Text>,
     #[serde(default)]
-    pub component_patterns: Vec<String>,
+    pub component_patterns: Vec<Text>,
     #[serde(default)]
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Text>,
     #[serde(default)]
-    pub intent_actions: Vec<String>,
+    pub intent_actions: Vec<Text>,
     /// Paths under `assets/`.
     #[serde(default)]
-    pub assets: Vec<String>,
+    pub assets: Vec<Text>,
     #[serde(default)]
-    pub resource_names: Vec<String>,
+    pub resource_names: Vec<Text>,
     /// Host suffixes, matched at label boundaries.
     #[serde(default)]
-    pub domains: Vec<String>,
+    pub domains: Vec<Text>,
     #[serde(default)]
-    pub domain_patterns: Vec<String>,
+    pub domain_patterns: Vec<Text>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IosMarkers {
     #[serde(default)]
-    pub frameworks: Vec<String>,
+    pub frameworks: Vec<Text>,
     #[serde(default)]
-    pub bundle_id_prefixes: Vec<String>,
+    pub bundle_id_prefixes: Vec<Text>,
     #[serde(default)]
-    pub objc_class_prefixes: Vec<String>,
+    pub objc_class_prefixes: Vec<Text>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LowConfidenceMarker {
-    pub field: String,
-    pub value: String,
+    pub field: Text,
+    pub value: Text,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sdk {
-    pub id: String,
-    pub name: String,
-    pub vendor: String,
-    pub country: String,
+    pub id: Text,
+    pub name: Text,
+    pub vendor: Text,
+    pub country: Text,
     #[serde(default)]
-    pub parent_company: Option<String>,
-    pub category: String,
+    pub parent_company: Option<Text>,
+    pub category: Text,
     pub prc_linked: bool,
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub tags: Vec<Text>,
     pub collects_data: bool,
     #[serde(default)]
     pub phone_maker_service: bool,
     #[serde(default)]
-    pub website: Option<String>,
-    pub confidence: String,
+    pub website: Option<Text>,
+    pub confidence: Text,
     pub markers: Markers,
     #[serde(default)]
     pub ios: Option<IosMarkers>,
@@ -232,15 +235,15 @@ pub struct SdkFile {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cloud {
-    pub id: String,
-    pub provider: String,
-    pub owner: String,
-    pub country: String,
+    pub id: Text,
+    pub provider: Text,
+    pub owner: Text,
+    pub country: Text,
     pub clean_cloud_named: bool,
-    pub domain_suffixes: Vec<String>,
+    pub domain_suffixes: Vec<Text>,
     #[serde(default)]
-    pub client_sdk_ids: Vec<String>,
-    pub confidence: String,
+    pub client_sdk_ids: Vec<Text>,
+    pub confidence: Text,
     #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
     #[serde(default, deserialize_with = "notes")]
@@ -260,22 +263,22 @@ pub struct CloudFile {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Publisher {
-    pub id: String,
-    pub company: String,
-    pub country: String,
+    pub id: Text,
+    pub company: Text,
+    pub country: Text,
     #[serde(default)]
-    pub package_prefixes: Vec<String>,
+    pub package_prefixes: Vec<Text>,
     /// Exact package → app name.
     #[serde(default)]
-    pub packages: BTreeMap<String, String>,
+    pub packages: BTreeMap<Text, Text>,
     #[serde(default)]
-    pub domain_suffixes: Vec<String>,
+    pub domain_suffixes: Vec<Text>,
     #[serde(default)]
-    pub cert_sha256: Vec<String>,
+    pub cert_sha256: Vec<Text>,
     /// Each object: subject fields that must all match (e.g. {"O": "X", "C": "CN"}).
     #[serde(default)]
-    pub cert_subjects: Vec<BTreeMap<String, String>>,
-    pub confidence: String,
+    pub cert_subjects: Vec<BTreeMap<Text, Text>>,
+    pub confidence: Text,
     #[serde(deserialize_with = "references")]
     pub references: Vec<Reference>,
     #[serde(default, deserialize_with = "notes")]
@@ -462,6 +465,19 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, E
     parsed.map_err(|source| Error::Json { path: path.display().to_string(), source })
 }
 
+/// `parse` of a file the program holds for its whole run (built in): its
+/// strings without escapes are borrowed from it (`Text`), not copied.
+fn parse_static<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &'static [u8]) -> Result<T, Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            ENTRY_HINT.with(|h| h.set(text.len() / MIN_ENTRY_BYTES));
+            text::lending(text, || serde_json::from_str(text))
+                .map_err(|source| Error::Json { path: path.display().to_string(), source })
+        }
+        Err(_) => parse(path, bytes),
+    }
+}
+
 /// Loads a database folder, then each overlay folder on top of it: an overlay
 /// entry with an existing id replaces it; a new id is added. Each folder may
 /// hold `sdks.json`, `clouds.json`, `publishers.json` and `policies/*.json`.
@@ -546,11 +562,14 @@ impl DbFile {
         // `references` and `notes` read this thread's flag: set it for this
         // file, on whichever thread parses it.
         let p = &self.path;
-        let parse_bytes = |bytes: &[u8]| match self.kind {
-            FileKind::Sdks => parse(p, bytes).map(Parsed::Sdks),
-            FileKind::Clouds => parse(p, bytes).map(Parsed::Clouds),
-            FileKind::Publishers => parse(p, bytes).map(Parsed::Publishers),
-            FileKind::Policy => parse(p, bytes).map(Parsed::Policy),
+        let parse_bytes = |bytes: &Cow<'static, [u8]>| match (self.kind, bytes) {
+            (FileKind::Sdks, Cow::Borrowed(b)) => parse_static(p, b).map(Parsed::Sdks),
+            (FileKind::Sdks, Cow::Owned(b)) => parse(p, b).map(Parsed::Sdks),
+            (FileKind::Clouds, Cow::Borrowed(b)) => parse_static(p, b).map(Parsed::Clouds),
+            (FileKind::Clouds, Cow::Owned(b)) => parse(p, b).map(Parsed::Clouds),
+            (FileKind::Publishers, Cow::Borrowed(b)) => parse_static(p, b).map(Parsed::Publishers),
+            (FileKind::Publishers, Cow::Owned(b)) => parse(p, b).map(Parsed::Publishers),
+            (FileKind::Policy, _) => parse(p, bytes).map(Parsed::Policy),
         };
         Some(keeping_text(keep_text, || match &self.lean {
             // The lean copy gives the entries of a lean parse of the
@@ -852,7 +871,7 @@ fn check_ios<'a>(
     owner: &mut HashMap<(&'static str, &'a str), &'a str, Fast>,
     problems: &mut Vec<String>,
 ) {
-    let lists: [(&'static str, &Vec<String>); 3] = [
+    let lists: [(&'static str, &Vec<Text>); 3] = [
         ("frameworks", &ios.frameworks),
         ("bundle_id_prefixes", &ios.bundle_id_prefixes),
         ("objc_class_prefixes", &ios.objc_class_prefixes),
@@ -861,7 +880,7 @@ fn check_ios<'a>(
         problems.push(format!("{what}: empty ios markers"));
     }
     for (key, list) in lists {
-        let norm_of = |v: &'a String| if key == "frameworks" { framework_stem(v) } else { v.as_str() };
+        let norm_of = |v: &'a Text| if key == "frameworks" { framework_stem(v) } else { v.as_str() };
         for (j, v) in list.iter().enumerate() {
             if v.trim().is_empty() {
                 problems.push(format!("{what}: empty ios.{key} marker"));
@@ -950,7 +969,7 @@ impl SignatureSet {
                 problems.push(format!("{what}: no references"));
             }
             let m = &s.markers;
-            let lists: [(&str, &Vec<String>); 13] = [
+            let lists: [(&str, &Vec<Text>); 13] = [
                 ("class_prefixes", &m.class_prefixes),
                 ("class_prefixes_broad", &m.class_prefixes_broad),
                 ("native_libs", &m.native_libs),
@@ -1200,6 +1219,31 @@ mod tests {
             }
         }
         assert_eq!(builtin::FILES.len(), 5, "three files and two policies");
+    }
+
+    #[test]
+    fn the_built_in_database_lends_its_strings_and_a_folder_owns_them() {
+        // The test above: the two are the same set. A scan's load of the
+        // built-in files borrows every string written without escapes from
+        // the program (the lean copy); `load_full` from the files
+        // themselves; a folder's load copies each one.
+        fn markers(set: &SignatureSet) -> Vec<&Text> {
+            let sdks = set.sdks.iter().flat_map(|s| {
+                let m = &s.markers;
+                [&s.id, &s.name, &s.vendor].into_iter().chain(&m.class_prefixes).chain(&m.native_libs).chain(&m.domains)
+            });
+            let clouds = set.clouds.iter().flat_map(|c| std::iter::once(&c.id).chain(&c.domain_suffixes));
+            let publishers = set.publishers.iter().flat_map(|p| std::iter::once(&p.id).chain(p.packages.keys()));
+            sdks.chain(clouds).chain(publishers).collect()
+        }
+        for (set, lends) in [(load_builtin(&[]), true), (load_builtin_full(&[]), true), (load(&repo_dir(), &[]), false)]
+        {
+            let set = set.expect("loads");
+            let texts = markers(&set);
+            assert!(texts.len() > 2_000, "{}", texts.len());
+            let other: Vec<&str> = texts.iter().filter(|t| t.is_lent() != lends).map(|t| t.as_str()).collect();
+            assert!(other.is_empty(), "lends: {lends}: {other:?}");
+        }
     }
 
     #[test]
