@@ -10,6 +10,7 @@ kind "per": one process per APK (set = sample or largest); with several rounds, 
 are the median over its rounds (wall and CPU separately; RSS is the largest measured, 0 = not measured).
 Lines starting with "#" are notes, copied under the tables.
 """
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -175,6 +176,45 @@ def main():
                 f"{fmt(st['cpu_median'])} | {fmt(st['rss'], 0)} | {fmt(ratio(st['median'], base['median']), 1)}x "
                 f"| {fmt(ratio(st['cpu_median'], base['cpu_median']), 1)}x |"
             )
+
+    # The per-APK ratios by the APK's size: a fixed cost per process weighs most on the smallest apps.
+    bands = [(100_000, 500_000, "100-500 KB"), (500_000, 1_500_000, "0.5-1.5 MB"), (1_500_000, 5_000_001, "1.5-5 MB")]
+    cs = per.get(("cleanscan", "sample"), {})
+    try:
+        sizes = {f: os.path.getsize(f) for f in cs}
+    except OSError:
+        sizes = {}
+    if cs and sizes:
+        out.append("")
+        out.append("### Per APK by the APK's size (same runs: each band's median wall, and each peer's median over "
+                   "cleanscan's median in the band)\n")
+        peers = [t for t in ("exodus", "androguard", "aapt+apksigner", "apkid") if per.get((t, "sample"))]
+        floors = [t for t in ("inflate-needed", "inflate-digests") if per.get((t, "sample"))]
+        out.append("| APK size | APKs | cleanscan ms | " + " | ".join(f"{t} ms" for t in floors) + " | "
+                   + " | ".join(f"{t} / cleanscan" for t in peers) + " |")
+        out.append("|---|---|---|" + "---|" * (len(floors) + len(peers)))
+
+        def band_row(name, files, set_):
+            med = lambda tool: statistics.median(per[(tool, set_)][f]["wall"] for f in files) if all(
+                f in per.get((tool, set_), {}) for f in files) else None
+            c = med("cleanscan")
+            cells = [name, str(len(files)), fmt(c and c * 1000, 2)]
+            cells += [fmt((med(t) or 0) * 1000, 2) if med(t) else "—" for t in floors]
+            cells += [f"{fmt(ratio(med(t), c), 1)}x" if med(t) else "—" for t in peers]
+            out.append("| " + " | ".join(cells) + " |")
+
+        for lo, hi, name in bands:
+            files = [f for f in cs if lo <= sizes[f] < hi]
+            if files:
+                band_row(name, files, "sample")
+        band_row("all (the sample)", list(cs), "sample")
+        lg = per.get(("cleanscan", "largest"), {})
+        if lg:
+            try:
+                mb = ", ".join(f"{os.path.getsize(f) / 1e6:.1f} MB" for f in lg)
+            except OSError:
+                mb = "?"
+            band_row(f"largest generated ({mb})", list(lg), "largest")
 
     # The ratios the issue names.
     out.append("")
