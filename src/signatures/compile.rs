@@ -442,8 +442,10 @@ pub struct Matchers {
     class_prefixes: HashMap<Text, (SdkIdx, bool), ClassHash>,
     /// First two segments (or the whole prefix when it has one) of every class prefix.
     class_heads: HashSet<Text, ClassHash>,
-    // The other maps: foldhash too (keys from the database only), and one
-    // allocation per key where a marker has one SDK (`Owners`).
+    // The other maps: foldhash too (keys from the database only). Keys are
+    // the database's own `Text`s (borrowed from the program for the built-in
+    // database, so not copied), and a marker of one SDK allocates no list
+    // (`Owners`).
     native_libs: HashMap<Text, SdkIdx, Fast>,
     pub native_lib_patterns: PatternSet,
     meta_data: HashMap<Text, Owners, Fast>,
