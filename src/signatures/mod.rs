@@ -465,9 +465,11 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, E
     parsed.map_err(|source| Error::Json { path: path.display().to_string(), source })
 }
 
-/// `parse` of a file the program holds for its whole run (built in): its
-/// strings without escapes are borrowed from it (`Text`), not copied.
-fn parse_static<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &'static [u8]) -> Result<T, Error> {
+/// `parse`; when the program holds the file for its whole run (built in),
+/// its strings without escapes are borrowed from it (`Text`), not copied.
+#[allow(clippy::ptr_arg, reason = "whether the bytes are borrowed for the whole run is what it asks")]
+fn parse_held<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &Cow<'static, [u8]>) -> Result<T, Error> {
+    let Cow::Borrowed(bytes) = *bytes else { return parse(path, bytes) };
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             ENTRY_HINT.with(|h| h.set(text.len() / MIN_ENTRY_BYTES));
@@ -562,14 +564,11 @@ impl DbFile {
         // `references` and `notes` read this thread's flag: set it for this
         // file, on whichever thread parses it.
         let p = &self.path;
-        let parse_bytes = |bytes: &Cow<'static, [u8]>| match (self.kind, bytes) {
-            (FileKind::Sdks, Cow::Borrowed(b)) => parse_static(p, b).map(Parsed::Sdks),
-            (FileKind::Sdks, Cow::Owned(b)) => parse(p, b).map(Parsed::Sdks),
-            (FileKind::Clouds, Cow::Borrowed(b)) => parse_static(p, b).map(Parsed::Clouds),
-            (FileKind::Clouds, Cow::Owned(b)) => parse(p, b).map(Parsed::Clouds),
-            (FileKind::Publishers, Cow::Borrowed(b)) => parse_static(p, b).map(Parsed::Publishers),
-            (FileKind::Publishers, Cow::Owned(b)) => parse(p, b).map(Parsed::Publishers),
-            (FileKind::Policy, _) => parse(p, bytes).map(Parsed::Policy),
+        let parse_bytes = |bytes: &Cow<'static, [u8]>| match self.kind {
+            FileKind::Sdks => parse_held(p, bytes).map(Parsed::Sdks),
+            FileKind::Clouds => parse_held(p, bytes).map(Parsed::Clouds),
+            FileKind::Publishers => parse_held(p, bytes).map(Parsed::Publishers),
+            FileKind::Policy => parse(p, bytes).map(Parsed::Policy),
         };
         Some(keeping_text(keep_text, || match &self.lean {
             // The lean copy gives the entries of a lean parse of the

@@ -173,6 +173,19 @@ fn mac(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
     (w as u64, w.wrapping_shr(64) as u64)
 }
 
+/// The shared middle of two rows: for each limb `t[p]`, `f0 · x0[p]` is
+/// added with carry chain `c0`, then `f1 · x1[p]` with carry chain `c1`
+/// (each limb loaded and stored once for both rows). Returns both carries.
+#[inline(always)]
+fn two_rows(t: &mut [u64], f0: u64, x0: &[u64], f1: u64, x1: &[u64], mut c0: u64, mut c1: u64) -> (u64, u64) {
+    for (tp, (&y0, &y1)) in t.iter_mut().zip(x0.iter().zip(x1)) {
+        let (x, c) = mac(*tp, f0, y0, c0);
+        c0 = c;
+        (*tp, c1) = mac(x, f1, y1, c1);
+    }
+    (c0, c1)
+}
+
 /// `t = a · b`; `t` has `a.len() + b.len()` limbs. Two rows at a time
 /// (limbs `a[i]` and `a[i + 1]`): each limb of `t` is loaded and stored once
 /// for both, and their two carry chains overlap.
@@ -188,16 +201,11 @@ fn mul_into(t: &mut [u64], a: &[u64], b: &[u64]) {
         // Limbs i ..= i + b.len() + 1 of `t`.
         let Some(row) = rest.get_mut(..b.len().saturating_add(2)) else { return };
         let Some((first, body)) = row.split_first_mut() else { return };
-        let (lo, mut c0) = mac(*first, a0, b_first, 0);
+        let (lo, c0) = mac(*first, a0, b_first, 0);
         *first = lo;
-        let mut c1 = 0u64;
         let (mid, end) = body.split_at_mut(inner);
         // Limb i + j, 1 <= j < b.len(): a0·b[j] then a1·b[j - 1].
-        for (tj, (&bj, &bprev)) in mid.iter_mut().zip(b_next.iter().zip(b)) {
-            let (x, c) = mac(*tj, a0, bj, c0);
-            c0 = c;
-            (*tj, c1) = mac(x, a1, bprev, c1);
-        }
+        let (c0, c1) = two_rows(mid, a0, b_next, a1, b, c0, 0);
         // Limb i + b.len(): row i's carry (a fresh limb) plus a1·b[last].
         if let [p, q] = end {
             (*p, *q) = mac(c0, a1, b_last, c1);
@@ -235,16 +243,11 @@ fn sqr_into(t: &mut [u64], a: &[u64]) {
         // Limbs 2i + 1 and 2i + 2: row i alone.
         let (x, c0) = mac(*p1, ai, h0, 0);
         *p1 = x;
-        let (x, mut c0) = mac(*p2, ai, h1, c0);
+        let (x, c0) = mac(*p2, ai, h1, c0);
         *p2 = x;
-        let mut c1 = 0u64;
         // Limb p, 2i + 3 <= p < i + len: a[i]·a[p - i] then a[i + 1]·a[p - i - 1].
         let (from_third, from_second) = (higher.get(2..).unwrap_or_default(), higher.get(1..).unwrap_or_default());
-        for (tp, (&x_row, &x_next)) in mid.iter_mut().zip(from_third.iter().zip(from_second)) {
-            let (x, c) = mac(*tp, ai, x_row, c0);
-            c0 = c;
-            (*tp, c1) = mac(x, ai1, x_next, c1);
-        }
+        let (c0, c1) = two_rows(mid, ai, from_third, ai1, from_second, c0, 0);
         // Limb i + len: row i's carry (a fresh limb) plus a[i + 1]·a[len - 1].
         (*e1, *e2) = mac(c0, ai1, h_last, c1);
         rest = std::mem::take(&mut rest).get_mut(4..).unwrap_or_default();
@@ -387,15 +390,11 @@ impl Modulus {
             let [t0, t1, mid @ .., tk, tk1] = window else { return };
             let m0 = t0.wrapping_mul(self.n0inv);
             let (_, c0) = mac(*t0, m0, n_first, 0);
-            let (y, mut c0) = mac(*t1, m0, n_second, c0);
+            let (y, c0) = mac(*t1, m0, n_second, c0);
             let m1 = y.wrapping_mul(self.n0inv);
-            let (_, mut c1) = mac(y, m1, n_first, 0);
+            let (_, c1) = mac(y, m1, n_first, 0);
             // Limb i + j, 2 <= j < k: m0·n[j] then m1·n[j - 1].
-            for (tj, (&nj, &nprev)) in mid.iter_mut().zip(n_from_third.iter().zip(n_from_second)) {
-                let (x, c) = mac(*tj, m0, nj, c0);
-                c0 = c;
-                (*tj, c1) = mac(x, m1, nprev, c1);
-            }
+            let (c0, c1) = two_rows(mid, m0, n_from_third, m1, n_from_second, c0, c1);
             // Limb i + k: row i ends (its carry and the incoming top), then
             // row i + 1 adds m1·n[k - 1]; limb i + k + 1: row i + 1 ends.
             let (s, o1) = tk.overflowing_add(c0);
